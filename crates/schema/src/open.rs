@@ -1,0 +1,59 @@
+use std::path::Path;
+
+use tantivy::directory::MmapDirectory;
+use tantivy::Index;
+
+use crate::{analyzer, KbSchema, Manifest, OpenError, SCHEMA_VERSION};
+
+/// Whether `dir` holds an index (its `meta.json` exists).
+pub fn index_exists(dir: &Path) -> bool {
+    dir.join("meta.json").is_file()
+}
+
+/// Opens the index in `dir`, registers the analyzer and checks the schema version.
+pub fn open_index(dir: &Path) -> Result<(Index, KbSchema), OpenError> {
+    if !index_exists(dir) {
+        return Err(OpenError::NotFound(dir.to_path_buf()));
+    }
+    let damaged = |detail: String| OpenError::Damaged { path: dir.to_path_buf(), detail };
+    let index = Index::open_in_dir(dir).map_err(|e| match e {
+        tantivy::TantivyError::IoError(_) => {
+            OpenError::Other { path: dir.to_path_buf(), source: e }
+        }
+        other => damaged(other.to_string()),
+    })?;
+    let manifest = Manifest::read(&index).map_err(|e| damaged(e.to_string()))?;
+    if manifest.schema_version != SCHEMA_VERSION {
+        return Err(OpenError::OtherVersion {
+            path: dir.to_path_buf(),
+            found: manifest.schema_version,
+            expected: SCHEMA_VERSION,
+        });
+    }
+    let schema = KbSchema::from_schema(&index.schema())
+        .ok_or_else(|| damaged("fields are missing from the schema".into()))?;
+    analyzer::register(&index);
+    Ok((index, schema))
+}
+
+/// Creates an empty index in `dir` (the folder is created if needed) and registers the analyzer.
+/// Fails if `dir` already holds one.
+pub fn create_index(dir: &Path) -> Result<(Index, KbSchema), OpenError> {
+    let other = |source| OpenError::Other { path: dir.to_path_buf(), source };
+    std::fs::create_dir_all(dir).map_err(|e| other(e.into()))?;
+    let schema = KbSchema::new();
+    let directory = MmapDirectory::open(dir).map_err(|e| other(e.into()))?;
+    let index =
+        Index::create(directory, schema.schema.clone(), Default::default()).map_err(other)?;
+    analyzer::register(&index);
+    Ok((index, schema))
+}
+
+/// Opens the index in `dir`, or creates an empty one if there is none.
+pub fn open_or_create_index(dir: &Path) -> Result<(Index, KbSchema), OpenError> {
+    if index_exists(dir) {
+        open_index(dir)
+    } else {
+        create_index(dir)
+    }
+}
