@@ -1,1 +1,16 @@
+//! kb's integration suite: one test executable driving the real `kb` binary in temp dirs.
+//!
+//! - `util`: the harness (a temp work dir, fixture files, running `kb`, strict JSON types);
+//! - `corpus`: the bundled seed corpus end to end (passage counts, ranking, snippets);
+//! - `formats`: each ingest format through `kb index` and `kb search`;
+//! - `output`: the JSON contracts and the text output;
+//! - `errors`: bad input and bad use, with their messages and exit codes;
+//! - `incremental`: `kb index` bringing an index up to date, and its safety under faults.
 
+mod util;
+
+mod corpus;
+mod errors;
+mod formats;
+mod incremental;
+mod output;

@@ -1,1 +1,36 @@
-fn main() {}
+//! The `kb` command: argument parsing, then one command module, then a printer.
+//!
+//! Data flows sources -> passages -> index (`kb-indexer`) and query -> hits (`kb-query`);
+//! this binary only picks paths, calls the libraries and prints.
+
+mod args;
+mod commands;
+mod paths;
+mod printer;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = args::Args::parse();
+    match commands::run(args) {
+        Ok(code) => ExitCode::from(code),
+        Err(err) => {
+            if is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "kb: {err:#}");
+            ExitCode::from(commands::EXIT_ERROR)
+        }
+    }
+}
+
+/// A closed pipe (`kb search x | head -1`) is not an error.
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|e| {
+        e.downcast_ref::<std::io::Error>().is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}

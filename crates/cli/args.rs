@@ -1,0 +1,138 @@
+//! Command-line arguments. The doc comments here are the `--help` text.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// kb: a full-text searchable knowledge base. Ranked passages with highlighted snippets.
+///
+/// Exit status: `search` exits 0 with hits, 1 with none, 2 on error; `index` exits 0 when every
+/// file was indexed and 2 when something was skipped or failed (the summary says what).
+#[derive(Debug, Parser)]
+#[command(name = "kb", version, propagate_version = true)]
+pub struct Args {
+    /// Index directory [default: $KB_INDEX, else ./.kb]
+    #[arg(long, global = true, value_name = "DIR")]
+    pub index: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Bring the index up to date with files and folders (default ./corpus).
+    ///
+    /// Incremental: only new, changed and removed files are re-read. Reads .txt, .md, .json,
+    /// .jsonl, .html and .htm.
+    Index(IndexArgs),
+    /// Search the index; builds it from ./corpus first if there is none.
+    Search(SearchArgs),
+    /// Print a whole passage (ID like `calf-reduction#3`) or document (ID like `calf-reduction`).
+    Show(ShowArgs),
+    /// Count documents and passages by kind and source, and the index size.
+    Stats(StatsArgs),
+}
+
+/// `kb index`.
+#[derive(Debug, clap::Args)]
+pub struct IndexArgs {
+    /// Files and folders to index [default: $KB_CORPUS, else ./corpus]
+    pub paths: Vec<PathBuf>,
+    /// Start from an empty index instead of updating; also repairs a damaged index.
+    #[arg(long)]
+    pub rebuild: bool,
+    /// Print the summary as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// After indexing, keep watching the paths and re-index on changes until Ctrl-C.
+    #[arg(long)]
+    pub watch: bool,
+    /// Writer memory budget in MiB, shared by the indexing threads.
+    #[arg(long, value_name = "MIB", default_value_t = 128)]
+    pub memory_mb: usize,
+}
+
+/// `kb search`.
+#[derive(Debug, clap::Args)]
+pub struct SearchArgs {
+    /// The query: words (all optional, more matches rank higher), "quoted phrases", +required,
+    /// -excluded, title:word, heading:word, kind:answer, doc:ID.
+    #[arg(required = true, num_args = 1.., value_name = "QUERY")]
+    pub query: Vec<String>,
+    /// How many hits to show.
+    #[arg(long, short = 'n', default_value_t = 10)]
+    pub limit: usize,
+    /// Only passages of this kind.
+    #[arg(long, value_enum)]
+    pub kind: Option<KindArg>,
+    /// Only passages of this document.
+    #[arg(long, value_name = "ID")]
+    pub doc: Option<String>,
+    /// At most this many hits from one document (0: no limit).
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub per_doc: usize,
+    /// Print one JSON object (schema in the README).
+    #[arg(long)]
+    pub json: bool,
+    /// When to color highlights (respects NO_COLOR).
+    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+    /// Corpus to build the index from when there is none yet [default: $KB_CORPUS, else ./corpus]
+    #[arg(long, value_name = "DIR")]
+    pub corpus: Option<PathBuf>,
+}
+
+/// `kb show`.
+#[derive(Debug, clap::Args)]
+pub struct ShowArgs {
+    /// A passage id (`doc#N`) or a document id.
+    pub id: String,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `kb stats`.
+#[derive(Debug, clap::Args)]
+pub struct StatsArgs {
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// List every source file, indexed or skipped, with its counts or reason.
+    #[arg(long)]
+    pub files: bool,
+}
+
+/// Passage kinds on the command line.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum KindArg {
+    /// Article paragraphs and list items.
+    Article,
+    /// Questions of Q&A threads.
+    Question,
+    /// Answers of Q&A threads.
+    Answer,
+}
+
+impl From<KindArg> for kb_schema::Kind {
+    fn from(k: KindArg) -> Self {
+        match k {
+            KindArg::Article => kb_schema::Kind::Article,
+            KindArg::Question => kb_schema::Kind::Question,
+            KindArg::Answer => kb_schema::Kind::Answer,
+        }
+    }
+}
+
+/// `--color`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    /// Color when stdout is a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always color.
+    Always,
+    /// Never color.
+    Never,
+}

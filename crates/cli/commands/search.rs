@@ -1,0 +1,68 @@
+//! `kb search`: builds the index on first use, searches, prints.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{bail, Context};
+use kb_indexer::IndexOptions;
+use kb_query::{SearchOptions, Searcher};
+
+use super::{EXIT_NO_HITS, EXIT_OK};
+use crate::args::SearchArgs;
+use crate::{paths, printer};
+
+pub fn run(index_dir: &Path, args: SearchArgs) -> anyhow::Result<u8> {
+    let query = args.query.join(" ");
+    if query.trim().is_empty() {
+        bail!("the query is empty: give words to search for, e.g. kb search \"calf reduction\"");
+    }
+    ensure_index(index_dir, args.corpus.as_deref())?;
+    let searcher = Searcher::open(index_dir)?;
+    let opts = SearchOptions {
+        limit: args.limit,
+        kind: args.kind.map(Into::into),
+        doc: args.doc.clone(),
+        per_doc: args.per_doc,
+        ..SearchOptions::default()
+    };
+    let results = searcher.search(&query, &opts)?;
+    let mut out = anstream::AutoStream::new(std::io::stdout().lock(), color_choice(args.color));
+    if args.json {
+        printer::json::write_search(&mut out, &results)?;
+    } else {
+        printer::standard::write_search(&mut out, &results)?;
+    }
+    out.flush()?;
+    Ok(if results.hits.is_empty() { EXIT_NO_HITS } else { EXIT_OK })
+}
+
+/// Builds the index from the corpus when there is none yet ("builds itself on first use").
+fn ensure_index(index_dir: &Path, corpus: Option<&Path>) -> anyhow::Result<()> {
+    if kb_schema::index_exists(index_dir) {
+        return Ok(());
+    }
+    let corpus = paths::corpus_dir(corpus);
+    if !corpus.exists() {
+        bail!(
+            "no index at {} and no corpus at {} to build one from; run `kb index PATH...` first",
+            index_dir.display(),
+            corpus.display()
+        );
+    }
+    eprintln!("kb: no index at {} yet; building it from {}", index_dir.display(), corpus.display());
+    let report = super::index::build(index_dir, &[corpus.clone()], &IndexOptions::default())
+        .with_context(|| format!("cannot build the index from {}", corpus.display()))?;
+    eprintln!(
+        "kb: indexed {} documents, {} passages in {:.0} ms",
+        report.documents, report.passages, report.took_ms
+    );
+    Ok(())
+}
+
+fn color_choice(arg: crate::args::ColorArg) -> anstream::ColorChoice {
+    match arg {
+        crate::args::ColorArg::Auto => anstream::ColorChoice::Auto,
+        crate::args::ColorArg::Always => anstream::ColorChoice::Always,
+        crate::args::ColorArg::Never => anstream::ColorChoice::Never,
+    }
+}

@@ -1,0 +1,149 @@
+//! Output for people: like a good grep. Styles are written always; the `anstream` stream they go
+//! through strips them when color is off (`--color never`, `NO_COLOR`, not a terminal).
+
+use std::io::Write;
+
+use anstyle::{AnsiColor, Style};
+use kb_indexer::IndexReport;
+use kb_query::{IndexStats, SearchResults};
+use kb_schema::{Kind, Passage};
+
+use crate::paths::display_path;
+
+const TITLE: Style = Style::new().bold();
+const MATCH: Style = AnsiColor::Red.on_default().bold();
+const PATH: Style = AnsiColor::Magenta.on_default();
+const DIM: Style = Style::new().dimmed();
+
+/// Writes search results:
+///
+/// ```text
+/// 1. Calf Reduction › TheConsultation explains Calf Reduction  [article]
+///    Botox injections are not permanent, but … fully visible after one to two months.
+///    corpus/calf-reduction.txt:12  calf-reduction#3
+/// ```
+pub fn write_search(out: &mut impl Write, results: &SearchResults) -> std::io::Result<()> {
+    for hit in &results.hits {
+        write!(out, "{}. {TITLE}{}{TITLE:#}", hit.rank, hit.doc_title)?;
+        if let Some(h) = &hit.heading {
+            write!(out, " › {TITLE}{h}{TITLE:#}")?;
+        }
+        writeln!(out, "  {DIM}[{}]{DIM:#}", hit.kind)?;
+        write!(out, "   ")?;
+        let text = &hit.snippet.text;
+        let mut at = 0;
+        for r in &hit.snippet.highlights {
+            if r.start < at || r.end > text.len() {
+                continue;
+            }
+            write!(out, "{}{MATCH}{}{MATCH:#}", flat(&text[at..r.start]), flat(&text[r.clone()]))?;
+            at = r.end;
+        }
+        writeln!(out, "{}", flat(&text[at..]))?;
+        writeln!(
+            out,
+            "   {PATH}{}:{}{PATH:#}  {DIM}{}{DIM:#}\n",
+            display_path(&hit.source.path),
+            hit.source.line,
+            hit.passage_id
+        )?;
+    }
+    let shown = results.hits.len();
+    let plural = if shown == 1 { "" } else { "s" };
+    writeln!(
+        out,
+        "{shown} hit{plural} ({} passages matched) in {:.1} ms",
+        results.total, results.took_ms
+    )
+}
+
+/// A snippet on one line: newlines become spaces (same byte length, so ranges still hold).
+fn flat(s: &str) -> String {
+    s.replace('\n', " ")
+}
+
+/// Writes the `kb index` summary.
+pub fn write_index_report(out: &mut impl Write, r: &IndexReport) -> std::io::Result<()> {
+    if !r.committed {
+        writeln!(out, "index is up to date: {} files unchanged, nothing to do", r.unchanged)?;
+    } else {
+        writeln!(
+            out,
+            "files: {} added, {} changed, {} removed, {} unchanged, {} skipped",
+            r.added,
+            r.changed,
+            r.removed,
+            r.unchanged,
+            r.skipped.len()
+        )?;
+    }
+    writeln!(
+        out,
+        "index: {} documents, {} passages ({:.0} ms, {:.1} MB read)",
+        r.documents,
+        r.passages,
+        r.took_ms,
+        r.bytes_read as f64 / 1e6
+    )?;
+    if !r.skipped.is_empty() {
+        writeln!(out, "skipped (see messages above): {}", r.skipped.len())?;
+    }
+    Ok(())
+}
+
+/// Writes `kb stats`.
+pub fn write_stats(out: &mut impl Write, s: &IndexStats, files: bool) -> std::io::Result<()> {
+    writeln!(out, "documents   {}", s.documents)?;
+    writeln!(
+        out,
+        "passages    {} (article {}, question {}, answer {})",
+        s.passages, s.by_kind.article, s.by_kind.question, s.by_kind.answer
+    )?;
+    writeln!(out, "files       {}", s.files)?;
+    writeln!(out, "index size  {:.1} KiB", s.index_bytes as f64 / 1024.0)?;
+    if files {
+        writeln!(out)?;
+        for f in &s.file_list {
+            let path = display_path(&f.path);
+            if f.passages > 0 {
+                writeln!(out, "indexed  {path}  {} documents, {} passages", f.documents, f.passages)?;
+            }
+            for skip in &f.skipped {
+                match skip.line {
+                    Some(line) => writeln!(out, "skipped  {path}:{line}  {}", skip.reason)?,
+                    None => writeln!(out, "skipped  {path}  {}", skip.reason)?,
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Writes whole passages (`kb show`).
+pub fn write_passages(out: &mut impl Write, passages: &[Passage]) -> std::io::Result<()> {
+    if let Some(first) = passages.first() {
+        writeln!(out, "{TITLE}{}{TITLE:#}  {DIM}{}{DIM:#}\n", first.doc_title, first.doc_id)?;
+    }
+    let mut heading: Option<&str> = None;
+    for p in passages {
+        if p.heading.as_deref() != heading {
+            heading = p.heading.as_deref();
+            if let Some(h) = heading {
+                writeln!(out, "## {TITLE}{h}{TITLE:#}\n")?;
+            }
+        }
+        let label = match p.kind {
+            Kind::Article => String::new(),
+            k => format!("[{k}] "),
+        };
+        writeln!(out, "{label}{}", p.text)?;
+        writeln!(
+            out,
+            "{PATH}{}:{}{PATH:#}  {DIM}{}{DIM:#}\n",
+            display_path(&p.source.path),
+            p.source.line,
+            p.id
+        )?;
+    }
+    Ok(())
+}

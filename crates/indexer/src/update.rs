@@ -1,0 +1,403 @@
+//! Bringing an index up to date with its source files.
+//!
+//! [`update_index`] walks the roots, compares every file with the [`Manifest`] of the last
+//! commit (size and modification time first, then the blake3 hash of the bytes), and applies only
+//! the difference: new files are added, changed files replace their passages, vanished files are
+//! removed. The new manifest goes into the same commit as the passages (tantivy's commit
+//! payload), so the record of what is indexed can never disagree with the index, whatever
+//! happens mid-way: a run that is killed leaves the previous commit intact and the next run
+//! redoes the work.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::time::{Instant, UNIX_EPOCH};
+
+use kb_schema::{FileEntry, KbSchema, Manifest, OpenError, SkipRecord};
+use serde::Serialize;
+use tantivy::directory::error::LockError;
+use tantivy::schema::Term;
+use tantivy::{IndexWriter, TantivyError};
+
+use crate::formats::{parse_source, SourceInfo};
+use crate::walk::{walk, SourceFile};
+
+/// How [`update_index`] runs.
+#[derive(Debug, Clone)]
+pub struct IndexOptions {
+    /// Start from an empty index instead of updating (default `false`).
+    pub rebuild: bool,
+    /// Memory the index writer may buffer before flushing a segment, in bytes, shared by its
+    /// threads (default 128 MiB; at least 15 MiB a thread).
+    pub memory_budget: usize,
+    /// Indexing threads (default: 2, or 1 on a single-core machine).
+    pub threads: usize,
+}
+
+impl Default for IndexOptions {
+    fn default() -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        IndexOptions { rebuild: false, memory_budget: 128 << 20, threads: cores.clamp(1, 2) }
+    }
+}
+
+/// Progress of an [`update_index`] run, for a progress bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Progress<'a> {
+    /// The files were listed: this many will be looked at.
+    Listed {
+        /// Number of files found under the roots.
+        files: u64,
+    },
+    /// One file was looked at (read and indexed, or found unchanged, or skipped).
+    File {
+        /// Its path.
+        path: &'a str,
+        /// Its size in bytes.
+        bytes: u64,
+    },
+    /// Everything is queued; the commit (flushing and merging segments) is under way.
+    Committing,
+}
+
+/// What an [`update_index`] run did. Serializes to the `kb index --json` shape.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct IndexReport {
+    /// Files indexed for the first time.
+    pub added: u64,
+    /// Files whose content changed and were indexed again.
+    pub changed: u64,
+    /// Files that vanished from under the indexed paths; their passages were removed.
+    pub removed: u64,
+    /// Files found as they were at the last run (a stat, or a hash when only the time changed).
+    pub unchanged: u64,
+    /// Whole files and single records that could not be indexed, with their reasons.
+    pub skipped: Vec<SkipRecord>,
+    /// Documents in the index after the run.
+    pub documents: u64,
+    /// Passages in the index after the run.
+    pub passages: u64,
+    /// Wall time of the run, milliseconds.
+    pub took_ms: f64,
+    /// Bytes of source read and parsed in this run.
+    pub bytes_read: u64,
+    /// Whether anything was written (`false` when the index was already up to date).
+    pub committed: bool,
+}
+
+/// Why [`update_index`] failed as a whole. Problems with single files are not errors: they are
+/// listed in [`IndexReport::skipped`].
+#[derive(Debug, thiserror::Error)]
+pub enum IndexError {
+    /// Another process holds the index writer.
+    #[error("the index at {} is being updated by another process; try again when it is done", .0.display())]
+    Busy(PathBuf),
+    /// The index could not be opened.
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    /// A root to index does not exist or cannot be read.
+    #[error("{}: {source}", path.display())]
+    Root {
+        /// The root as given.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// tantivy failed while writing.
+    #[error("writing the index at {} failed: {source}", path.display())]
+    Write {
+        /// The index directory.
+        path: PathBuf,
+        /// The underlying error.
+        #[source]
+        source: TantivyError,
+    },
+}
+
+/// Brings the index in `index_dir` up to date with the files under `roots` (folders or files),
+/// creating it if needed. See the [module docs](self).
+///
+/// Files that vanished from under one of `roots` are removed from the index; files indexed from
+/// other roots are left alone. An index written by another schema version, or a damaged one when
+/// `rebuild` is set, is replaced by a fresh one.
+pub fn update_index(
+    index_dir: &Path,
+    roots: &[PathBuf],
+    opts: &IndexOptions,
+    progress: &mut dyn FnMut(Progress<'_>),
+) -> Result<IndexReport, IndexError> {
+    let started = Instant::now();
+    let roots = roots
+        .iter()
+        .map(|r| r.canonicalize().map_err(|source| IndexError::Root { path: r.clone(), source }))
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let (index, schema) = match kb_schema::open_or_create_index(index_dir) {
+        Ok(opened) => opened,
+        Err(OpenError::OtherVersion { .. }) => recreate(index_dir)?,
+        Err(OpenError::Damaged { .. }) if opts.rebuild => recreate(index_dir)?,
+        Err(e) => return Err(e.into()),
+    };
+    let write_err = |source| IndexError::Write { path: index_dir.to_path_buf(), source };
+    let per_thread = (opts.memory_budget / opts.threads.max(1)).max(15 << 20);
+    let mut writer: IndexWriter =
+        index.writer_with_num_threads(opts.threads.max(1), per_thread * opts.threads.max(1)).map_err(
+            |e| match e {
+                TantivyError::LockFailure(LockError::LockBusy, _) => {
+                    IndexError::Busy(index_dir.to_path_buf())
+                }
+                other => write_err(other),
+            },
+        )?;
+
+    let old = if opts.rebuild { Manifest::new() } else { Manifest::read(&index).map_err(write_err)? };
+    let mut run = Run::new(&schema, &writer, old.clone());
+    if opts.rebuild {
+        writer.delete_all_documents().map_err(write_err)?;
+        run.dirty = true;
+    }
+
+    let walks: Vec<_> = roots.iter().map(|r| (r, walk(r))).collect();
+    progress(Progress::Listed { files: walks.iter().map(|(_, w)| w.files.len() as u64).sum() });
+    for (root, walked) in &walks {
+        let root_key = path_key(root);
+        let mut seen: Vec<String> = Vec::new();
+        for skip in &walked.skipped {
+            seen.push(skip.path.clone());
+            run.record_walk_skip(&root_key, skip.clone());
+        }
+        for file in &walked.files {
+            let key = path_key(&file.path);
+            seen.push(key.clone());
+            let bytes = run.visit(&root_key, &key, file).map_err(write_err)?;
+            progress(Progress::File { path: &key, bytes });
+        }
+        run.remove_vanished(root, &seen);
+    }
+
+    let mut report = run.report;
+    let manifest = run.manifest;
+    if run.dirty || manifest != old {
+        progress(Progress::Committing);
+        let mut commit = writer.prepare_commit().map_err(write_err)?;
+        commit.set_payload(&manifest.to_payload());
+        commit.commit().map_err(write_err)?;
+        writer.wait_merging_threads().map_err(write_err)?;
+        report.committed = true;
+    }
+    report.documents = manifest.documents();
+    report.passages = manifest.passages();
+    report.skipped = roots
+        .iter()
+        .flat_map(|root| {
+            manifest
+                .files
+                .iter()
+                .filter(move |(path, _)| under(Path::new(path), root))
+                .flat_map(|(_, entry)| entry.skipped.iter().cloned())
+        })
+        .collect();
+    report.took_ms = started.elapsed().as_secs_f64() * 1000.0;
+    Ok(report)
+}
+
+/// Removes whatever is in `dir` that belongs to an index and creates a fresh one.
+fn recreate(dir: &Path) -> Result<(tantivy::Index, KbSchema), IndexError> {
+    let root_err = |source| IndexError::Root { path: dir.to_path_buf(), source };
+    for entry in std::fs::read_dir(dir).map_err(root_err)? {
+        let path = entry.map_err(root_err)?.path();
+        if path.is_file() {
+            std::fs::remove_file(&path).map_err(root_err)?;
+        }
+    }
+    Ok(kb_schema::create_index(dir)?)
+}
+
+/// The manifest key of a path: the path as a string.
+fn path_key(path: &Path) -> String {
+    path.to_string_lossy().into_owned()
+}
+
+/// Whether `path` is `root` or lies under it (component-wise).
+fn under(path: &Path, root: &Path) -> bool {
+    path.starts_with(root)
+}
+
+/// The state of one [`update_index`] run.
+struct Run<'a> {
+    schema: &'a KbSchema,
+    writer: &'a IndexWriter,
+    manifest: Manifest,
+    /// Which file each document id belongs to, to refuse duplicates across files.
+    owners: HashMap<String, String>,
+    report: IndexReport,
+    dirty: bool,
+}
+
+impl<'a> Run<'a> {
+    fn new(schema: &'a KbSchema, writer: &'a IndexWriter, manifest: Manifest) -> Self {
+        let owners = manifest
+            .files
+            .iter()
+            .flat_map(|(path, e)| e.doc_ids.iter().map(move |d| (d.clone(), path.clone())))
+            .collect();
+        Run { schema, writer, manifest, owners, report: IndexReport::default(), dirty: false }
+    }
+
+    fn record_walk_skip(&mut self, root: &str, skip: SkipRecord) {
+        let entry = FileEntry { root: root.to_owned(), skipped: vec![skip.clone()], ..Default::default() };
+        match self.manifest.files.get(&skip.path) {
+            // A file that was indexed before and now cannot be walked keeps its passages.
+            Some(old) if old.passages > 0 => {
+                let mut kept = old.clone();
+                kept.skipped = vec![skip.clone()];
+                self.manifest.files.insert(skip.path, kept);
+            }
+            _ => {
+                self.manifest.files.insert(skip.path, entry);
+            }
+        }
+    }
+
+    /// Looks at one file; reads and indexes it if it is new or changed. Returns the bytes read.
+    fn visit(&mut self, root: &str, key: &str, file: &SourceFile) -> tantivy::Result<u64> {
+        let meta = match std::fs::metadata(&file.path) {
+            Ok(m) => m,
+            Err(e) => {
+                self.fail_read(root, key, &e);
+                return Ok(0);
+            }
+        };
+        let size = meta.len();
+        let mtime_ns = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos() as u64);
+        let old = self.manifest.files.get(key).cloned();
+        if let Some(old) = &old {
+            if old.size == size && old.mtime_ns == mtime_ns && !old.hash.is_empty() {
+                self.report.unchanged += 1;
+                return Ok(0);
+            }
+        }
+        let bytes = match std::fs::read(&file.path) {
+            Ok(b) => b,
+            Err(e) => {
+                self.fail_read(root, key, &e);
+                return Ok(0);
+            }
+        };
+        let hash = blake3::hash(&bytes).to_hex().to_string();
+        if let Some(old) = &old {
+            if old.hash == hash {
+                // Touched but not changed: remember the new time so the next run only stats it.
+                let entry = self.manifest.files.get_mut(key).expect("entry exists");
+                entry.mtime_ns = mtime_ns;
+                entry.size = size;
+                self.report.unchanged += 1;
+                return Ok(0);
+            }
+        }
+        self.report.bytes_read += bytes.len() as u64;
+        let info = SourceInfo { path: key, doc_id: &file.doc_id, format: file.format };
+        let mut entry =
+            FileEntry { root: root.to_owned(), hash, size, mtime_ns, ..Default::default() };
+        match parse_source(&bytes, info) {
+            Err(err) => {
+                let skip = SkipRecord { path: key.to_owned(), line: err.line, reason: err.reason };
+                match old {
+                    // Never lose data: a file that was indexed and is now unreadable keeps its
+                    // previous passages until it parses again (its old hash is kept, so the
+                    // next run tries again).
+                    Some(mut kept) if kept.passages > 0 => {
+                        kept.skipped = vec![skip];
+                        self.manifest.files.insert(key.to_owned(), kept);
+                    }
+                    _ => {
+                        entry.skipped = vec![skip];
+                        entry.hash.clear();
+                        self.manifest.files.insert(key.to_owned(), entry);
+                    }
+                }
+                return Ok(bytes.len() as u64);
+            }
+            Ok(parsed) => {
+                if old.as_ref().is_some_and(|o| !o.doc_ids.is_empty()) {
+                    self.writer.delete_term(Term::from_field_text(self.schema.source_path, key));
+                    self.dirty = true;
+                }
+                if let Some(old) = &old {
+                    for d in &old.doc_ids {
+                        self.owners.remove(d);
+                    }
+                }
+                match &old {
+                    Some(o) if !o.hash.is_empty() || o.passages > 0 => self.report.changed += 1,
+                    _ => self.report.added += 1,
+                }
+                entry.skipped = parsed
+                    .skipped
+                    .into_iter()
+                    .map(|e| SkipRecord { path: key.to_owned(), line: e.line, reason: e.reason })
+                    .collect();
+                for doc in parsed.documents {
+                    if let Some(owner) = self.owners.get(&doc.doc_id) {
+                        let line = doc.passages.first().map(|p| p.source.line);
+                        let reason = if owner == key {
+                            format!("duplicate document id {:?} in this file", doc.doc_id)
+                        } else {
+                            format!("document id {:?} is already indexed from {owner}", doc.doc_id)
+                        };
+                        entry.skipped.push(SkipRecord { path: key.to_owned(), line, reason });
+                        continue;
+                    }
+                    self.owners.insert(doc.doc_id.clone(), key.to_owned());
+                    for p in &doc.passages {
+                        self.writer.add_document(self.schema.to_document(p))?;
+                    }
+                    entry.passages += doc.passages.len() as u64;
+                    entry.doc_ids.push(doc.doc_id);
+                    self.dirty = true;
+                }
+                self.manifest.files.insert(key.to_owned(), entry);
+            }
+        }
+        Ok(bytes.len() as u64)
+    }
+
+    /// A file listed by the walk could not be read.
+    fn fail_read(&mut self, root: &str, key: &str, err: &std::io::Error) {
+        if err.kind() == std::io::ErrorKind::NotFound {
+            // Vanished between listing and reading: treated as removed by `remove_vanished`.
+            return;
+        }
+        let skip =
+            SkipRecord { path: key.to_owned(), line: None, reason: format!("cannot read: {err}") };
+        self.record_walk_skip(root, skip);
+    }
+
+    /// Removes the files indexed from under `root` that this run did not see.
+    fn remove_vanished(&mut self, root: &Path, seen: &[String]) {
+        let seen: HashSet<&str> = seen.iter().map(String::as_str).collect();
+        let gone: Vec<String> = self
+            .manifest
+            .files
+            .keys()
+            .filter(|k| under(Path::new(k), root) && !seen.contains(k.as_str()))
+            .cloned()
+            .collect();
+        for key in gone {
+            if let Some(entry) = self.manifest.files.remove(&key) {
+                if !entry.doc_ids.is_empty() {
+                    self.writer.delete_term(Term::from_field_text(self.schema.source_path, &key));
+                    self.report.removed += 1;
+                    self.dirty = true;
+                }
+                for d in entry.doc_ids {
+                    self.owners.remove(&d);
+                }
+            }
+        }
+    }
+}

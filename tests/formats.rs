@@ -1,0 +1,117 @@
+//! Each ingest format, through `kb index` and `kb search`.
+
+use crate::util::{IndexOutput, Kb, KindCounts};
+
+const MARKDOWN: &str = "\
+---
+title: Brewing Tea
+---
+
+Intro paragraph about brewing tea leaves.
+
+## Green tea
+
+Green tea is steamed, not oxidised.
+
+- Sencha is the everyday green tea.
+- Matcha is stone-ground.
+
+## Black tea
+
+Black tea is fully oxidised before drying.
+";
+
+const THREAD_JSON: &str = r#"{"id": "kettle-q", "title": "Can a kettle descale itself?",
+ "question": "My kettle has white scale inside. Is vinegar safe to use?",
+ "answers": [
+   {"title": "Use citric acid", "author": "Ann", "body": "Citric acid dissolves limescale without the smell."},
+   {"body": "Vinegar works too but rinse twice."}
+ ]}"#;
+
+const ARTICLES_JSONL: &str = r#"{"_id": "d1", "title": "Aspirin", "text": "Aspirin thins the blood."}
+{"_id": "d2", "title": "Ibuprofen", "text": "Ibuprofen reduces inflammation.\n\nTake it with food."}
+"#;
+
+const HTML: &str = r#"<!doctype html><html><head><title>Bicycle Care</title>
+<style>p { color: red }</style><script>var tracking = "chainring";</script></head>
+<body><nav><a href="/">Home</a> <a href="/shop">Shop chainring deals</a></nav>
+<h1>Bicycle Care</h1>
+<h2>Chains</h2>
+<p>Oil the chain every few hundred kilometres.</p>
+<ul><li>Wipe off the old oil first.</li><li>One drop per link.</li></ul>
+<footer>Copyright chainring ltd</footer>
+</body></html>"#;
+
+fn index(kb: &Kb) -> IndexOutput {
+    kb.run(&["index", "--json", "docs"]).expect_code(0).json()
+}
+
+#[test]
+fn markdown_titles_sections_paragraphs_and_items() {
+    let kb = Kb::new();
+    kb.write("docs/tea.md", MARKDOWN);
+    let report = index(&kb);
+    assert_eq!((report.added, report.documents, report.passages), (1, 1, 5));
+    let out = kb.search("sencha", &[]);
+    let hit = &out.hits[0];
+    assert_eq!(hit.doc_title, "Brewing Tea");
+    assert_eq!(hit.heading.as_deref(), Some("Green tea"));
+    assert_eq!(hit.text, "Sencha is the everyday green tea.");
+    assert_eq!(hit.source.line, 12);
+    assert_eq!(hit.doc_id, "tea");
+}
+
+#[test]
+fn json_thread_becomes_question_and_answers() {
+    let kb = Kb::new();
+    kb.write("docs/kettle.json", THREAD_JSON);
+    index(&kb);
+    assert_eq!(kb.stats().by_kind, KindCounts { article: 0, question: 1, answer: 2 });
+    let out = kb.search("limescale", &[]);
+    assert_eq!(out.hits[0].kind, "answer");
+    assert_eq!(out.hits[0].doc_id, "kettle-q");
+    assert!(out.hits[0].text.starts_with("Use citric acid\n"));
+    // The answer that never says "kettle" is found through its question's title.
+    let out = kb.search("kettle rinse", &["--kind", "answer"]);
+    assert!(out.hits.iter().any(|h| h.text.contains("rinse twice")), "{:#?}", out.hits);
+}
+
+#[test]
+fn json_lines_articles_use_their_ids() {
+    let kb = Kb::new();
+    kb.write("docs/drugs.jsonl", ARTICLES_JSONL);
+    let report = index(&kb);
+    assert_eq!((report.documents, report.passages), (2, 3));
+    let out = kb.search("food", &[]);
+    assert_eq!(out.hits[0].passage_id, "d2#1");
+    assert_eq!(out.hits[0].doc_title, "Ibuprofen");
+    assert_eq!(out.hits[0].source.line, 2);
+}
+
+#[test]
+fn html_keeps_content_and_drops_boilerplate() {
+    let kb = Kb::new();
+    kb.write("docs/bike.html", HTML);
+    let report = index(&kb);
+    assert_eq!(report.passages, 3, "{report:?}");
+    let out = kb.search("oil", &[]);
+    assert_eq!(out.hits[0].doc_title, "Bicycle Care");
+    assert_eq!(out.hits[0].heading.as_deref(), Some("Chains"));
+    // Scripts, navigation and footers are not content.
+    kb.run(&["search", "chainring"]).expect_code(1);
+    kb.run(&["search", "tracking"]).expect_code(1);
+}
+
+#[test]
+fn plain_text_thread_and_article_kinds() {
+    let kb = Kb::new();
+    kb.write(
+        "docs/q.txt",
+        "Is tea safe for calves?\n\nMy calf drinks tea. Is that fine?\n\nShort answer\n\nIt is fine in small amounts.\n\nAsk a vet\n\nA vet can weigh the risks.\n",
+    );
+    index(&kb);
+    assert_eq!(kb.stats().by_kind, KindCounts { article: 0, question: 1, answer: 2 });
+    // "calves" appears only in the question's title: the answers are found through it.
+    let out = kb.search("calves vet", &["--kind", "answer"]);
+    assert!(out.hits[0].text.starts_with("Ask a vet"), "{:#?}", out.hits);
+}

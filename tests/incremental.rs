@@ -1,0 +1,193 @@
+//! `kb index` bringing an index up to date: incremental cycles, and safety under faults.
+
+use std::time::{Duration, Instant};
+
+use crate::util::{IndexOutput, Kb};
+
+fn index(kb: &Kb, args: &[&str]) -> IndexOutput {
+    let mut all = vec!["index", "--json"];
+    all.extend_from_slice(args);
+    kb.run(&all).expect_code(0).json()
+}
+
+fn counts(r: &IndexOutput) -> (u64, u64, u64, u64, u64, u64) {
+    (r.added, r.changed, r.removed, r.unchanged, r.documents, r.passages)
+}
+
+#[test]
+fn add_change_delete_and_unchanged_cycles() {
+    let kb = Kb::new();
+    kb.write("docs/a.md", "# A\n\nAlpha one.\n\nAlpha two.\n");
+    kb.write("docs/b.md", "# B\n\nBravo.\n");
+    assert_eq!(counts(&index(&kb, &["docs"])), (2, 0, 0, 0, 2, 3));
+
+    // Nothing changed: no work, and it says so.
+    let again = index(&kb, &["docs"]);
+    assert_eq!(counts(&again), (0, 0, 0, 2, 2, 3));
+    assert!(!again.committed);
+    let text = kb.run(&["index", "docs"]).expect_code(0);
+    assert!(text.stdout.contains("index is up to date"), "{}", text.stdout);
+
+    // Change one, add one, delete one.
+    kb.write("docs/a.md", "# A\n\nAlpha one.\n\nAlpha two.\n\nAlpha three.\n");
+    kb.write("docs/c.md", "# C\n\nCharlie.\n");
+    kb.remove("docs/b.md");
+    assert_eq!(counts(&index(&kb, &["docs"])), (1, 1, 1, 0, 2, 4));
+    assert_eq!(kb.stats().passages, 4);
+    kb.run(&["search", "bravo"]).expect_code(1);
+    assert_eq!(kb.search("alpha", &["--per-doc", "0"]).hits.len(), 3, "no duplicates");
+    assert_eq!(kb.search("charlie", &[]).hits.len(), 1);
+
+    // Touched but identical: hashed, not re-indexed.
+    kb.write("docs/c.md", "# C\n\nCharlie.\n");
+    let touched = index(&kb, &["docs"]);
+    assert_eq!(counts(&touched), (0, 0, 0, 2, 2, 4));
+
+    // --rebuild starts from empty and ends with the same index.
+    let rebuilt = index(&kb, &["--rebuild", "docs"]);
+    assert_eq!(counts(&rebuilt), (2, 0, 0, 0, 2, 4));
+    assert_eq!(kb.stats().passages, 4);
+}
+
+#[test]
+fn deletion_is_scoped_to_the_indexed_paths() {
+    let kb = Kb::new();
+    kb.write("one/a.md", "# A\n\nAlpha.\n");
+    kb.write("two/b.md", "# B\n\nBravo.\n");
+    index(&kb, &["one"]);
+    index(&kb, &["two"]);
+    assert_eq!(kb.stats().documents, 2, "indexing two/ left one/ alone");
+    kb.remove("two/b.md");
+    let r = index(&kb, &["two"]);
+    assert_eq!((r.removed, r.documents), (1, 1));
+    assert_eq!(kb.search("alpha", &[]).hits.len(), 1);
+}
+
+#[test]
+fn passage_ids_are_stable_across_rebuilds() {
+    let kb = Kb::with_seed_corpus();
+    let before = kb.search("botox results visible", &[]).hits[0].passage_id.clone();
+    index(&kb, &["--rebuild"]);
+    assert_eq!(kb.search("botox results visible", &[]).hits[0].passage_id, before);
+    kb.run(&["show", &before]).expect_code(0);
+}
+
+/// A corpus big enough that indexing it takes a while even on a fast machine.
+fn big_corpus(kb: &Kb, records: usize) {
+    let mut jsonl = String::new();
+    for i in 0..records {
+        jsonl.push_str(&format!(
+            "{{\"id\": \"r{i}\", \"title\": \"Record {i} about topic {t}\", \"text\": \"Paragraph {i} talks about alpha beta gamma delta number {i} and subject {t}.\\n\\nA second paragraph on item {i}.\"}}\n",
+            t = i % 97
+        ));
+    }
+    kb.write("big/records.jsonl", jsonl);
+}
+
+#[test]
+fn killed_indexing_leaves_the_previous_index_and_the_next_run_completes() {
+    let kb = Kb::new();
+    kb.write("docs/a.md", "# A\n\nAlpha kettle.\n");
+    index(&kb, &["docs"]);
+    big_corpus(&kb, 60_000);
+
+    let mut child = kb.command().args(["index", "docs", "big"]).spawn().expect("spawn");
+    std::thread::sleep(Duration::from_millis(700));
+    assert!(child.try_wait().unwrap().is_none(), "indexing should still be running");
+    child.kill().expect("SIGKILL");
+    child.wait().unwrap();
+
+    // The previous commit is intact and searchable.
+    assert_eq!(kb.stats().passages, 1);
+    assert_eq!(kb.search("kettle", &[]).hits.len(), 1);
+    // The next run does all the work, exactly once.
+    let r = index(&kb, &["docs", "big"]);
+    assert_eq!((r.added, r.unchanged, r.documents, r.passages), (1, 1, 60_001, 120_001));
+    assert_eq!(kb.stats().passages, 120_001);
+}
+
+#[test]
+fn second_writer_is_refused_and_searches_keep_working() {
+    let kb = Kb::new();
+    kb.write("docs/a.md", "# A\n\nAlpha kettle.\n");
+    index(&kb, &["docs"]);
+    big_corpus(&kb, 60_000);
+
+    let mut first = kb.command().args(["index", "docs", "big"]).spawn().expect("spawn");
+    // Wait until the first run holds the writer lock.
+    let start = Instant::now();
+    let mut refused = None;
+    while start.elapsed() < Duration::from_secs(20) {
+        let run = kb.run(&["index", "docs"]);
+        if run.code == 2 {
+            refused = Some(run);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let refused = refused.expect("a second writer was refused while the first ran");
+    assert!(refused.stderr.contains("being updated by another process"), "{}", refused.stderr);
+    // Searching during the update sees the last commit.
+    assert!(first.try_wait().unwrap().is_none(), "first run still going");
+    assert_eq!(kb.search("kettle", &[]).hits.len(), 1);
+    assert!(first.wait().unwrap().success());
+    assert_eq!(kb.stats().passages, 120_001);
+}
+
+#[test]
+fn damaged_index_says_so_and_rebuild_repairs_it() {
+    let kb = Kb::with_seed_corpus();
+    index(&kb, &[]);
+    std::fs::write(kb.path().join(".kb/meta.json"), "{ garbled").unwrap();
+    let run = kb.run(&["search", "botox"]).expect_code(2);
+    assert!(run.stderr.contains("damaged"), "{}", run.stderr);
+    assert!(run.stderr.contains("kb index --rebuild"), "{}", run.stderr);
+    index(&kb, &["--rebuild"]);
+    assert_eq!(kb.stats().passages, 14);
+
+    // A missing segment file.
+    let segment = std::fs::read_dir(kb.path().join(".kb"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "idx"))
+        .expect("a segment file");
+    std::fs::remove_file(segment).unwrap();
+    let run = kb.run(&["search", "botox"]).expect_code(2);
+    assert!(run.stderr.contains("damaged"), "{}", run.stderr);
+    index(&kb, &["--rebuild"]);
+    assert_eq!(kb.search("botox", &[]).hits.len() > 0, true);
+}
+
+#[test]
+fn watch_keeps_the_index_current() {
+    let kb = Kb::new();
+    kb.write("docs/a.md", "# A\n\nAlpha kettle.\n");
+    let mut child = kb
+        .command()
+        .args(["index", "--watch", "docs"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn");
+    let wait_for = |query: &str, hits: usize| {
+        let start = Instant::now();
+        while start.elapsed() < Duration::from_secs(30) {
+            let run = kb.run(&["search", "--json", query]);
+            if run.code != 2 {
+                let out: crate::util::SearchOutput = run.json();
+                if out.hits.len() == hits {
+                    return true;
+                }
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        false
+    };
+    assert!(wait_for("kettle", 1), "initial index");
+    kb.write("docs/b.md", "# B\n\nBravo teapot.\n");
+    assert!(wait_for("teapot", 1), "a new file is picked up");
+    kb.remove("docs/a.md");
+    assert!(wait_for("kettle", 0), "a removed file is dropped");
+    child.kill().unwrap();
+    child.wait().unwrap();
+}

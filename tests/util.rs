@@ -1,0 +1,197 @@
+//! The harness: a temp work dir with fixture files, and `kb` run inside it.
+
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use serde::Deserialize;
+
+/// A temp work dir in which `kb` runs; the index goes to `.kb` inside it.
+pub struct Kb {
+    dir: tempfile::TempDir,
+}
+
+/// What one `kb` run did.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    fn from(out: Output) -> Run {
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+        }
+    }
+
+    /// Asserts the exit code, showing both streams when it differs.
+    pub fn expect_code(self, code: i32) -> Run {
+        assert_eq!(
+            self.code, code,
+            "exit code\n--- stdout ---\n{}\n--- stderr ---\n{}",
+            self.stdout, self.stderr
+        );
+        self
+    }
+
+    pub fn json<T: for<'de> Deserialize<'de>>(&self) -> T {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("stdout is not the expected JSON ({e}):\n{}", self.stdout))
+    }
+}
+
+impl Kb {
+    /// An empty work dir.
+    pub fn new() -> Kb {
+        Kb { dir: tempfile::tempdir().expect("temp dir") }
+    }
+
+    /// A work dir holding a copy of the repository's bundled `corpus/`.
+    pub fn with_seed_corpus() -> Kb {
+        let kb = Kb::new();
+        let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpus");
+        for entry in std::fs::read_dir(corpus).expect("corpus/") {
+            let entry = entry.expect("corpus entry");
+            let target = kb.path().join("corpus").join(entry.file_name());
+            std::fs::create_dir_all(target.parent().expect("parent")).expect("mkdir");
+            std::fs::copy(entry.path(), target).expect("copy");
+        }
+        kb
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// Writes a file (creating folders) relative to the work dir.
+    pub fn write(&self, rel: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+        let path = self.path().join(rel);
+        std::fs::create_dir_all(path.parent().expect("parent")).expect("mkdir");
+        std::fs::write(&path, contents).expect("write fixture");
+        path
+    }
+
+    pub fn remove(&self, rel: &str) {
+        std::fs::remove_file(self.path().join(rel)).expect("remove fixture");
+    }
+
+    /// A `kb` command in the work dir, with no `KB_*` or color variables from the outside.
+    pub fn command(&self) -> std::process::Command {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_kb"));
+        cmd.current_dir(self.path());
+        for var in ["KB_INDEX", "KB_CORPUS", "NO_COLOR", "CLICOLOR_FORCE", "CLICOLOR"] {
+            cmd.env_remove(var);
+        }
+        cmd
+    }
+
+    /// Runs `kb ARGS...` to completion.
+    pub fn run(&self, args: &[&str]) -> Run {
+        Run::from(self.command().args(args).output().expect("kb runs"))
+    }
+
+    /// `kb search --json QUERY EXTRA...`, parsed into the strict output types.
+    pub fn search(&self, query: &str, extra: &[&str]) -> SearchOutput {
+        let mut args = vec!["search", "--json", query];
+        args.extend_from_slice(extra);
+        let run = self.run(&args);
+        assert!(
+            run.code == 0 || run.code == 1,
+            "kb search failed ({}):\n{}",
+            run.code,
+            run.stderr
+        );
+        run.json()
+    }
+
+    /// `kb stats --json`.
+    pub fn stats(&self) -> StatsOutput {
+        self.run(&["stats", "--json"]).expect_code(0).json()
+    }
+}
+
+/// Strict copy of `kb search --json` (see the printer's rustdoc): unknown fields fail the test.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SearchOutput {
+    pub query: String,
+    pub total: usize,
+    pub took_ms: f64,
+    pub hits: Vec<HitOutput>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HitOutput {
+    pub rank: usize,
+    pub score: f32,
+    pub doc_id: String,
+    pub doc_title: String,
+    pub kind: String,
+    pub passage_id: String,
+    pub heading: Option<String>,
+    pub text: String,
+    pub snippet: String,
+    pub highlights: Vec<[usize; 2]>,
+    pub source: SourceOutput,
+}
+
+impl HitOutput {
+    /// The highlighted words, read from `text` through `highlights`.
+    pub fn lit(&self) -> Vec<&str> {
+        self.highlights.iter().map(|[s, e]| &self.text[*s..*e]).collect()
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceOutput {
+    pub path: String,
+    pub line: u32,
+}
+
+/// Strict copy of `kb stats --json`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StatsOutput {
+    pub documents: u64,
+    pub passages: u64,
+    pub by_kind: KindCounts,
+    pub files: u64,
+    pub index_bytes: u64,
+}
+
+#[derive(Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct KindCounts {
+    pub article: u64,
+    pub question: u64,
+    pub answer: u64,
+}
+
+/// Strict copy of `kb index --json`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IndexOutput {
+    pub added: u64,
+    pub changed: u64,
+    pub removed: u64,
+    pub unchanged: u64,
+    pub skipped: Vec<SkipOutput>,
+    pub documents: u64,
+    pub passages: u64,
+    pub took_ms: f64,
+    pub bytes_read: u64,
+    pub committed: bool,
+}
+
+#[derive(Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SkipOutput {
+    pub path: String,
+    #[serde(default)]
+    pub line: Option<u32>,
+    pub reason: String,
+}
