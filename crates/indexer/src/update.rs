@@ -115,7 +115,11 @@ pub enum IndexError {
 }
 
 /// Brings the index in `index_dir` up to date with the files under `roots` (folders or files),
-/// creating it if needed. See the [module docs](self).
+/// creating it if needed.
+///
+/// Only the difference with the last commit's [`Manifest`] is applied (unchanged files cost a
+/// stat), and the new manifest is committed together with the passages, so a run killed at any
+/// point leaves the previous commit searchable and the next run redoes the work.
 ///
 /// Files that vanished from under one of `roots` are removed from the index; files indexed from
 /// other roots are left alone. An index written by another schema version, or a damaged one when
@@ -140,17 +144,17 @@ pub fn update_index(
     };
     let write_err = |source| IndexError::Write { path: index_dir.to_path_buf(), source };
     let per_thread = (opts.memory_budget / opts.threads.max(1)).max(15 << 20);
-    let mut writer: IndexWriter =
-        index.writer_with_num_threads(opts.threads.max(1), per_thread * opts.threads.max(1)).map_err(
-            |e| match e {
-                TantivyError::LockFailure(LockError::LockBusy, _) => {
-                    IndexError::Busy(index_dir.to_path_buf())
-                }
-                other => write_err(other),
-            },
-        )?;
+    let mut writer: IndexWriter = index
+        .writer_with_num_threads(opts.threads.max(1), per_thread * opts.threads.max(1))
+        .map_err(|e| match e {
+            TantivyError::LockFailure(LockError::LockBusy, _) => {
+                IndexError::Busy(index_dir.to_path_buf())
+            }
+            other => write_err(other),
+        })?;
 
-    let old = if opts.rebuild { Manifest::new() } else { Manifest::read(&index).map_err(write_err)? };
+    let old =
+        if opts.rebuild { Manifest::new() } else { Manifest::read(&index).map_err(write_err)? };
     let mut run = Run::new(&schema, &writer, old.clone());
     if opts.rebuild {
         writer.delete_all_documents().map_err(write_err)?;
@@ -245,7 +249,8 @@ impl<'a> Run<'a> {
     }
 
     fn record_walk_skip(&mut self, root: &str, skip: SkipRecord) {
-        let entry = FileEntry { root: root.to_owned(), skipped: vec![skip.clone()], ..Default::default() };
+        let entry =
+            FileEntry { root: root.to_owned(), skipped: vec![skip.clone()], ..Default::default() };
         match self.manifest.files.get(&skip.path) {
             // A file that was indexed before and now cannot be walked keeps its passages.
             Some(old) if old.passages > 0 => {

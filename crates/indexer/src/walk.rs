@@ -1,0 +1,345 @@
+//! Listing the source files under a root: which files are documents, in a stable order, with
+//! stable document ids.
+//!
+//! - Every file under the root is listed, sorted by path, so runs are deterministic.
+//! - Hidden files and folders (name starting with `.`, such as the `.kb` index itself) are not
+//!   read and not listed.
+//! - A `synonyms.txt` directly in a root folder is configuration, not a document.
+//! - A file whose extension kb does not read is listed as skipped (`unsupported file type`), so
+//!   that every file under an indexed path is either indexed or explained.
+//! - Symbolic links are followed; a loop, a dangling link, an unreadable folder or nesting
+//!   deeper than [`MAX_DEPTH`] is one skip record each, never an error of the whole walk.
+//!
+//! ```
+//! use kb_indexer::walk::walk;
+//!
+//! let root = tempfile::tempdir()?;
+//! std::fs::create_dir(root.path().join("sub"))?;
+//! std::fs::write(root.path().join("sub/notes.md"), "# Notes\n\nText.\n")?;
+//! std::fs::write(root.path().join("picture.png"), b"\x89PNG")?;
+//! std::fs::write(root.path().join(".hidden.md"), "# Hidden\n")?;
+//!
+//! let walked = walk(root.path());
+//! let ids: Vec<&str> = walked.files.iter().map(|f| f.doc_id.as_str()).collect();
+//! assert_eq!(ids, ["sub/notes"]);
+//! assert_eq!(walked.skipped.len(), 1);
+//! assert_eq!(walked.skipped[0].reason, "unsupported file type");
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+use std::path::{Component, Path, PathBuf};
+
+use kb_schema::SkipRecord;
+use walkdir::WalkDir;
+
+use crate::formats::Format;
+
+/// Folders nested deeper than this under a root are not read (and are reported): real corpora
+/// are nowhere near it, while a runaway tree (or links that only look like a loop from afar)
+/// could be endless.
+pub const MAX_DEPTH: usize = 256;
+
+/// The name of the synonyms file at the top of a corpus folder; it is not a document.
+const SYNONYMS_FILE: &str = "synonyms.txt";
+
+/// A file to index.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    /// Its path: the root joined with the path under it.
+    pub path: PathBuf,
+    /// Its document id: the path relative to the root without extension, `/`-separated
+    /// (`sub/notes`); for a root that is a file, its file stem.
+    pub doc_id: String,
+    /// Its format, from its extension.
+    pub format: Format,
+}
+
+/// What [`walk`] found under a root.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Walked {
+    /// The files to index, sorted by path.
+    pub files: Vec<SourceFile>,
+    /// Files and folders that cannot be indexed, with the reason (no line).
+    pub skipped: Vec<SkipRecord>,
+}
+
+/// Lists the source files under `root`, a folder or a single file. Never fails: whatever cannot
+/// be listed is in [`Walked::skipped`].
+pub fn walk(root: &Path) -> Walked {
+    let mut walked = Walked::default();
+    let entries = WalkDir::new(root)
+        .follow_links(true)
+        .max_depth(MAX_DEPTH)
+        .sort_by_file_name()
+        .into_iter()
+        // Hidden folders are not even entered. The root itself is always read: it was asked for
+        // (and temp folders are often hidden ones).
+        .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
+    for entry in entries {
+        let entry = match entry {
+            Ok(entry) => entry,
+            Err(err) => {
+                if let Some(skip) = skip_for_error(root, &err) {
+                    walked.skipped.push(skip);
+                }
+                continue;
+            }
+        };
+        let path = entry.path();
+        if entry.file_type().is_dir() {
+            if entry.depth() == MAX_DEPTH {
+                walked.skipped.push(skip(
+                    path,
+                    format!("folder nested more than {MAX_DEPTH} levels deep; not read"),
+                ));
+            }
+            continue;
+        }
+        if entry.depth() == 1 && entry.file_name().eq_ignore_ascii_case(SYNONYMS_FILE) {
+            continue;
+        }
+        match Format::of(path) {
+            Some(format) => walked.files.push(SourceFile {
+                path: path.to_path_buf(),
+                doc_id: doc_id(root, path),
+                format,
+            }),
+            None => walked.skipped.push(skip(path, "unsupported file type".to_owned())),
+        }
+    }
+    // walkdir sorts each folder by name, which is path order already; sorting again keeps the
+    // promise whatever walkdir's order.
+    walked.files.sort_by(|a, b| a.path.cmp(&b.path));
+    walked
+}
+
+/// The document id of `path` under `root`: the relative path without extension, `/`-separated;
+/// for a root that is the file itself, the file stem.
+pub fn doc_id(root: &Path, path: &Path) -> String {
+    let relative = path.strip_prefix(root).unwrap_or(path);
+    let mut parts: Vec<String> = relative
+        .parent()
+        .into_iter()
+        .flat_map(Path::components)
+        .filter_map(|c| match c {
+            Component::Normal(name) => Some(name.to_string_lossy().into_owned()),
+            _ => None,
+        })
+        .collect();
+    let stem = path.file_stem().or(path.file_name()).unwrap_or(path.as_os_str());
+    parts.push(stem.to_string_lossy().into_owned());
+    parts.join("/")
+}
+
+fn is_hidden(name: &std::ffi::OsStr) -> bool {
+    name.as_encoded_bytes().starts_with(b".")
+}
+
+fn skip(path: &Path, reason: String) -> SkipRecord {
+    SkipRecord { path: path.to_string_lossy().into_owned(), line: None, reason }
+}
+
+/// The skip record for an entry walkdir could not read; `None` for hidden ones, which would not
+/// have been read anyway.
+fn skip_for_error(root: &Path, err: &walkdir::Error) -> Option<SkipRecord> {
+    let path = err.path().unwrap_or(root);
+    if err.depth() > 0 && path.file_name().is_some_and(is_hidden) {
+        return None;
+    }
+    if let Some(ancestor) = err.loop_ancestor() {
+        return Some(skip(
+            path,
+            format!("symbolic link loop (it leads back to {}); not followed", ancestor.display()),
+        ));
+    }
+    let io = err.io_error();
+    let dangling = io.is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound)
+        && path.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink());
+    let reason = if dangling {
+        "broken symbolic link (its target does not exist)".to_owned()
+    } else {
+        let what = if path.is_dir() { "folder" } else { "file" };
+        match io {
+            Some(io) => format!("cannot read {what}: {io}"),
+            None => format!("cannot read {what}: {err}"),
+        }
+    };
+    Some(skip(path, reason))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(root: &Path, rel: &str, text: &str) {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    fn ids(walked: &Walked) -> Vec<&str> {
+        walked.files.iter().map(|f| f.doc_id.as_str()).collect()
+    }
+
+    #[test]
+    fn files_are_listed_sorted_with_ids_formats_and_full_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        for rel in
+            ["b.md", "a/z.txt", "a/b.JSON", "c.jsonl", "d.ndjson", "e.htm", "f.markdown", "g.html"]
+        {
+            write(&root, rel, "x");
+        }
+        let walked = walk(&root);
+        assert_eq!(ids(&walked), ["a/b", "a/z", "b", "c", "d", "e", "f", "g"]);
+        let formats: Vec<Format> = walked.files.iter().map(|f| f.format).collect();
+        use Format::*;
+        assert_eq!(formats, [Json, Text, Markdown, JsonLines, JsonLines, Html, Markdown, Html]);
+        assert_eq!(walked.files[0].path, root.join("a/b.JSON"));
+        assert!(walked.skipped.is_empty());
+        // The same ids on every run.
+        assert_eq!(walk(&root), walked);
+    }
+
+    #[test]
+    fn hidden_files_and_folders_and_top_synonyms_are_not_listed() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, ".hidden.md", "x");
+        write(root, ".kb/meta.json", "x");
+        write(root, ".git/notes.png", "x");
+        write(root, "synonyms.txt", "calf, calves");
+        write(root, "sub/synonyms.txt", "a document there");
+        write(root, "visible.md", "x");
+        let walked = walk(root);
+        assert_eq!(ids(&walked), ["sub/synonyms", "visible"]);
+        assert!(walked.skipped.is_empty(), "{:?}", walked.skipped);
+    }
+
+    #[test]
+    fn unsupported_files_are_skipped_with_their_full_path() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "picture.png", "x");
+        write(dir.path(), "README", "x");
+        let walked = walk(dir.path());
+        assert!(walked.files.is_empty());
+        let skipped: Vec<(String, Option<u32>, &str)> =
+            walked.skipped.iter().map(|s| (s.path.clone(), s.line, s.reason.as_str())).collect();
+        let path = |name: &str| dir.path().join(name).to_string_lossy().into_owned();
+        assert_eq!(
+            skipped,
+            [
+                (path("README"), None, "unsupported file type"),
+                (path("picture.png"), None, "unsupported file type"),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_root_that_is_a_file_is_listed_under_its_stem() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "sub/calf-reduction.txt", "x");
+        let file = dir.path().join("sub/calf-reduction.txt");
+        let walked = walk(&file);
+        assert_eq!(
+            walked.files,
+            [SourceFile {
+                path: file.clone(),
+                doc_id: "calf-reduction".into(),
+                format: Format::Text
+            }]
+        );
+        write(dir.path(), "photo.jpg", "x");
+        assert_eq!(walk(&dir.path().join("photo.jpg")).skipped.len(), 1);
+        // A root whose own name starts with a dot is still read.
+        write(dir.path(), ".notes/n.md", "x");
+        assert_eq!(ids(&walk(&dir.path().join(".notes"))), ["n"]);
+    }
+
+    #[test]
+    fn odd_names_and_deep_folders_work() {
+        let dir = tempfile::tempdir().unwrap();
+        let deep: String = (0..60).map(|i| format!("d{i}/")).collect();
+        write(dir.path(), &format!("{deep}deep.md"), "x");
+        write(dir.path(), "with space é.md", "x");
+        write(dir.path(), "東京 notes.v2.txt", "x");
+        let walked = walk(dir.path());
+        assert_eq!(ids(&walked), [format!("{deep}deep").as_str(), "with space é", "東京 notes.v2"]);
+    }
+
+    #[test]
+    fn folders_deeper_than_the_limit_are_reported_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let too_deep: PathBuf = (0..MAX_DEPTH + 2).map(|_| "d").collect();
+        std::fs::create_dir_all(dir.path().join(&too_deep)).unwrap();
+        std::fs::write(dir.path().join(&too_deep).join("lost.md"), "x").unwrap();
+        write(dir.path(), "top.md", "x");
+        let walked = walk(dir.path());
+        assert_eq!(ids(&walked), ["top"]);
+        assert_eq!(walked.skipped.len(), 1, "{:?}", walked.skipped);
+        assert!(walked.skipped[0].reason.contains("nested more than 256 levels"));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn symlink_loops_and_dangling_links_are_one_skip_each() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path().canonicalize().unwrap();
+        write(&root, "docs/good.md", "x");
+        write(&root, "elsewhere/linked.md", "x");
+        let docs = root.join("docs");
+        std::os::unix::fs::symlink(&docs, docs.join("loop")).unwrap();
+        std::os::unix::fs::symlink(root.join("nowhere.md"), docs.join("dangling.md")).unwrap();
+        std::os::unix::fs::symlink(root.join("elsewhere/linked.md"), docs.join("alias.md"))
+            .unwrap();
+        std::os::unix::fs::symlink(root.join("nowhere"), docs.join(".hidden-dangling")).unwrap();
+        let walked = walk(&docs);
+        assert_eq!(ids(&walked), ["alias", "good"]);
+        assert_eq!(walked.files[0].path, docs.join("alias.md"));
+        let skipped: Vec<(&str, &str)> =
+            walked.skipped.iter().map(|s| (s.path.as_str(), s.reason.as_str())).collect();
+        assert_eq!(skipped.len(), 2, "{skipped:?}");
+        let path = |name: &str| docs.join(name).to_string_lossy().into_owned();
+        assert_eq!(
+            skipped[0],
+            (path("dangling.md").as_str(), "broken symbolic link (its target does not exist)")
+        );
+        assert_eq!(skipped[1].0, path("loop"));
+        assert!(skipped[1].1.starts_with("symbolic link loop"), "{}", skipped[1].1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn an_unreadable_folder_is_one_skip() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "locked/secret.md", "x");
+        write(dir.path(), "open.md", "x");
+        let locked = dir.path().join("locked");
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+        let readable_anyway = std::fs::read_dir(&locked).is_ok();
+        let walked = walk(dir.path());
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o755)).unwrap();
+        if readable_anyway {
+            // Running as root: permissions do not stop reading, so the folder is simply read.
+            assert_eq!(ids(&walked), ["locked/secret", "open"]);
+            return;
+        }
+        assert_eq!(ids(&walked), ["open"]);
+        assert_eq!(walked.skipped.len(), 1, "{:?}", walked.skipped);
+        assert_eq!(walked.skipped[0].path, locked.to_string_lossy());
+        assert!(
+            walked.skipped[0].reason.starts_with("cannot read folder: "),
+            "{:?}",
+            walked.skipped
+        );
+    }
+
+    #[test]
+    fn ids_come_from_the_path_under_the_root() {
+        let root = Path::new("/corpus");
+        assert_eq!(doc_id(root, Path::new("/corpus/sub/notes.md")), "sub/notes");
+        assert_eq!(doc_id(root, Path::new("/corpus/a.b.txt")), "a.b");
+        assert_eq!(doc_id(Path::new("/corpus/one.md"), Path::new("/corpus/one.md")), "one");
+    }
+}
