@@ -1,0 +1,38 @@
+//! `kb eval`: ranking quality and speed on a BEIR-format folder.
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use kb_eval::{evaluate, EvalOptions, EvalProgress};
+
+use super::EXIT_OK;
+use crate::args::EvalArgs;
+use crate::paths::display_path;
+use crate::printer;
+
+pub fn run(args: EvalArgs) -> anyhow::Result<u8> {
+    let opts = EvalOptions {
+        split: args.split.as_str().to_owned(),
+        cache_root: args.cache.clone().unwrap_or_else(|| PathBuf::from(".kb-eval")),
+        ..EvalOptions::default()
+    };
+    let report = evaluate(&args.dir, &opts, &mut |p| match p {
+        EvalProgress::BuildingIndex { corpus, index_dir } => eprintln!(
+            "kb: indexing {} into {} (once for this corpus)",
+            display_path(&corpus.to_string_lossy()),
+            display_path(&index_dir.to_string_lossy())
+        ),
+        EvalProgress::Searching { .. } => {}
+    })
+    .with_context(|| format!("cannot evaluate {}", args.dir.display()))?;
+    // Styles go through anstream, which drops them when stdout is no terminal or NO_COLOR is set.
+    let mut out = anstream::AutoStream::new(std::io::stdout().lock(), anstream::ColorChoice::Auto);
+    if args.json {
+        printer::json::write_eval(&mut out, &report)?;
+    } else {
+        printer::standard::write_eval(&mut out, &report)?;
+    }
+    out.flush()?;
+    Ok(EXIT_OK)
+}
