@@ -31,7 +31,8 @@ fn seeds_split_into_the_expected_passages() {
     assert_eq!(texts.len(), 8);
     assert!(texts[0].starts_with("Calf reduction refers to a variety of procedures"));
     assert!(texts[1].starts_with("Calf reduction techniques were originally pioneered"));
-    let bullets = ["Microliposuction", "Botox", "Radiofrequency", "In selective neurectomy", "Partial"];
+    let bullets =
+        ["Microliposuction", "Botox", "Radiofrequency", "In selective neurectomy", "Partial"];
     for (text, start) in texts[2..7].iter().zip(bullets) {
         assert!(text.starts_with(start), "{text:?} should start with {start:?}");
     }

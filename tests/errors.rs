@@ -24,7 +24,9 @@ fn no_index_and_no_corpus_says_what_to_run() {
 #[test]
 fn lenient_queries_never_fail() {
     let kb = Kb::with_seed_corpus();
-    for q in ["\"unbalanced botox", "+", "-", "title:", ":::", "AND OR NOT", "((", "*", "^2", "ñ 東京"] {
+    for q in
+        ["\"unbalanced botox", "+", "-", "title:", ":::", "AND OR NOT", "((", "*", "^2", "ñ 東京"]
+    {
         let run = kb.run(&["search", q]);
         assert!(run.code == 0 || run.code == 1, "{q:?} -> {}: {}", run.code, run.stderr);
     }
@@ -64,7 +66,92 @@ fn stats_files_lists_indexed_and_skipped() {
     kb.write("docs/picture.png", b"\x89PNG".as_slice());
     kb.run(&["index", "docs"]).expect_code(2);
     let run = kb.run(&["stats", "--files"]).expect_code(0);
-    assert!(run.stdout.contains("indexed  docs/good.md  1 documents, 1 passages"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("indexed  docs/good.md  1 documents, 1 passages"),
+        "{}",
+        run.stdout
+    );
     assert!(run.stdout.contains("skipped  docs/empty.txt  empty file"), "{}", run.stdout);
-    assert!(run.stdout.contains("skipped  docs/picture.png  unsupported file type"), "{}", run.stdout);
+    assert!(
+        run.stdout.contains("skipped  docs/picture.png  unsupported file type"),
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn a_huge_single_line_is_indexed_with_a_short_snippet() {
+    let kb = Kb::new();
+    let mut line = String::from("Huge\n\n");
+    for i in 0..200_000 {
+        line.push_str(if i == 150_000 { "needle " } else { "hay " });
+    }
+    kb.write("docs/huge.txt", &line);
+    let report: IndexOutput = kb.run(&["index", "--json", "docs"]).expect_code(0).json();
+    assert_eq!((report.documents, report.passages), (1, 1));
+    let out = kb.search("needle", &[]);
+    assert_eq!(out.hits.len(), 1);
+    let snippet = &out.hits[0].snippet;
+    assert!(snippet.contains("<mark>needle</mark>"), "{snippet}");
+    assert!(snippet.chars().count() < 400, "snippet of {} chars", snippet.chars().count());
+    assert!(snippet.starts_with('…') && snippet.ends_with('…'), "{snippet}");
+}
+
+#[test]
+fn odd_file_names_and_deep_folders_are_indexed() {
+    let kb = Kb::new();
+    kb.write("docs/with space é.md", "# Odd\n\nA kettle with an odd name.\n");
+    let deep: String = (0..60).map(|i| format!("d{i}/")).collect();
+    kb.write(&format!("docs/{deep}deep.md"), "# Deep\n\nA kettle far down.\n");
+    let report: IndexOutput = kb.run(&["index", "--json", "docs"]).expect_code(0).json();
+    assert_eq!((report.added, report.documents), (2, 2), "{report:?}");
+    let out = kb.search("kettle", &[]);
+    let ids: Vec<&str> = out.hits.iter().map(|h| h.doc_id.as_str()).collect();
+    assert!(ids.contains(&"with space é"), "{ids:?}");
+    assert!(ids.contains(&format!("{deep}deep").as_str()), "{ids:?}");
+    kb.run(&["show", "with space é"]).expect_code(0);
+}
+
+#[cfg(unix)]
+#[test]
+fn symlink_loops_and_dangling_links_are_reported_once() {
+    let kb = Kb::new();
+    kb.write("docs/good.md", "# Good\n\nA kettle.\n");
+    std::os::unix::fs::symlink(kb.path().join("docs"), kb.path().join("docs/loop")).unwrap();
+    std::os::unix::fs::symlink(kb.path().join("nowhere.md"), kb.path().join("docs/dangling.md"))
+        .unwrap();
+    let run = kb.run(&["index", "--json", "docs"]).expect_code(2);
+    let report: IndexOutput = run.json();
+    assert_eq!(report.documents, 1);
+    let paths: Vec<&str> = report.skipped.iter().map(|s| s.path.as_str()).collect();
+    assert_eq!(paths.iter().filter(|p| p.ends_with("loop")).count(), 1, "{:?}", report.skipped);
+    assert_eq!(
+        paths.iter().filter(|p| p.ends_with("dangling.md")).count(),
+        1,
+        "{:?}",
+        report.skipped
+    );
+    assert_eq!(report.skipped.len(), 2, "{:?}", report.skipped);
+    assert_eq!(kb.search("kettle", &[]).hits.len(), 1);
+}
+
+#[test]
+fn a_file_that_turns_bad_keeps_its_previous_passages() {
+    let kb = Kb::new();
+    kb.write(
+        "docs/notes.json",
+        r#"{"id": "n1", "title": "Notes", "text": "The kettle whistles."}"#,
+    );
+    kb.run(&["index", "docs"]).expect_code(0);
+    kb.write("docs/notes.json", r#"{"id": "n1", "title": "Notes", "text": "The kettle"#);
+    let run = kb.run(&["index", "--json", "docs"]).expect_code(2);
+    let report: IndexOutput = run.json();
+    assert_eq!(report.skipped.len(), 1, "{:?}", report.skipped);
+    assert!(run.stderr.contains("docs/notes.json:1:"), "{}", run.stderr);
+    // Nothing lost: the last good version stays searchable until the file parses again.
+    assert_eq!(kb.search("whistles", &[]).hits.len(), 1);
+    kb.write("docs/notes.json", r#"{"id": "n1", "title": "Notes", "text": "The kettle sings."}"#);
+    kb.run(&["index", "docs"]).expect_code(0);
+    assert_eq!(kb.search("whistles", &[]).hits.len(), 0);
+    assert_eq!(kb.search("sings", &[]).hits.len(), 1);
 }

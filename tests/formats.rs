@@ -57,7 +57,7 @@ fn markdown_titles_sections_paragraphs_and_items() {
     assert_eq!(hit.doc_title, "Brewing Tea");
     assert_eq!(hit.heading.as_deref(), Some("Green tea"));
     assert_eq!(hit.text, "Sencha is the everyday green tea.");
-    assert_eq!(hit.source.line, 12);
+    assert_eq!(hit.source.line, 11);
     assert_eq!(hit.doc_id, "tea");
 }
 

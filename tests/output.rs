@@ -35,7 +35,7 @@ fn snippet_is_html_escaped_with_marks() {
         out.hits[0].snippet,
         "Use &lt;kbd&gt; &amp; &quot;quotes&quot; around the <mark>widget</mark> name."
     );
-    assert_eq!(out.hits[0].highlights, vec![[40, 46]]);
+    assert_eq!(out.hits[0].highlights, vec![[32, 38]]);
     assert_eq!(out.hits[0].lit(), ["widget"]);
 }
 
@@ -53,11 +53,27 @@ fn no_hits_exits_1_and_prints_zero() {
 fn text_output_reads_like_grep_and_colors_on_request() {
     let kb = Kb::with_seed_corpus();
     let plain = kb.run(&["search", "botox downtime", "--limit", "1"]).expect_code(0);
-    assert!(plain.stdout.starts_with("1. Calf Reduction › TheConsultation explains Calf Reduction  [article]"), "{}", plain.stdout);
-    assert!(plain.stdout.contains("corpus/calf-reduction.txt:12  calf-reduction#3"), "{}", plain.stdout);
+    assert!(
+        plain
+            .stdout
+            .starts_with("1. Calf Reduction › TheConsultation explains Calf Reduction  [article]"),
+        "{}",
+        plain.stdout
+    );
+    assert!(
+        plain.stdout.contains("corpus/calf-reduction.txt:12  calf-reduction#3"),
+        "{}",
+        plain.stdout
+    );
     assert!(!plain.stdout.contains('\x1b'), "not a terminal: no color");
-    let colored = kb.run(&["search", "botox downtime", "--limit", "1", "--color", "always"]).expect_code(0);
-    assert!(colored.stdout.contains("\x1b[1m\x1b[31mdowntime\x1b[0m") || colored.stdout.contains("\x1b[31m"), "{:?}", colored.stdout);
+    let colored =
+        kb.run(&["search", "botox downtime", "--limit", "1", "--color", "always"]).expect_code(0);
+    assert!(
+        colored.stdout.contains("\x1b[1m\x1b[31mdowntime\x1b[0m")
+            || colored.stdout.contains("\x1b[31m"),
+        "{:?}",
+        colored.stdout
+    );
     let never = kb.command().args(["search", "botox", "--color", "never"]).output().unwrap();
     assert!(!String::from_utf8_lossy(&never.stdout).contains('\x1b'));
     let no_color = kb.command().env("NO_COLOR", "1").args(["search", "botox"]).output().unwrap();
@@ -106,6 +122,12 @@ fn index_json_has_the_documented_shape() {
     assert_eq!((first.added, first.changed, first.removed, first.unchanged), (2, 0, 0, 0));
     assert_eq!((first.documents, first.passages), (2, 14));
     assert!(first.skipped.is_empty() && first.committed);
+    let seed_bytes: u64 = ["calf-reduction.txt", "nerve-block-calves-qa.txt"]
+        .iter()
+        .map(|f| std::fs::metadata(kb.path().join("corpus").join(f)).unwrap().len())
+        .sum();
+    assert_eq!(first.bytes_read, seed_bytes);
+    assert!(first.took_ms > 0.0);
     let stats = kb.stats();
     assert!(stats.index_bytes > 0);
 }

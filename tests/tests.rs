@@ -5,12 +5,14 @@
 //! - `formats`: each ingest format through `kb index` and `kb search`;
 //! - `output`: the JSON contracts and the text output;
 //! - `errors`: bad input and bad use, with their messages and exit codes;
-//! - `incremental`: `kb index` bringing an index up to date, and its safety under faults.
+//! - `incremental`: `kb index` bringing an index up to date, and its safety under faults;
+//! - `eval`: `kb eval` scoring a BEIR-format folder, and `kb run` writing TREC run files.
 
 mod util;
 
 mod corpus;
 mod errors;
+mod eval;
 mod formats;
 mod incremental;
 mod output;

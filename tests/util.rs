@@ -97,12 +97,7 @@ impl Kb {
         let mut args = vec!["search", "--json", query];
         args.extend_from_slice(extra);
         let run = self.run(&args);
-        assert!(
-            run.code == 0 || run.code == 1,
-            "kb search failed ({}):\n{}",
-            run.code,
-            run.stderr
-        );
+        assert!(run.code == 0 || run.code == 1, "kb search failed ({}):\n{}", run.code, run.stderr);
         run.json()
     }
 

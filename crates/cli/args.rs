@@ -7,7 +7,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 /// kb: a full-text searchable knowledge base. Ranked passages with highlighted snippets.
 ///
 /// Exit status: `search` exits 0 with hits, 1 with none, 2 on error; `index` exits 0 when every
-/// file was indexed and 2 when something was skipped or failed (the summary says what).
+/// file was indexed and 2 when something was skipped or failed (the summary says what); the
+/// others exit 0, or 2 on error.
 #[derive(Debug, Parser)]
 #[command(name = "kb", version, propagate_version = true)]
 pub struct Args {
@@ -33,6 +34,19 @@ pub enum Command {
     Show(ShowArgs),
     /// Count documents and passages by kind and source, and the index size.
     Stats(StatsArgs),
+    /// Measure ranking quality and speed on a folder of judged queries in BEIR's format.
+    ///
+    /// DIR holds corpus.jsonl ({"_id", "title", "text"} a line), queries.jsonl ({"_id", "text"}
+    /// a line) and qrels/<split>.tsv (`query-id corpus-id score` lines). The corpus is indexed
+    /// once into the cache (not into --index) and reused while its content is unchanged; then
+    /// every judged query is run and nDCG@10, Recall@100, MRR@10 (trec_eval's definitions) and
+    /// the latency percentiles are printed.
+    Eval(EvalArgs),
+    /// Run a batch of queries and write a TREC run file (`qid Q0 docid rank score kb`).
+    ///
+    /// Each document is ranked by its best passage. Builds the index from ./corpus first if
+    /// there is none.
+    Run(RunArgs),
 }
 
 /// `kb index`.
@@ -103,6 +117,70 @@ pub struct StatsArgs {
     /// List every source file, indexed or skipped, with its counts or reason.
     #[arg(long)]
     pub files: bool,
+}
+
+/// `kb eval`.
+#[derive(Debug, clap::Args)]
+pub struct EvalArgs {
+    /// The BEIR-format folder.
+    pub dir: PathBuf,
+    /// Whose judgments to use: qrels/<split>.tsv.
+    #[arg(long, value_enum, default_value_t = SplitArg::Test)]
+    pub split: SplitArg,
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
+    /// Where the indexes of evaluated corpora are kept [default: ./.kb-eval]
+    #[arg(long, value_name = "DIR")]
+    pub cache: Option<PathBuf>,
+}
+
+/// `kb run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The queries: a .jsonl file is read as BEIR queries ({"_id", "text"} a line), any other
+    /// file as one query per line, its id being the line number.
+    #[arg(long, value_name = "FILE")]
+    pub queries: PathBuf,
+    /// Documents per query.
+    #[arg(long, short = 'n', default_value_t = 100)]
+    pub limit: usize,
+    /// Write the run to this file instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Also highlight every hit and cut its snippet, as `kb search` does, so the timings cover
+    /// the whole search path (the run itself is the same).
+    #[arg(long)]
+    pub snippets: bool,
+    /// Write each query's wall time to this file: `query-id<TAB>milliseconds` a line, in query
+    /// order (for latency distributions and finding slow queries).
+    #[arg(long, value_name = "FILE")]
+    pub timings: Option<PathBuf>,
+    /// Corpus to build the index from when there is none yet [default: $KB_CORPUS, else ./corpus]
+    #[arg(long, value_name = "DIR")]
+    pub corpus: Option<PathBuf>,
+}
+
+/// `--split`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SplitArg {
+    /// qrels/test.tsv: report these.
+    Test,
+    /// qrels/train.tsv: tune on these.
+    Train,
+    /// qrels/dev.tsv: tune on these.
+    Dev,
+}
+
+impl SplitArg {
+    /// The split's name, as in `qrels/<name>.tsv`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SplitArg::Test => "test",
+            SplitArg::Train => "train",
+            SplitArg::Dev => "dev",
+        }
+    }
 }
 
 /// Passage kinds on the command line.

@@ -42,7 +42,12 @@ const DEBOUNCE: Duration = Duration::from_millis(300);
 
 /// Re-indexes whenever files under `roots` change, until the process is interrupted. A run cut
 /// short by Ctrl-C leaves the last commit intact, like any interrupted `kb index`.
-fn watch(index_dir: &Path, roots: &[PathBuf], opts: &IndexOptions, json: bool) -> anyhow::Result<u8> {
+fn watch(
+    index_dir: &Path,
+    roots: &[PathBuf],
+    opts: &IndexOptions,
+    json: bool,
+) -> anyhow::Result<u8> {
     let (tx, rx) = mpsc::channel();
     let mut watcher = notify::recommended_watcher(move |event| {
         let _ = tx.send(event);
@@ -54,14 +59,17 @@ fn watch(index_dir: &Path, roots: &[PathBuf], opts: &IndexOptions, json: bool) -
             .with_context(|| format!("cannot watch {}", root.display()))?;
     }
     eprintln!("kb: watching {} for changes (Ctrl-C to stop)", list(roots));
+    // Events carry absolute paths (symlinks resolved): compare them with the canonical roots.
+    let watched: Vec<PathBuf> =
+        roots.iter().map(|r| r.canonicalize().unwrap_or_else(|_| r.clone())).collect();
     let opts = IndexOptions { rebuild: false, ..opts.clone() };
     loop {
         let mut relevant = false;
         let Ok(first) = rx.recv() else { return Ok(EXIT_OK) };
-        relevant |= is_relevant(&first);
+        relevant |= is_relevant(&first, &watched);
         loop {
             match rx.recv_timeout(DEBOUNCE) {
-                Ok(event) => relevant |= is_relevant(&event),
+                Ok(event) => relevant |= is_relevant(&event, &watched),
                 Err(mpsc::RecvTimeoutError::Timeout) => break,
                 Err(mpsc::RecvTimeoutError::Disconnected) => return Ok(EXIT_OK),
             }
@@ -85,16 +93,22 @@ fn watch(index_dir: &Path, roots: &[PathBuf], opts: &IndexOptions, json: bool) -
     }
 }
 
-/// A change worth re-indexing for: not an access, and not under a hidden path (such as the
-/// index itself, when it lives inside the watched folder).
-fn is_relevant(event: &notify::Result<notify::Event>) -> bool {
+/// A change worth re-indexing for: not an access, and not under a hidden path below a watched
+/// root (such as the index itself, when it lives inside the watched folder). Only the part of the
+/// path below the root counts: the root itself may well sit under a hidden folder.
+fn is_relevant(event: &notify::Result<notify::Event>, roots: &[PathBuf]) -> bool {
     let Ok(event) = event else { return true };
     if matches!(event.kind, notify::EventKind::Access(_)) {
         return false;
     }
-    event.paths.iter().any(|p| {
-        !p.components().any(|c| c.as_os_str().to_str().is_some_and(|s| s.starts_with('.') && s.len() > 1 && s != ".."))
+    event.paths.iter().any(|path| {
+        let below = roots.iter().find_map(|r| path.strip_prefix(r).ok()).unwrap_or(path);
+        !below.components().any(|c| c.as_os_str().to_str().is_some_and(is_hidden_name))
     })
+}
+
+fn is_hidden_name(name: &str) -> bool {
+    name.starts_with('.') && name != "." && name != ".."
 }
 
 fn list(roots: &[PathBuf]) -> String {
@@ -103,7 +117,11 @@ fn list(roots: &[PathBuf]) -> String {
 
 /// Runs an update with a progress bar on stderr (only when stderr is a terminal) and reports
 /// each skipped file there as `path:line: reason`.
-pub fn build(index_dir: &Path, roots: &[PathBuf], opts: &IndexOptions) -> anyhow::Result<IndexReport> {
+pub fn build(
+    index_dir: &Path,
+    roots: &[PathBuf],
+    opts: &IndexOptions,
+) -> anyhow::Result<IndexReport> {
     let bar = ProgressBar::with_draw_target(
         Some(0),
         if std::io::stderr().is_terminal() {
@@ -113,9 +131,11 @@ pub fn build(index_dir: &Path, roots: &[PathBuf], opts: &IndexOptions) -> anyhow
         },
     );
     bar.set_style(
-        ProgressStyle::with_template("{spinner} indexing [{bar:30}] {pos}/{len} files {binary_bytes_per_sec} {wide_msg}")
-            .expect("the template is valid")
-            .progress_chars("=> "),
+        ProgressStyle::with_template(
+            "{spinner} indexing [{bar:30}] {pos}/{len} files {binary_bytes_per_sec} {wide_msg}",
+        )
+        .expect("the template is valid")
+        .progress_chars("=> "),
     );
     let report = update_index(index_dir, roots, opts, &mut |p| match p {
         Progress::Listed { files } => bar.set_length(files),

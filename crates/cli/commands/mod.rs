@@ -1,6 +1,8 @@
 //! One module a command. Each returns the process exit code.
 
+mod eval;
 mod index;
+mod run;
 mod search;
 mod show;
 mod stats;
@@ -23,5 +25,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         Command::Search(a) => search::run(&index_dir, a),
         Command::Show(a) => show::run(&index_dir, a),
         Command::Stats(a) => stats::run(&index_dir, a),
+        Command::Eval(a) => eval::run(a),
+        Command::Run(a) => run::run(&index_dir, a),
     }
 }

@@ -37,7 +37,7 @@ pub fn run(index_dir: &Path, args: SearchArgs) -> anyhow::Result<u8> {
 }
 
 /// Builds the index from the corpus when there is none yet ("builds itself on first use").
-fn ensure_index(index_dir: &Path, corpus: Option<&Path>) -> anyhow::Result<()> {
+pub(crate) fn ensure_index(index_dir: &Path, corpus: Option<&Path>) -> anyhow::Result<()> {
     if kb_schema::index_exists(index_dir) {
         return Ok(());
     }
@@ -50,8 +50,9 @@ fn ensure_index(index_dir: &Path, corpus: Option<&Path>) -> anyhow::Result<()> {
         );
     }
     eprintln!("kb: no index at {} yet; building it from {}", index_dir.display(), corpus.display());
-    let report = super::index::build(index_dir, &[corpus.clone()], &IndexOptions::default())
-        .with_context(|| format!("cannot build the index from {}", corpus.display()))?;
+    let report =
+        super::index::build(index_dir, std::slice::from_ref(&corpus), &IndexOptions::default())
+            .with_context(|| format!("cannot build the index from {}", corpus.display()))?;
     eprintln!(
         "kb: indexed {} documents, {} passages in {:.0} ms",
         report.documents, report.passages, report.took_ms

@@ -45,9 +45,30 @@
 //!
 //! `{"passages": [{"passage_id", "doc_id", "doc_title", "kind", "heading", "position", "text",
 //! "source": {"path", "line"}}]}`.
+//!
+//! # `kb eval DIR --json`
+//!
+//! ```text
+//! {
+//!   "dataset": "scifact",              // the folder's name
+//!   "split": "test",                   // whose qrels/<split>.tsv
+//!   "queries": 300,                    // judged queries, all run; the means are over them
+//!   "ndcg@10": 0.665,                  // trec_eval ndcg_cut.10 (gain = grade)
+//!   "recall@100": 0.908,               // trec_eval recall.100
+//!   "mrr@10": 0.63,                    // reciprocal rank of the first relevant doc in the top 10
+//!   "p50_ms": 1.2, "p95_ms": 3.4, "p99_ms": 5.6, // per-query latency, nearest-rank percentiles
+//!   "search_ms": 420.0,                // all queries, wall time
+//!   "documents": 5183, "passages": 21000, // in the index
+//!   "skipped": 0,                      // corpus records that could not be indexed
+//!   "index_dir": ".kb-eval/scifact-0123456789abcdef", // cached by the corpus's content
+//!   "index_reused": true,              // false when it was built by this run
+//!   "index_ms": 12.0                   // building it, or checking it for reuse
+//! }
+//! ```
 
 use std::io::Write;
 
+use kb_eval::EvalReport;
 use kb_indexer::IndexReport;
 use kb_query::{IndexStats, SearchResults};
 use kb_schema::{Passage, SkipRecord};
@@ -270,6 +291,53 @@ pub fn write_passages(out: &mut impl Write, passages: &[Passage]) -> std::io::Re
     write_line(out, &Output { passages })
 }
 
+/// Writes `kb eval --json`.
+pub fn write_eval(out: &mut impl Write, r: &EvalReport) -> std::io::Result<()> {
+    #[derive(Serialize)]
+    struct Output<'a> {
+        dataset: &'a str,
+        split: &'a str,
+        queries: usize,
+        #[serde(rename = "ndcg@10")]
+        ndcg_10: f64,
+        #[serde(rename = "recall@100")]
+        recall_100: f64,
+        #[serde(rename = "mrr@10")]
+        mrr_10: f64,
+        p50_ms: f64,
+        p95_ms: f64,
+        p99_ms: f64,
+        search_ms: f64,
+        documents: u64,
+        passages: u64,
+        skipped: usize,
+        index_dir: String,
+        index_reused: bool,
+        index_ms: f64,
+    }
+    write_line(
+        out,
+        &Output {
+            dataset: &r.dataset,
+            split: &r.split,
+            queries: r.scores.queries,
+            ndcg_10: r.scores.mean.ndcg_10,
+            recall_100: r.scores.mean.recall_100,
+            mrr_10: r.scores.mean.mrr_10,
+            p50_ms: r.latency.p50_ms,
+            p95_ms: r.latency.p95_ms,
+            p99_ms: r.latency.p99_ms,
+            search_ms: r.search_ms,
+            documents: r.documents,
+            passages: r.passages,
+            skipped: r.skipped,
+            index_dir: display_path(&r.index_dir.to_string_lossy()),
+            index_reused: r.index_reused,
+            index_ms: r.index_ms,
+        },
+    )
+}
+
 fn write_line(out: &mut impl Write, value: &impl Serialize) -> std::io::Result<()> {
     serde_json::to_writer(&mut *out, value)?;
     out.write_all(b"\n")
@@ -282,7 +350,7 @@ mod tests {
     #[test]
     fn snippet_html_escapes_and_marks() {
         let text = "a <b> & \"Botox\" calves";
-        let html = html_snippet(text, &[16..21, 23..29]);
+        let html = html_snippet(text, &[9..14, 16..22]);
         assert_eq!(html, "a &lt;b&gt; &amp; &quot;<mark>Botox</mark>&quot; <mark>calves</mark>");
     }
 }

@@ -4,6 +4,7 @@
 use std::io::Write;
 
 use anstyle::{AnsiColor, Style};
+use kb_eval::EvalReport;
 use kb_indexer::IndexReport;
 use kb_query::{IndexStats, SearchResults};
 use kb_schema::{Kind, Passage};
@@ -106,7 +107,11 @@ pub fn write_stats(out: &mut impl Write, s: &IndexStats, files: bool) -> std::io
         for f in &s.file_list {
             let path = display_path(&f.path);
             if f.passages > 0 {
-                writeln!(out, "indexed  {path}  {} documents, {} passages", f.documents, f.passages)?;
+                writeln!(
+                    out,
+                    "indexed  {path}  {} documents, {} passages",
+                    f.documents, f.passages
+                )?;
             }
             for skip in &f.skipped {
                 match skip.line {
@@ -146,4 +151,43 @@ pub fn write_passages(out: &mut impl Write, passages: &[Passage]) -> std::io::Re
         )?;
     }
     Ok(())
+}
+
+/// Writes the `kb eval` summary:
+///
+/// ```text
+/// scifact (test split): 300 queries
+/// nDCG@10     0.6650
+/// Recall@100  0.9080
+/// MRR@10      0.6300
+/// latency     p50 1.2 ms, p95 3.4 ms, p99 5.6 ms (nearest rank)
+/// index       5183 documents, 21000 passages in .kb-eval/scifact-0123456789abcdef (reused, 12 ms)
+/// ```
+pub fn write_eval(out: &mut impl Write, r: &EvalReport) -> std::io::Result<()> {
+    writeln!(
+        out,
+        "{TITLE}{}{TITLE:#} ({} split): {} queries",
+        r.dataset, r.split, r.scores.queries
+    )?;
+    writeln!(out, "nDCG@10     {:.4}", r.scores.mean.ndcg_10)?;
+    writeln!(out, "Recall@100  {:.4}", r.scores.mean.recall_100)?;
+    writeln!(out, "MRR@10      {:.4}", r.scores.mean.mrr_10)?;
+    writeln!(
+        out,
+        "latency     p50 {:.1} ms, p95 {:.1} ms, p99 {:.1} ms (nearest rank)",
+        r.latency.p50_ms, r.latency.p95_ms, r.latency.p99_ms
+    )?;
+    let how = if r.index_reused { "reused" } else { "built" };
+    write!(
+        out,
+        "index       {} documents, {} passages in {PATH}{}{PATH:#} ({how}, {:.0} ms)",
+        r.documents,
+        r.passages,
+        display_path(&r.index_dir.to_string_lossy()),
+        r.index_ms
+    )?;
+    if r.skipped > 0 {
+        write!(out, "; {} corpus records skipped", r.skipped)?;
+    }
+    writeln!(out)
 }

@@ -1,6 +1,77 @@
-//! kb's query side: query text -> ranked passages with highlighted snippets.
+/*!
+kb's query side: query text -> ranked passages with highlighted snippets.
+
+# Brief overview
+
+[`Searcher::open`] opens an index written by `kb-indexer` (never taking the writer lock), and
+[`Searcher::search`] answers a query with [`SearchResults`]: ranked [`Hit`]s, each a whole
+passage with the byte ranges of its matched words and its best fragment ([`Snippet`]).
+[`Searcher::passage`], [`Searcher::document`] and [`Searcher::stats`] look things up.
+
+A search goes through four steps, one module each, so that each can change on its own:
+
+1. [`parse`]: query text -> [`parse::ParsedQuery`], kb's lenient query language (words,
+   `"phrases"`, `+required`, `-excluded`, `title:`, `heading:`, `kind:`, `doc:`). Never fails.
+2. query building (private): analyzed terms -> a tantivy query (BM25 over the passage text plus
+   lower-weighted title, heading and context, see [`FieldWeights`]) and the
+   [`highlight::MatchSet`] of what to light up.
+3. collection (private): the top passages, at most [`SearchOptions::per_doc`] per document.
+4. [`highlight`]: a pure function from a passage text and a match set to highlight ranges and a
+   snippet.
+
+# Example
+
+```
+use kb_query::{SearchOptions, Searcher};
+use kb_schema::{Kind, Manifest, Passage, SourceRef};
+
+// A small index, written directly with kb-schema (kb-indexer does this from files).
+let dir = tempfile::tempdir()?;
+let (index, schema) = kb_schema::create_index(dir.path())?;
+let mut writer: tantivy::IndexWriter = index.writer_with_num_threads(1, 15_000_000)?;
+let texts = ["Botox injections are not permanent.", "Calves are reduced by neurectomy."];
+for (position, text) in texts.iter().enumerate() {
+    writer.add_document(schema.to_document(&Passage {
+        id: Passage::make_id("calf", position as u32),
+        doc_id: "calf".into(),
+        doc_title: "Calf Reduction".into(),
+        kind: Kind::Article,
+        heading: None,
+        position: position as u32,
+        text: text.to_string(),
+        context: None,
+        source: SourceRef { path: "calf.txt".into(), line: 1 + 2 * position as u32 },
+    }))?;
+}
+let mut commit = writer.prepare_commit()?;
+commit.set_payload(&Manifest::new().to_payload());
+commit.commit()?;
+
+let searcher = Searcher::open(dir.path())?;
+let results = searcher.search("calf neurectomy", &SearchOptions::default())?;
+let hit = &results.hits[0];
+assert_eq!(hit.passage_id, "calf#1");
+// "calves" is lit for the query word "calf".
+assert_eq!(&hit.text[hit.highlights[0].clone()], "Calves");
+# Ok::<(), Box<dyn std::error::Error>>(())
+```
+*/
 #![deny(missing_docs)]
 
+mod analysis;
+mod build;
+mod collect;
+mod error;
+mod exclude;
+pub mod highlight;
 mod hit;
+mod options;
+pub mod parse;
+mod searcher;
+mod stats;
 
+pub use error::QueryError;
 pub use hit::{Hit, SearchResults, Snippet};
+pub use options::{FieldWeights, SearchOptions};
+pub use searcher::Searcher;
+pub use stats::{FileStats, IndexStats, KindCounts};

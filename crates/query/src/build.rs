@@ -1,0 +1,337 @@
+//! [`ParsedQuery`] -> [`Plan`]: the tantivy query to run and the [`MatchSet`] to highlight.
+//!
+//! Words and phrases are analyzed with the `kb_en` analyzer, exactly as the index was, and
+//! turned into queries by hand (no `QueryParser`), so that every scoring choice is made here:
+//!
+//! - a term (or a phrase: a word like `e-mail` that analyzes to several terms is one too) is
+//!   searched in the passage text and its context fields, each BM25 score times its
+//!   [`FieldWeights`] weight, combined as a best-field disjunction;
+//! - optional clauses: at least one must match and each one matching adds to the score;
+//!   `+required` clauses must all match (the optional ones then only add to the score);
+//! - `-excluded` clauses remove passages whose text, title or heading match (the hidden context
+//!   field does not count: a passage is not dropped for words the reader cannot see); they are
+//!   wrapped in [`Exclusion`] to work around a tantivy bug with excluded phrases;
+//! - field filters (`kind:`, `doc:`) must match and do not score.
+//!
+//! A query whose words are all stop words has no term in the index: it becomes a
+//! [`Plan::Verbatim`] search for the words as typed.
+
+use kb_schema::KbSchema;
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, DisjunctionMaxQuery, Occur, PhraseQuery,
+    Query, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::Term;
+
+use crate::analysis;
+use crate::exclude::Exclusion;
+use crate::highlight::MatchSet;
+use crate::options::FieldWeights;
+use crate::parse::{ParsedQuery, Presence, Scope, Target};
+
+/// How to answer a query.
+pub(crate) enum Plan {
+    /// Run `query` on the index and rank by its score.
+    Index {
+        /// The query.
+        query: Box<dyn Query>,
+        /// What to highlight in the hits.
+        matches: MatchSet,
+    },
+    /// The query's words are all stop words: find passages (among those `filter` matches) that
+    /// contain `matches`' word sequence verbatim.
+    Verbatim {
+        /// The filters and exclusions of the query (all passages when it has none).
+        filter: Box<dyn Query>,
+        /// The word sequence to find, and to highlight.
+        matches: MatchSet,
+    },
+    /// Nothing to search for (only punctuation, say).
+    Nothing,
+}
+
+/// Builds [`Plan`]s for one index schema and set of field weights.
+pub(crate) struct QueryBuilder<'a> {
+    schema: &'a KbSchema,
+    weights: &'a FieldWeights,
+}
+
+/// One analyzed unit of a query: a term, or terms at relative positions (a phrase).
+enum Unit {
+    Term(String),
+    Phrase(Vec<(usize, String)>),
+}
+
+impl Unit {
+    fn terms(&self) -> impl Iterator<Item = &str> {
+        let (one, many) = match self {
+            Unit::Term(t) => (Some(t.as_str()), None),
+            Unit::Phrase(ts) => (None, Some(ts.iter().map(|(_, t)| t.as_str()))),
+        };
+        one.into_iter().chain(many.into_iter().flatten())
+    }
+}
+
+impl<'a> QueryBuilder<'a> {
+    /// A builder for an index with `schema`, scoring with `weights`.
+    pub(crate) fn new(schema: &'a KbSchema, weights: &'a FieldWeights) -> Self {
+        QueryBuilder { schema, weights }
+    }
+
+    /// The plan for a parsed query.
+    pub(crate) fn build(&self, parsed: &ParsedQuery) -> Plan {
+        let mut optional: Vec<Box<dyn Query>> = Vec::new();
+        let mut required: Vec<Box<dyn Query>> = Vec::new();
+        let mut filters: Vec<Box<dyn Query>> = Vec::new();
+        let mut excluded: Vec<Box<dyn Query>> = Vec::new();
+        let mut matches = MatchSet::new();
+        // The words of clauses that analyzed to nothing, for a stop-words-only query.
+        let mut stop_words: Vec<String> = Vec::new();
+
+        for clause in &parsed.clauses {
+            let (text, scope) = match &clause.target {
+                Target::Word { text, scope } | Target::Phrase { text, scope } => (text, *scope),
+                Target::Kind(kind) => {
+                    let q = self.raw_term(self.schema.kind, kind.as_str());
+                    push_filter(clause.presence, q, &mut filters, &mut excluded);
+                    continue;
+                }
+                Target::Doc(id) => {
+                    let q = self.raw_term(self.schema.doc_id, id);
+                    push_filter(clause.presence, q, &mut filters, &mut excluded);
+                    continue;
+                }
+            };
+            let Some(unit) = analyze(text) else {
+                if clause.presence != Presence::Excluded && scope == Scope::All {
+                    stop_words.extend(text.split_whitespace().map(str::to_owned));
+                }
+                continue;
+            };
+            match clause.presence {
+                Presence::Excluded => {
+                    let fields = self.visible_fields(scope);
+                    excluded.push(Box::new(Exclusion(self.unit_query(&unit, &fields))));
+                }
+                presence => {
+                    unit.terms().for_each(|t| matches.add_term(t));
+                    let q = self.unit_query(&unit, &self.fields(scope));
+                    match (presence, scope) {
+                        (Presence::Optional, _) => optional.push(q),
+                        // A field word narrows like a filter, but scores like a word.
+                        (_, Scope::Title | Scope::Heading) => filters.push(q),
+                        _ => required.push(q),
+                    }
+                }
+            }
+        }
+
+        if optional.is_empty() && required.is_empty() {
+            let restricted = !filters.is_empty() || !excluded.is_empty();
+            let all_filters = filters.into_iter().chain(std::iter::once(Box::new(AllQuery) as _));
+            let filter = conjunction(all_filters.collect(), excluded);
+            let words: Vec<&str> = stop_words.iter().map(String::as_str).collect();
+            if !words.iter().any(|w| w.chars().any(char::is_alphanumeric)) {
+                // Only filters and exclusions: every passage they let through.
+                return if restricted {
+                    Plan::Index { query: filter, matches }
+                } else {
+                    Plan::Nothing
+                };
+            }
+            let words: Vec<String> = words
+                .iter()
+                .flat_map(|w| unicode_segmentation::UnicodeSegmentation::unicode_words(*w))
+                .map(str::to_owned)
+                .collect();
+            matches.add_sequence(&words);
+            return Plan::Verbatim { filter, matches };
+        }
+
+        let mut must: Vec<Box<dyn Query>> = Vec::new();
+        let mut should: Vec<Box<dyn Query>> = Vec::new();
+        if required.is_empty() {
+            // Without required words, at least one optional word must match: filters alone
+            // must not let every passage of a kind through.
+            must.push(union(optional));
+        } else {
+            should = optional;
+            must.extend(required);
+        }
+        must.extend(filters);
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        clauses.extend(must.into_iter().map(|q| (Occur::Must, q)));
+        clauses.extend(should.into_iter().map(|q| (Occur::Should, q)));
+        clauses.extend(excluded.into_iter().map(|q| (Occur::MustNot, q)));
+        let query: Box<dyn Query> = if clauses.len() == 1 && clauses[0].0 == Occur::Must {
+            clauses.pop().map(|(_, q)| q).expect("one clause")
+        } else {
+            Box::new(BooleanQuery::new(clauses))
+        };
+        Plan::Index { query, matches }
+    }
+
+    /// The weighted fields a word in `scope` is searched in.
+    fn fields(&self, scope: Scope) -> Vec<(Field, f32)> {
+        let s = self.schema;
+        let w = self.weights;
+        match scope {
+            Scope::All => [
+                (s.text, w.text),
+                (s.title, w.title),
+                (s.heading, w.heading),
+                (s.context, w.context),
+            ]
+            .into_iter()
+            .filter(|(_, weight)| *weight > 0.0)
+            .collect(),
+            Scope::Title => vec![(s.title, 1.0)],
+            Scope::Heading => vec![(s.heading, 1.0)],
+        }
+    }
+
+    /// The fields an excluded word is looked for in: those a reader sees.
+    fn visible_fields(&self, scope: Scope) -> Vec<(Field, f32)> {
+        let s = self.schema;
+        match scope {
+            Scope::All => vec![(s.text, 1.0), (s.title, 1.0), (s.heading, 1.0)],
+            scope => self.fields(scope),
+        }
+    }
+
+    /// A unit searched in weighted fields: a best-field disjunction of per-field queries.
+    fn unit_query(&self, unit: &Unit, fields: &[(Field, f32)]) -> Box<dyn Query> {
+        let mut per_field: Vec<Box<dyn Query>> = fields
+            .iter()
+            .map(|&(field, weight)| {
+                let q: Box<dyn Query> = match unit {
+                    Unit::Term(t) => Box::new(TermQuery::new(
+                        Term::from_field_text(field, t),
+                        IndexRecordOption::WithFreqs,
+                    )),
+                    Unit::Phrase(terms) => Box::new(PhraseQuery::new_with_offset(
+                        terms.iter().map(|(p, t)| (*p, Term::from_field_text(field, t))).collect(),
+                    )),
+                };
+                if weight == 1.0 {
+                    q
+                } else {
+                    Box::new(BoostQuery::new(q, weight))
+                }
+            })
+            .collect();
+        if per_field.len() == 1 {
+            per_field.pop().expect("one field")
+        } else {
+            Box::new(DisjunctionMaxQuery::with_tie_breaker(per_field, self.weights.tie_breaker))
+        }
+    }
+
+    /// An exact match on a raw (untokenized) field, contributing nothing to the score.
+    fn raw_term(&self, field: Field, value: &str) -> Box<dyn Query> {
+        let term = TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic);
+        Box::new(ConstScoreQuery::new(Box::new(term), 0.0))
+    }
+}
+
+/// Analyzes a word or phrase: `None` if nothing is left (stop words, punctuation).
+fn analyze(text: &str) -> Option<Unit> {
+    let mut terms = analysis::terms_with_positions(text);
+    match terms.len() {
+        0 => None,
+        1 => terms.pop().map(|(_, t)| Unit::Term(t)),
+        _ => {
+            // Positions relative to the first term; the gaps left by stop words stay, as in the
+            // index, so "cut one of the nerves" matches the text it was copied from.
+            let first = terms[0].0;
+            Some(Unit::Phrase(terms.into_iter().map(|(p, t)| (p - first, t)).collect()))
+        }
+    }
+}
+
+fn push_filter(
+    presence: Presence,
+    q: Box<dyn Query>,
+    filters: &mut Vec<Box<dyn Query>>,
+    excluded: &mut Vec<Box<dyn Query>>,
+) {
+    match presence {
+        Presence::Excluded => excluded.push(Box::new(Exclusion(q))),
+        _ => filters.push(q),
+    }
+}
+
+/// Matches what any of `queries` matches; scores are summed.
+fn union(mut queries: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    if queries.len() == 1 {
+        return queries.pop().expect("one query");
+    }
+    Box::new(BooleanQuery::new(queries.into_iter().map(|q| (Occur::Should, q)).collect()))
+}
+
+/// Matches what all of `must` match and none of `must_not`.
+fn conjunction(must: Vec<Box<dyn Query>>, must_not: Vec<Box<dyn Query>>) -> Box<dyn Query> {
+    let clauses: Vec<(Occur, Box<dyn Query>)> = must
+        .into_iter()
+        .map(|q| (Occur::Must, q))
+        .chain(must_not.into_iter().map(|q| (Occur::MustNot, q)))
+        .collect();
+    Box::new(BooleanQuery::new(clauses))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse;
+
+    fn plan(query: &str) -> Plan {
+        let schema = KbSchema::new();
+        let weights = FieldWeights::default();
+        QueryBuilder::new(&schema, &weights).build(&parse(query))
+    }
+
+    fn lit_terms(plan: &Plan) -> Vec<String> {
+        match plan {
+            Plan::Index { matches, .. } | Plan::Verbatim { matches, .. } => {
+                matches.terms().map(str::to_owned).collect()
+            }
+            Plan::Nothing => panic!("no plan"),
+        }
+    }
+
+    #[test]
+    fn highlighted_terms_are_analyzed_and_exclusions_left_out() {
+        let p = plan(r#"Calves "botox injections" +nerves -surgery title:reduction"#);
+        assert_eq!(lit_terms(&p), ["botox", "calf", "inject", "nerv", "reduct"]);
+    }
+
+    #[test]
+    fn stop_words_only_become_a_verbatim_search() {
+        match plan("To be, or not to be") {
+            Plan::Verbatim { matches, .. } => assert_eq!(matches.terms().count(), 0),
+            _ => panic!("expected a verbatim plan"),
+        }
+        assert!(matches!(plan("the botox"), Plan::Index { .. }));
+    }
+
+    #[test]
+    fn punctuation_only_is_nothing_but_filters_alone_browse() {
+        assert!(matches!(plan("(( * ^ :::"), Plan::Nothing));
+        assert!(matches!(plan("kind:answer"), Plan::Index { .. }));
+        assert!(matches!(plan("-botox"), Plan::Index { .. }));
+    }
+
+    #[test]
+    fn multi_term_words_and_phrases_keep_stop_word_gaps() {
+        match analyze("cut one of the motor nerves") {
+            Some(Unit::Phrase(terms)) => {
+                assert_eq!(terms.iter().map(|(p, _)| *p).collect::<Vec<_>>(), [0, 1, 4, 5])
+            }
+            _ => panic!("expected a phrase"),
+        }
+        assert!(matches!(analyze("e-mail"), Some(Unit::Phrase(_))));
+        assert!(matches!(analyze("Calves"), Some(Unit::Term(t)) if t == "calf"));
+        assert!(analyze("the").is_none());
+    }
+}

@@ -1,0 +1,130 @@
+//! What an index holds: [`IndexStats`] for `kb stats`.
+
+use std::path::Path;
+
+use kb_schema::{Kind, Manifest, SkipRecord};
+use serde::Serialize;
+
+/// What an index holds.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct IndexStats {
+    /// Documents (articles and Q&A threads), from the manifest.
+    pub documents: u64,
+    /// Passages in the index (deleted ones not counted).
+    pub passages: u64,
+    /// Passages by kind, counted in the index.
+    pub by_kind: KindCounts,
+    /// Source files that are indexed (that produced at least one document).
+    pub files: u64,
+    /// Total size of the index directory's files, in bytes.
+    pub index_bytes: u64,
+    /// Every file the manifest knows, indexed or skipped, by path.
+    pub file_list: Vec<FileStats>,
+}
+
+/// Passage counts by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct KindCounts {
+    /// Article paragraphs and list items.
+    pub article: u64,
+    /// Questions of Q&A threads.
+    pub question: u64,
+    /// Answers of Q&A threads.
+    pub answer: u64,
+}
+
+impl KindCounts {
+    /// Adds `n` passages of `kind`.
+    pub fn add(&mut self, kind: Kind, n: u64) {
+        match kind {
+            Kind::Article => self.article += n,
+            Kind::Question => self.question += n,
+            Kind::Answer => self.answer += n,
+        }
+    }
+}
+
+/// One source file of the index.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct FileStats {
+    /// The file's path, as it was indexed.
+    pub path: String,
+    /// Documents it produced.
+    pub documents: u64,
+    /// Passages it produced.
+    pub passages: u64,
+    /// What of it could not be indexed (the whole file, or single records).
+    pub skipped: Vec<SkipRecord>,
+}
+
+/// The manifest's part of the statistics: documents, files and the file list.
+pub(crate) fn from_manifest(manifest: &Manifest) -> IndexStats {
+    let file_list: Vec<FileStats> = manifest
+        .files
+        .iter()
+        .map(|(path, f)| FileStats {
+            path: path.clone(),
+            documents: f.doc_ids.len() as u64,
+            passages: f.passages,
+            skipped: f.skipped.clone(),
+        })
+        .collect();
+    IndexStats {
+        documents: manifest.documents(),
+        files: file_list.iter().filter(|f| f.documents > 0).count() as u64,
+        file_list,
+        ..IndexStats::default()
+    }
+}
+
+/// Total size of the files directly in `dir` (an index directory has no subfolders).
+pub(crate) fn dir_bytes(dir: &Path) -> std::io::Result<u64> {
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir)? {
+        let meta = entry?.metadata()?;
+        if meta.is_file() {
+            total += meta.len();
+        }
+    }
+    Ok(total)
+}
+
+#[cfg(test)]
+mod tests {
+    use kb_schema::FileEntry;
+
+    use super::*;
+
+    #[test]
+    fn manifest_gives_documents_files_and_the_file_list() {
+        let mut manifest = Manifest::new();
+        let entry = |docs: &[&str], passages, skipped: Vec<SkipRecord>| FileEntry {
+            doc_ids: docs.iter().map(|d| (*d).to_owned()).collect(),
+            passages,
+            skipped,
+            ..FileEntry::default()
+        };
+        manifest.files.insert("docs/b.jsonl".into(), entry(&["x", "y"], 3, Vec::new()));
+        let skip =
+            SkipRecord { path: "docs/a.png".into(), line: None, reason: "unsupported".into() };
+        manifest.files.insert("docs/a.png".into(), entry(&[], 0, vec![skip.clone()]));
+        let stats = from_manifest(&manifest);
+        assert_eq!((stats.documents, stats.files), (2, 1));
+        let paths: Vec<&str> = stats.file_list.iter().map(|f| f.path.as_str()).collect();
+        assert_eq!(paths, ["docs/a.png", "docs/b.jsonl"]);
+        assert_eq!(stats.file_list[0].skipped, [skip]);
+        assert_eq!((stats.file_list[1].documents, stats.file_list[1].passages), (2, 3));
+    }
+
+    #[test]
+    fn kind_counts_add_up_and_serialize_by_name() {
+        let mut counts = KindCounts::default();
+        counts.add(Kind::Answer, 5);
+        counts.add(Kind::Article, 8);
+        counts.add(Kind::Answer, 1);
+        assert_eq!(
+            serde_json::to_string(&counts).unwrap(),
+            r#"{"article":8,"question":0,"answer":6}"#
+        );
+    }
+}
