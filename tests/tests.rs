@@ -6,13 +6,15 @@
 //! - `output`: the JSON contracts and the text output;
 //! - `errors`: bad input and bad use, with their messages and exit codes;
 //! - `incremental`: `kb index` bringing an index up to date, and its safety under faults;
-//! - `eval`: `kb eval` scoring a BEIR-format folder, and `kb run` writing TREC run files.
+//! - `eval`: `kb eval` scoring a BEIR-format folder, and `kb run` writing TREC run files;
+//! - `features`: typo tolerance, "did you mean", synonyms, Q&A awareness and `--explain`.
 
 mod util;
 
 mod corpus;
 mod errors;
 mod eval;
+mod features;
 mod formats;
 mod incremental;
 mod output;

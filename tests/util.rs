@@ -115,6 +115,8 @@ pub struct SearchOutput {
     pub total: usize,
     pub took_ms: f64,
     pub hits: Vec<HitOutput>,
+    /// Always present: a corrected query, or null.
+    pub did_you_mean: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -131,6 +133,39 @@ pub struct HitOutput {
     pub snippet: String,
     pub highlights: Vec<[usize; 2]>,
     pub source: SourceOutput,
+    /// Always present: the question of an answer, else null.
+    pub question: Option<QuestionOutput>,
+    /// Only with `--explain`.
+    #[serde(default)]
+    pub explain: Option<ExplainOutput>,
+}
+
+#[derive(Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct QuestionOutput {
+    pub passage_id: String,
+    pub title: String,
+}
+
+/// One node of a score explanation.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExplainOutput {
+    pub score: f32,
+    pub what: String,
+    #[serde(default)]
+    pub parts: Vec<ExplainOutput>,
+}
+
+impl ExplainOutput {
+    /// Every node's `what`, depth first.
+    pub fn all_whats(&self) -> Vec<&str> {
+        let mut out = vec![self.what.as_str()];
+        for part in &self.parts {
+            out.extend(part.all_whats());
+        }
+        out
+    }
 }
 
 impl HitOutput {

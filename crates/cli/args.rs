@@ -72,7 +72,9 @@ pub struct IndexArgs {
 #[derive(Debug, clap::Args)]
 pub struct SearchArgs {
     /// The query: words (all optional, more matches rank higher), "quoted phrases", +required,
-    /// -excluded, title:word, heading:word, kind:answer, doc:ID.
+    /// -excluded, title:word, heading:word, kind:answer, doc:ID. A word missing from the index
+    /// also matches close spellings (from 5 letters on), and the corpus's synonyms.txt expands
+    /// words and phrases.
     #[arg(required = true, num_args = 1.., value_name = "QUERY")]
     pub query: Vec<String>,
     /// How many hits to show.
@@ -90,10 +92,15 @@ pub struct SearchArgs {
     /// Print one JSON object (schema in the README).
     #[arg(long)]
     pub json: bool,
+    /// Show under each hit how its score was made: fields, terms, boosts, typo and synonym
+    /// matches, the lift an answer gets from its question.
+    #[arg(long)]
+    pub explain: bool,
     /// When to color highlights (respects NO_COLOR).
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
-    /// Corpus to build the index from when there is none yet [default: $KB_CORPUS, else ./corpus]
+    /// Corpus to build the index from when there is none yet, and whose synonyms.txt expands
+    /// queries [default: $KB_CORPUS, else ./corpus]
     #[arg(long, value_name = "DIR")]
     pub corpus: Option<PathBuf>,
 }
@@ -133,6 +140,9 @@ pub struct EvalArgs {
     /// Where the indexes of evaluated corpora are kept [default: ./.kb-eval]
     #[arg(long, value_name = "DIR")]
     pub cache: Option<PathBuf>,
+    /// Share of the pseudo-relevance feedback expansion in the final query (0 turns it off).
+    #[arg(long, value_name = "WEIGHT", default_value_t = kb_query::Feedback::default().weight)]
+    pub feedback: f32,
 }
 
 /// `kb run`.

@@ -12,11 +12,12 @@ use crate::paths::display_path;
 use crate::printer;
 
 pub fn run(args: EvalArgs) -> anyhow::Result<u8> {
-    let opts = EvalOptions {
+    let mut opts = EvalOptions {
         split: args.split.as_str().to_owned(),
         cache_root: args.cache.clone().unwrap_or_else(|| PathBuf::from(".kb-eval")),
         ..EvalOptions::default()
     };
+    opts.search.feedback.weight = args.feedback;
     let report = evaluate(&args.dir, &opts, &mut |p| match p {
         EvalProgress::BuildingIndex { corpus, index_dir } => eprintln!(
             "kb: indexing {} into {} (once for this corpus)",

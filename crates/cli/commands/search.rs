@@ -5,11 +5,14 @@ use std::path::Path;
 
 use anyhow::{bail, Context};
 use kb_indexer::IndexOptions;
-use kb_query::{SearchOptions, Searcher};
+use kb_query::{SearchOptions, Searcher, Synonyms};
 
 use super::{EXIT_NO_HITS, EXIT_OK};
 use crate::args::SearchArgs;
 use crate::{paths, printer};
+
+/// The synonyms file at the top of a corpus folder (the indexer skips it as configuration).
+const SYNONYMS_FILE: &str = "synonyms.txt";
 
 pub fn run(index_dir: &Path, args: SearchArgs) -> anyhow::Result<u8> {
     let query = args.query.join(" ");
@@ -18,11 +21,16 @@ pub fn run(index_dir: &Path, args: SearchArgs) -> anyhow::Result<u8> {
     }
     ensure_index(index_dir, args.corpus.as_deref())?;
     let searcher = Searcher::open(index_dir)?;
+    let searcher = match load_synonyms(&paths::corpus_dir(args.corpus.as_deref())) {
+        Some(synonyms) => searcher.with_synonyms(synonyms),
+        None => searcher,
+    };
     let opts = SearchOptions {
         limit: args.limit,
         kind: args.kind.map(Into::into),
         doc: args.doc.clone(),
         per_doc: args.per_doc,
+        explain: args.explain,
         ..SearchOptions::default()
     };
     let results = searcher.search(&query, &opts)?;
@@ -34,6 +42,28 @@ pub fn run(index_dir: &Path, args: SearchArgs) -> anyhow::Result<u8> {
     }
     out.flush()?;
     Ok(if results.hits.is_empty() { EXIT_NO_HITS } else { EXIT_OK })
+}
+
+/// The corpus's `synonyms.txt`, if it has one. A file that cannot be read, and lines that
+/// cannot be used, are reported on stderr (with their line) and searching goes on without them.
+fn load_synonyms(corpus: &Path) -> Option<Synonyms> {
+    let path = corpus.join(SYNONYMS_FILE);
+    if !path.is_file() {
+        return None;
+    }
+    match Synonyms::load(&path) {
+        Ok(synonyms) => {
+            let shown = paths::display_path(&path.to_string_lossy());
+            for skipped in synonyms.skipped() {
+                eprintln!("kb: {shown}:{}: line ignored: {}", skipped.line, skipped.reason);
+            }
+            Some(synonyms)
+        }
+        Err(err) => {
+            eprintln!("kb: {err}; searching without synonyms");
+            None
+        }
+    }
 }
 
 /// Builds the index from the corpus when there is none yet ("builds itself on first use").

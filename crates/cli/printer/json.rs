@@ -22,9 +22,15 @@
 //!       "snippet": "<mark>Botox</mark> injections …", // best fragment, HTML-escaped, matches
 //!                                      // in <mark>…</mark>, "…" where the passage was cut
 //!       "highlights": [[0, 5], [180, 187]], // byte ranges [start, end) into "text"
-//!       "source": { "path": "corpus/calf-reduction.txt", "line": 12 } // 1-based line
+//!       "source": { "path": "corpus/calf-reduction.txt", "line": 12 }, // 1-based line
+//!       "question": null,              // for an answer: {"passage_id", "title"} of its question
+//!       "explain": {                   // only with --explain: how the score was made, a tree
+//!         "score": 6.27, "what": "sum of", // each node: its share of the score and what it is
+//!         "parts": [{"score": 4.1, "what": "word \"botox\"", "parts": [...]}, ...]
+//!       }                              // ("parts" left out on leaves)
 //!     }
-//!   ]
+//!   ],
+//!   "did_you_mean": null               // or a corrected query, when little was found
 //! }
 //! ```
 //!
@@ -82,6 +88,7 @@ struct SearchOutput<'a> {
     total: usize,
     took_ms: f64,
     hits: Vec<HitOutput<'a>>,
+    did_you_mean: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -97,6 +104,9 @@ struct HitOutput<'a> {
     snippet: String,
     highlights: Vec<[usize; 2]>,
     source: SourceOutput,
+    question: Option<&'a kb_query::QuestionRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    explain: Option<&'a kb_query::Explanation>,
 }
 
 #[derive(Serialize)]
@@ -132,8 +142,11 @@ pub fn write_search(out: &mut impl Write, results: &SearchResults) -> std::io::R
                 snippet: html_snippet(&h.snippet.text, &h.snippet.highlights),
                 highlights: h.highlights.iter().map(|r| [r.start, r.end]).collect(),
                 source: SourceOutput::new(&h.source),
+                question: h.question.as_ref(),
+                explain: h.explanation.as_ref(),
             })
             .collect(),
+        did_you_mean: results.did_you_mean.as_deref(),
     };
     write_line(out, &output)
 }

@@ -22,7 +22,14 @@ const DIM: Style = Style::new().dimmed();
 /// 1. Calf Reduction › TheConsultation explains Calf Reduction  [article]
 ///    Botox injections are not permanent, but … fully visible after one to two months.
 ///    corpus/calf-reduction.txt:12  calf-reduction#3
+///
+/// 2. Is Nerve Block Procedure in Calves Safe? › Making calf smaller  [answer]
+///    answer to: Is Nerve Block Procedure in Calves Safe?  nerve-block-calves-qa#0
+///    …
 /// ```
+///
+/// With `--explain`, each hit ends with the tree of its score, one part a line. When little was
+/// found and a correction exists, `did you mean: …?` comes before the summary line.
 pub fn write_search(out: &mut impl Write, results: &SearchResults) -> std::io::Result<()> {
     for hit in &results.hits {
         write!(out, "{}. {TITLE}{}{TITLE:#}", hit.rank, hit.doc_title)?;
@@ -30,6 +37,9 @@ pub fn write_search(out: &mut impl Write, results: &SearchResults) -> std::io::R
             write!(out, " › {TITLE}{h}{TITLE:#}")?;
         }
         writeln!(out, "  {DIM}[{}]{DIM:#}", hit.kind)?;
+        if let Some(q) = &hit.question {
+            writeln!(out, "   answer to: {}  {DIM}{}{DIM:#}", q.title, q.passage_id)?;
+        }
         write!(out, "   ")?;
         let text = &hit.snippet.text;
         let mut at = 0;
@@ -43,11 +53,21 @@ pub fn write_search(out: &mut impl Write, results: &SearchResults) -> std::io::R
         writeln!(out, "{}", flat(&text[at..]))?;
         writeln!(
             out,
-            "   {PATH}{}:{}{PATH:#}  {DIM}{}{DIM:#}\n",
+            "   {PATH}{}:{}{PATH:#}  {DIM}{}{DIM:#}",
             display_path(&hit.source.path),
             hit.source.line,
             hit.passage_id
         )?;
+        if let Some(explanation) = &hit.explanation {
+            writeln!(out, "   {DIM}score explained:{DIM:#}")?;
+            for line in explanation.lines() {
+                writeln!(out, "     {line}")?;
+            }
+        }
+        writeln!(out)?;
+    }
+    if let Some(suggestion) = &results.did_you_mean {
+        writeln!(out, "did you mean: {TITLE}{suggestion}{TITLE:#}?")?;
     }
     let shown = results.hits.len();
     let plural = if shown == 1 { "" } else { "s" };

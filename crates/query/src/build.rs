@@ -26,6 +26,8 @@ use tantivy::Term;
 
 use crate::analysis;
 use crate::exclude::Exclusion;
+use crate::expand::{Alternative, Alternatives};
+use crate::explain::Labelled;
 use crate::highlight::MatchSet;
 use crate::options::FieldWeights;
 use crate::parse::{ParsedQuery, Presence, Scope, Target};
@@ -55,6 +57,13 @@ pub(crate) enum Plan {
 pub(crate) struct QueryBuilder<'a> {
     schema: &'a KbSchema,
     weights: &'a FieldWeights,
+    /// Terms added by pseudo-relevance feedback, with their boosts: optional, searched in all
+    /// fields like a query word, never highlighted.
+    expansion: &'a [(String, f32)],
+    /// Typo and synonym alternatives of the query's clauses (see `expand.rs`).
+    alternatives: Option<&'a Alternatives>,
+    /// Whether to wrap the parts of the query in [`Labelled`] queries for explanations.
+    labels: bool,
 }
 
 /// One analyzed unit of a query: a term, or terms at relative positions (a phrase).
@@ -76,7 +85,23 @@ impl Unit {
 impl<'a> QueryBuilder<'a> {
     /// A builder for an index with `schema`, scoring with `weights`.
     pub(crate) fn new(schema: &'a KbSchema, weights: &'a FieldWeights) -> Self {
-        QueryBuilder { schema, weights }
+        QueryBuilder { schema, weights, expansion: &[], alternatives: None, labels: false }
+    }
+
+    /// The same builder, letting each clause also match its `alternatives` (typo tolerance,
+    /// synonyms), which are highlighted too.
+    pub(crate) fn with_alternatives(self, alternatives: &'a Alternatives) -> Self {
+        QueryBuilder { alternatives: Some(alternatives), ..self }
+    }
+
+    /// The same builder, labelling the parts of the query for explanations (scores unchanged).
+    pub(crate) fn with_labels(self, labels: bool) -> Self {
+        QueryBuilder { labels, ..self }
+    }
+
+    /// The same builder, adding `terms` (analyzed, with their boosts) as optional words.
+    pub(crate) fn with_expansion(self, terms: &'a [(String, f32)]) -> Self {
+        QueryBuilder { expansion: terms, ..self }
     }
 
     /// The plan for a parsed query.
@@ -89,7 +114,7 @@ impl<'a> QueryBuilder<'a> {
         // The words of clauses that analyzed to nothing, for a stop-words-only query.
         let mut stop_words: Vec<String> = Vec::new();
 
-        for clause in &parsed.clauses {
+        for (i, clause) in parsed.clauses.iter().enumerate() {
             let (text, scope) = match &clause.target {
                 Target::Word { text, scope } | Target::Phrase { text, scope } => (text, *scope),
                 Target::Kind(kind) => {
@@ -117,6 +142,9 @@ impl<'a> QueryBuilder<'a> {
                 presence => {
                     unit.terms().for_each(|t| matches.add_term(t));
                     let q = self.unit_query(&unit, &self.fields(scope));
+                    let q = self.label(q, || clause_label(&clause.target));
+                    // Hook: typo and synonym alternatives (expand.rs) match in the clause's place.
+                    let q = self.or_alternatives(q, i, &mut matches);
                     match (presence, scope) {
                         (Presence::Optional, _) => optional.push(q),
                         // A field word narrows like a filter, but scores like a word.
@@ -149,6 +177,22 @@ impl<'a> QueryBuilder<'a> {
             return Plan::Verbatim { filter, matches };
         }
 
+        // Hook: alternatives of several words together (expand.rs) are optional extras.
+        for alternative in self.alternatives.map_or(&[][..], |a| &a.spanning) {
+            optional.push(self.alternative_query(alternative, &mut matches));
+        }
+
+        // Feedback terms count like optional words: they may bring in passages that use other
+        // words for the same thing (the searcher only expands plain-word queries).
+        let all_fields = self.fields(Scope::All);
+        for (term, boost) in self.expansion {
+            let q = self.unit_query(&Unit::Term(term.clone()), &all_fields);
+            let q = Box::new(BoostQuery::new(q, *boost));
+            optional.push(self.label(q, || format!("feedback {term:?}")));
+        }
+
+        // Hook (explain.rs): an optional clause a hit lacks must say so when explained.
+        let optional: Vec<Box<dyn Query>> = optional.into_iter().map(|q| self.guard(q)).collect();
         let mut must: Vec<Box<dyn Query>> = Vec::new();
         let mut should: Vec<Box<dyn Query>> = Vec::new();
         if required.is_empty() {
@@ -214,11 +258,10 @@ impl<'a> QueryBuilder<'a> {
                         terms.iter().map(|(p, t)| (*p, Term::from_field_text(field, t))).collect(),
                     )),
                 };
-                if weight == 1.0 {
-                    q
-                } else {
-                    Box::new(BoostQuery::new(q, weight))
-                }
+                let q: Box<dyn Query> =
+                    if weight == 1.0 { q } else { Box::new(BoostQuery::new(q, weight)) };
+                // Hook (explain.rs): which field a part of a score comes from.
+                self.label(q, || self.schema.schema.get_field_name(field).to_owned())
             })
             .collect();
         if per_field.len() == 1 {
@@ -228,10 +271,71 @@ impl<'a> QueryBuilder<'a> {
         }
     }
 
+    /// `query` OR'ed with the alternatives of clause `clause`, whose terms join `matches`.
+    fn or_alternatives(
+        &self,
+        query: Box<dyn Query>,
+        clause: usize,
+        matches: &mut MatchSet,
+    ) -> Box<dyn Query> {
+        let alternatives = self.alternatives.map_or(&[][..], |a| a.of_clause(clause));
+        if alternatives.is_empty() {
+            return query;
+        }
+        let mut any = vec![self.guard(query)];
+        any.extend(alternatives.iter().map(|a| self.alternative_query(a, matches)));
+        self.guard(union(any))
+    }
+
+    /// One alternative, searched in every field at its boost.
+    fn alternative_query(
+        &self,
+        alternative: &Alternative,
+        matches: &mut MatchSet,
+    ) -> Box<dyn Query> {
+        alternative.terms.iter().for_each(|(_, t)| matches.add_term(t));
+        let unit = match alternative.terms.as_slice() {
+            [(_, term)] => Unit::Term(term.clone()),
+            terms => Unit::Phrase(terms.to_vec()),
+        };
+        let q = self.unit_query(&unit, &self.fields(Scope::All));
+        let q: Box<dyn Query> = Box::new(BoostQuery::new(q, alternative.boost));
+        self.label(q, || alternative.label.clone())
+    }
+
+    /// `query` under a label for explanations, when they are asked for.
+    fn label(&self, query: Box<dyn Query>, label: impl FnOnce() -> String) -> Box<dyn Query> {
+        if self.labels {
+            Box::new(Labelled::new(query, Some(label())))
+        } else {
+            query
+        }
+    }
+
+    /// `query`, made safe to explain for a passage it may not match (see [`Labelled`]), when
+    /// explanations are asked for.
+    fn guard(&self, query: Box<dyn Query>) -> Box<dyn Query> {
+        if self.labels {
+            Box::new(Labelled::new(query, None))
+        } else {
+            query
+        }
+    }
+
     /// An exact match on a raw (untokenized) field, contributing nothing to the score.
     fn raw_term(&self, field: Field, value: &str) -> Box<dyn Query> {
         let term = TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic);
         Box::new(ConstScoreQuery::new(Box::new(term), 0.0))
+    }
+}
+
+/// How a clause is named in explanations: `word "botox"`, `phrase "calf muscle"`.
+fn clause_label(target: &Target) -> String {
+    match target {
+        Target::Word { text, .. } => format!("word {text:?}"),
+        Target::Phrase { text, .. } => format!("phrase {text:?}"),
+        Target::Kind(kind) => format!("kind:{kind}"),
+        Target::Doc(id) => format!("doc:{id}"),
     }
 }
 

@@ -13,6 +13,7 @@ use tantivy::schema::{Field, Value};
 use tantivy::{DocAddress, TantivyDocument};
 
 use crate::highlight::{self, MatchSet};
+use crate::qa::Lift;
 
 /// A ranked passage, before its stored fields are read.
 #[derive(Debug, Clone, PartialEq)]
@@ -135,13 +136,15 @@ fn merge_dictionaries(columns: &[Option<StrColumn>]) -> tantivy::Result<Vec<Vec<
     Ok(numbers)
 }
 
-/// The best `limit` passages for `query`, at most `per_doc` from one document (0 = no cap).
+/// The best `limit` passages for `query`, at most `per_doc` from one document (0 = no cap);
+/// answers lifted by their questions (`lift`, see `qa.rs`) are re-scored before grouping.
 pub(crate) fn top(
     searcher: &tantivy::Searcher,
     doc_ids: &DocIds,
     query: &dyn Query,
     limit: usize,
     per_doc: usize,
+    lift: &Lift,
 ) -> tantivy::Result<Ranked> {
     if limit == 0 {
         return Ok(Ranked { total: searcher.search(query, &Count)?, hits: Vec::new() });
@@ -155,11 +158,12 @@ pub(crate) fn top(
         searcher.search(query, &(TopDocs::with_limit(fetch).order_by_score(), Count))?;
     loop {
         let exhausted = ranked.len() < fetch || ranked.len() >= total;
-        let candidates = ranked.iter().map(|&(score, address)| Candidate {
-            score,
-            address,
-            doc: doc_ids.doc(address),
-        });
+        let mut candidates: Vec<Candidate> = ranked
+            .iter()
+            .map(|&(score, address)| Candidate { score, address, doc: doc_ids.doc(address) })
+            .collect();
+        // Hook: Q&A awareness (qa.rs).
+        lift.apply(&mut candidates);
         let hits = group(candidates, limit, per_doc);
         if hits.len() >= limit || exhausted {
             return Ok(Ranked { total, hits });

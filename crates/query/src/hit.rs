@@ -3,6 +3,8 @@ use std::ops::Range;
 use kb_schema::{Kind, SourceRef};
 use serde::Serialize;
 
+use crate::explain::Explanation;
+
 /// One ranked passage.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Hit {
@@ -28,6 +30,21 @@ pub struct Hit {
     pub snippet: Snippet,
     /// Source file and line.
     pub source: SourceRef,
+    /// For an answer, the question it answers (`None` for other kinds, and when
+    /// [`crate::SearchOptions::snippets`] is off).
+    pub question: Option<QuestionRef>,
+    /// How the score was made, when [`crate::SearchOptions::explain`] is on.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explanation: Option<Explanation>,
+}
+
+/// The question of a Q&A thread, as an answer refers to it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct QuestionRef {
+    /// The question's passage id (`kb show` resolves it).
+    pub passage_id: String,
+    /// The question's title.
+    pub title: String,
 }
 
 /// The best fragment of a passage, cut at sentence or word boundaries.
@@ -50,4 +67,7 @@ pub struct SearchResults {
     pub hits: Vec<Hit>,
     /// Wall time of the search, milliseconds.
     pub took_ms: f64,
+    /// A corrected query, when this one found little (fewer than 3 passages) and some of its
+    /// words are missing from the index but close to indexed ones.
+    pub did_you_mean: Option<String>,
 }

@@ -19,6 +19,14 @@ A search goes through four steps, one module each, so that each can change on it
 4. [`highlight`]: a pure function from a passage text and a match set to highlight ranges and a
    snippet.
 
+Around them, each in its own module: before building, a query's words get *alternatives*:
+close spellings of words the index lacks ([`SearchOptions::typos`]) and [`synonyms`] (given
+with [`Searcher::with_synonyms`]), searched at a lower weight and highlighted like the words
+themselves. While collecting, a question that matches lifts its thread's answers, and an answer
+hit names its question ([`QuestionRef`]). After, a query that found little gets a corrected
+version ([`SearchResults::did_you_mean`]), and [`SearchOptions::explain`] makes each hit carry
+the tree of its score ([`Explanation`]).
+
 # Example
 
 ```
@@ -63,15 +71,24 @@ mod build;
 mod collect;
 mod error;
 mod exclude;
+mod expand;
+mod explain;
+mod feedback;
+mod fuzzy;
 pub mod highlight;
 mod hit;
 mod options;
 pub mod parse;
+mod qa;
 mod searcher;
 mod stats;
+mod suggest;
+pub mod synonyms;
 
 pub use error::QueryError;
-pub use hit::{Hit, SearchResults, Snippet};
-pub use options::{FieldWeights, SearchOptions};
+pub use explain::Explanation;
+pub use hit::{Hit, QuestionRef, SearchResults, Snippet};
+pub use options::{Feedback, FieldWeights, SearchOptions};
 pub use searcher::Searcher;
 pub use stats::{FileStats, IndexStats, KindCounts};
+pub use synonyms::{Synonyms, SynonymsError};

@@ -3,18 +3,23 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use kb_schema::{KbSchema, Manifest, Passage};
+use kb_schema::{KbSchema, Kind, Manifest, Passage};
 use tantivy::collector::{Count, DocSetCollector, TopDocs};
-use tantivy::query::TermQuery;
+use tantivy::query::{Query, TermQuery};
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocAddress, ReloadPolicy, TantivyDocument, Term};
 
 use crate::build::{Plan, QueryBuilder};
 use crate::collect::{self, Candidate, DocIds, Ranked};
+use crate::expand::{self, Alternatives};
+use crate::explain;
+use crate::fuzzy::Vocabulary;
 use crate::highlight::{self, MatchSet};
 use crate::parse::{self, Target};
+use crate::qa::{self, Lift};
 use crate::stats::{self, IndexStats};
-use crate::{Hit, QueryError, SearchOptions, SearchResults, Snippet};
+use crate::suggest;
+use crate::{Hit, QueryError, QuestionRef, SearchOptions, SearchResults, Snippet, Synonyms};
 
 /// A snapshot of an index, open for searching.
 ///
@@ -25,6 +30,8 @@ pub struct Searcher {
     schema: KbSchema,
     searcher: tantivy::Searcher,
     doc_ids: DocIds,
+    /// Query-time synonyms, if any were given ([`Searcher::with_synonyms`]).
+    synonyms: Option<Synonyms>,
 }
 
 impl Searcher {
@@ -40,7 +47,15 @@ impl Searcher {
             index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(read)?;
         let searcher = reader.searcher();
         let doc_ids = DocIds::open(&searcher, schema.doc_id).map_err(read)?;
-        Ok(Searcher { dir: index_dir.to_path_buf(), schema, searcher, doc_ids })
+        Ok(Searcher { dir: index_dir.to_path_buf(), schema, searcher, doc_ids, synonyms: None })
+    }
+
+    /// The same searcher, expanding queries with `synonyms` (see [`crate::synonyms`]): a query
+    /// word or phrase that is a member of a group also searches the other members, a little
+    /// below the words as typed, and they are highlighted like any match.
+    pub fn with_synonyms(self, synonyms: Synonyms) -> Searcher {
+        let synonyms = (!synonyms.is_empty()).then_some(synonyms);
+        Searcher { synonyms, ..self }
     }
 
     /// Searches for `query` (see [`crate::parse`] for the query language).
@@ -56,18 +71,41 @@ impl Searcher {
         if let Some(doc) = &opts.doc {
             parsed.require(Target::Doc(doc.clone()));
         }
-        let plan = QueryBuilder::new(&self.schema, &opts.weights).build(&parsed);
+        // Hook: typo tolerance and synonyms (expand.rs), read from the index once.
+        let vocabulary = Vocabulary::new(&self.searcher, &self.schema);
+        let typos = opts.typos.then_some(&vocabulary);
+        let alternatives = expand::alternatives(&parsed, typos, self.synonyms.as_ref())
+            .map_err(|e| QueryError::read(&self.dir, e))?;
+        let mut plan = self.builder(opts, &alternatives).build(&parsed);
+        if let (true, Plan::Index { query, .. }) = (is_plain(&parsed), &plan) {
+            let mut expansion = self.feedback(query.as_ref(), query_terms(&parsed), opts)?;
+            // Hook (expand.rs): a typo stand-in gains no weight through feedback, so that
+            // matches as typed stay above near misses.
+            expansion.retain(|(term, _)| !alternatives.is_typo_term(term));
+            if !expansion.is_empty() {
+                plan = self.builder(opts, &alternatives).with_expansion(&expansion).build(&parsed);
+            }
+        }
         let read = |e| QueryError::read(&self.dir, e);
+        let mut explained: Option<(Box<dyn Query>, Lift)> = None;
         let (ranked, matches) = match plan {
             Plan::Index { query, matches } => {
+                // Hook: Q&A awareness (qa.rs): matching questions lift their answers.
+                let lift = if matches.is_empty() {
+                    Lift::none()
+                } else {
+                    self.qa_lift(&parsed, &alternatives, query.as_ref(), opts).map_err(read)?
+                };
                 let ranked = collect::top(
                     &self.searcher,
                     &self.doc_ids,
                     query.as_ref(),
                     opts.limit,
                     opts.per_doc,
+                    &lift,
                 )
                 .map_err(read)?;
+                explained = Some((query, lift));
                 (ranked, matches)
             }
             Plan::Verbatim { filter, matches } => {
@@ -85,17 +123,26 @@ impl Searcher {
             }
             Plan::Nothing => (Ranked::default(), MatchSet::new()),
         };
+        let explained = explained.as_ref().map(|(q, lift)| (q.as_ref(), lift));
         let hits = ranked
             .hits
             .into_iter()
             .enumerate()
-            .map(|(i, c)| self.hit(i + 1, c, &matches, opts.snippets))
+            .map(|(i, c)| self.hit(i + 1, c, &matches, opts, explained))
             .collect::<Result<Vec<_>, _>>()?;
+        // Hook: "did you mean" (suggest.rs), only when little was found.
+        let did_you_mean = if ranked.total < suggest::FEW {
+            suggest::did_you_mean(query, &parsed, &vocabulary, &self.searcher, &self.schema)
+                .map_err(read)?
+        } else {
+            None
+        };
         Ok(SearchResults {
             query: query.to_owned(),
             total: ranked.total,
             hits,
             took_ms: started.elapsed().as_secs_f64() * 1e3,
+            did_you_mean,
         })
     }
 
@@ -142,6 +189,31 @@ impl Searcher {
         &self.dir
     }
 
+    /// The pseudo-relevance feedback terms for `query` (see [`crate::feedback`]): empty when
+    /// feedback is off, the query has no words, or nothing matched.
+    fn feedback(
+        &self,
+        query: &dyn tantivy::query::Query,
+        query_terms: usize,
+        opts: &SearchOptions,
+    ) -> Result<Vec<(String, f32)>, QueryError> {
+        if !opts.feedback.is_on() || query_terms == 0 || query_terms > opts.feedback.max_query_terms
+        {
+            return Ok(Vec::new());
+        }
+        let read = |e| QueryError::read(&self.dir, e);
+        let top = self
+            .searcher
+            .search(query, &TopDocs::with_limit(opts.feedback.passages).order_by_score())
+            .map_err(read)?;
+        let mut passages = Vec::with_capacity(top.len());
+        for (score, address) in top {
+            let p = self.load(address)?;
+            passages.push((score, format!("{}\n{}", p.doc_title, p.text)));
+        }
+        Ok(crate::feedback::expansion(&passages, query_terms, &opts.feedback))
+    }
+
     /// Reads a stored passage.
     fn load(&self, address: DocAddress) -> Result<Passage, QueryError> {
         let doc: TantivyDocument =
@@ -149,19 +221,73 @@ impl Searcher {
         self.schema.from_document(&doc).ok_or_else(|| QueryError::bad_document(&self.dir))
     }
 
-    /// A hit: the stored passage, highlighted.
+    /// A query builder for `opts`, with the query's typo and synonym `alternatives`.
+    fn builder<'a>(
+        &'a self,
+        opts: &'a SearchOptions,
+        alternatives: &'a Alternatives,
+    ) -> QueryBuilder<'a> {
+        QueryBuilder::new(&self.schema, &opts.weights)
+            .with_alternatives(alternatives)
+            .with_labels(opts.explain)
+    }
+
+    /// The answers lifted by their questions for a search (see `qa.rs`): none when `opts`
+    /// only admits articles or questions, or the index has no questions.
+    fn qa_lift(
+        &self,
+        parsed: &parse::ParsedQuery,
+        alternatives: &Alternatives,
+        query: &dyn Query,
+        opts: &SearchOptions,
+    ) -> tantivy::Result<Lift> {
+        if opts.kind.is_some_and(|k| k != Kind::Answer)
+            || !qa::has_questions(&self.searcher, &self.schema)?
+        {
+            return Ok(Lift::none());
+        }
+        let questions = qa::question_query(parsed);
+        match self.builder(opts, alternatives).with_labels(false).build(&questions) {
+            Plan::Index { query: questions, .. } => {
+                qa::lift(&self.searcher, &self.schema, &self.doc_ids, questions.as_ref(), query)
+            }
+            _ => Ok(Lift::none()),
+        }
+    }
+
+    /// A hit: the stored passage, highlighted; for an answer, its question; and the
+    /// explanation of its score when `opts` asks for it (`explained` holds the query and the
+    /// Q&A lift it was ranked by, `None` for a verbatim search).
     fn hit(
         &self,
         rank: usize,
         candidate: Candidate,
         matches: &MatchSet,
-        snippets: bool,
+        opts: &SearchOptions,
+        explained: Option<(&dyn Query, &Lift)>,
     ) -> Result<Hit, QueryError> {
+        let read = |e| QueryError::read(&self.dir, e);
         let p = self.load(candidate.address)?;
-        let (highlights, snippet) = if snippets {
+        let (highlights, snippet) = if opts.snippets {
             highlight::highlight(&p.text, matches)
         } else {
             (Vec::new(), Snippet { text: String::new(), highlights: Vec::new() })
+        };
+        let question = match p.kind {
+            Kind::Answer if opts.snippets => {
+                qa::question_of(&self.searcher, &self.schema, &p.doc_id)
+                    .map_err(read)?
+                    .map(|passage_id| QuestionRef { passage_id, title: p.doc_title.clone() })
+            }
+            _ => None,
+        };
+        let explanation = match (opts.explain, explained) {
+            (false, _) => None,
+            (true, Some((query, lift))) => Some(
+                explain::of_hit(&self.searcher, query, &candidate, lift.get(candidate.address))
+                    .map_err(read)?,
+            ),
+            (true, None) => Some(explain::of_verbatim(candidate.score)),
         };
         Ok(Hit {
             rank,
@@ -175,8 +301,36 @@ impl Searcher {
             highlights,
             snippet,
             source: p.source,
+            question,
+            explanation,
         })
     }
+}
+
+/// How many analyzed terms the query's own words have (typo and synonym alternatives aside).
+fn query_terms(parsed: &parse::ParsedQuery) -> usize {
+    parsed
+        .clauses
+        .iter()
+        .map(|c| match &c.target {
+            Target::Word { text, .. } | Target::Phrase { text, .. } => {
+                crate::analysis::terms_with_positions(text).len()
+            }
+            Target::Kind(_) | Target::Doc(_) => 0,
+        })
+        .sum()
+}
+
+/// Whether a query is plain words (and filters): no phrase, no required, excluded or
+/// field-scoped word. Only such queries get feedback terms: a query with constraints says
+/// exactly what the passages must contain, and related words must not bend that.
+fn is_plain(parsed: &parse::ParsedQuery) -> bool {
+    use parse::{Presence, Scope};
+    parsed.clauses.iter().all(|c| match &c.target {
+        Target::Word { scope, .. } => c.presence == Presence::Optional && *scope == Scope::All,
+        Target::Phrase { .. } => false,
+        Target::Kind(_) | Target::Doc(_) => c.presence != Presence::Excluded,
+    })
 }
 
 fn raw_term_query(field: Field, value: &str) -> TermQuery {

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{article, Fixture};
-use kb_query::{Hit, QueryError, SearchOptions, SearchResults, Searcher};
+use kb_query::{Feedback, Hit, QueryError, SearchOptions, SearchResults, Searcher};
 use kb_schema::{FileEntry, Kind, Manifest, OpenError, Passage, SkipRecord, SourceRef};
 
 fn lit(hit: &Hit) -> Vec<&str> {
@@ -303,7 +303,9 @@ fn lenient_queries_never_fail() {
         let results = s.search(q, &SearchOptions::default());
         assert!(results.is_ok(), "{q:?}: {results:?}");
     }
-    let unbalanced = search(&s, "\"unbalanced kettle");
+    // Without feedback, whose related words would count too, the total shows the reading.
+    let exact = SearchOptions { feedback: Feedback::OFF, ..SearchOptions::default() };
+    let unbalanced = s.search("\"unbalanced kettle", &exact).unwrap();
     assert_eq!(unbalanced.total, 4, "read as the words unbalanced and kettle");
 }
 
@@ -414,4 +416,41 @@ fn a_missing_segment_file_is_damage_too() {
             "{ext}: {message}"
         );
     }
+}
+
+#[test]
+fn feedback_adds_related_passages_to_plain_queries_only() {
+    let fixture = Fixture::new(&[
+        article("a", "A", 0, "Statins lower cholesterol and protect the arteries."),
+        article("b", "B", 0, "Statins lower cholesterol in most patients."),
+        article("c", "C", 0, "Oat fibre binds cholesterol."),
+        article("d", "D", 0, "Garden tools need oil."),
+    ]);
+    let s = fixture.searcher();
+    // "statins" alone: the best passages also speak of cholesterol, which brings in c, ranked
+    // below every passage that has the word as typed; d shares nothing and stays out.
+    let results = search(&s, "statins");
+    assert_eq!(ids(&results).len(), 3, "{results:#?}");
+    assert_eq!(ids(&results)[2], "c#0");
+    let off = SearchOptions { feedback: Feedback::OFF, ..SearchOptions::default() };
+    assert_eq!(found_with(&s, "statins", &off), ["a#0", "b#0"]);
+    // A query with constraints is taken as typed.
+    assert_eq!(found(&s, "+statins"), ["a#0", "b#0"]);
+    assert_eq!(found(&s, "\"statins lower\""), ["a#0", "b#0"]);
+    assert_eq!(found(&s, "statins -arteries"), ["b#0"]);
+    // Highlights are the words typed, never the added ones.
+    let c = search(&s, "statins").hits.into_iter().find(|h| h.passage_id == "c#0").unwrap();
+    assert!(c.highlights.is_empty(), "{c:#?}");
+}
+
+fn found_with(searcher: &Searcher, query: &str, opts: &SearchOptions) -> Vec<String> {
+    let mut ids: Vec<String> = searcher
+        .search(query, opts)
+        .expect("search")
+        .hits
+        .into_iter()
+        .map(|h| h.passage_id)
+        .collect();
+    ids.sort();
+    ids
 }

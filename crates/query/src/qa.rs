@@ -1,0 +1,237 @@
+//! Q&A awareness: a question that matches a query lifts its thread's answers.
+//!
+//! Someone asking what a Q&A thread's question asks wants its answers, which often do not
+//! repeat the question's words. Answers are already indexed with their question's title and
+//! body as lower-weighted context fields, so they match; the lift makes the question's own
+//! relevance count for them: each answer of a thread whose question matches the query gets
+//! [`LIFT`] times the question's score added to its own.
+//!
+//! The question's score is that of the query with its `kind:` filters left out (so that
+//! `--kind answer` still knows which questions match) and only questions admitted. The lifted
+//! answers are those of the best [`QUESTIONS`] threads that match the query itself (filters and
+//! exclusions included); they join the candidates even when the first ranking did not fetch
+//! them. An index without questions skips all this for the cost of one dictionary lookup.
+
+use std::collections::{HashMap, HashSet};
+
+use kb_schema::{KbSchema, Kind};
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery, TermSetQuery};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{DocAddress, TantivyDocument, Term};
+
+use crate::collect::{Candidate, DocIds};
+use crate::parse::{ParsedQuery, Presence, Scope, Target};
+
+/// The share of a question's score its answers get.
+pub(crate) const LIFT: f32 = 0.5;
+
+/// How many of the best-matching questions lift their answers.
+const QUESTIONS: usize = 10;
+
+/// At most this many answers of those threads are lifted (the best-matching ones).
+const ANSWERS: usize = 200;
+
+/// An answer lifted by its question.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Lifted {
+    /// The answer's own score for the query.
+    pub own: f32,
+    /// What the lift adds: [`LIFT`] × `question_score`.
+    pub amount: f32,
+    /// The question's score.
+    pub question_score: f32,
+    /// The question's passage id.
+    pub question: String,
+    /// The answer's document number (see [`DocIds`]).
+    pub doc: u64,
+}
+
+/// The answers a query lifts, by address.
+#[derive(Debug, Default)]
+pub(crate) struct Lift {
+    answers: HashMap<DocAddress, Lifted>,
+}
+
+impl Lift {
+    /// No lift.
+    pub(crate) fn none() -> Lift {
+        Lift::default()
+    }
+
+    /// The lift of the answer at `address`, if it has one.
+    pub(crate) fn get(&self, address: DocAddress) -> Option<&Lifted> {
+        self.answers.get(&address)
+    }
+
+    /// Lifts the answers among `candidates`, adds the lifted answers they lack, and sorts them
+    /// again, best first (ties in index order, so rankings are repeatable).
+    pub(crate) fn apply(&self, candidates: &mut Vec<Candidate>) {
+        if self.answers.is_empty() {
+            return;
+        }
+        let mut present: HashSet<DocAddress> = HashSet::with_capacity(candidates.len());
+        for c in candidates.iter_mut() {
+            present.insert(c.address);
+            if let Some(lifted) = self.answers.get(&c.address) {
+                c.score += lifted.amount;
+            }
+        }
+        for (&address, lifted) in &self.answers {
+            if !present.contains(&address) {
+                let score = lifted.own + lifted.amount;
+                candidates.push(Candidate { score, address, doc: lifted.doc });
+            }
+        }
+        candidates.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.address.cmp(&b.address)));
+    }
+}
+
+/// The query `parsed` asks of questions: its words, filters and exclusions, but no `kind:`
+/// filter, and questions only. A `kind:` clause is blanked rather than removed (an empty word
+/// is no clause at all), so clause numbers, which query expansions refer to, stay the same.
+pub(crate) fn question_query(parsed: &ParsedQuery) -> ParsedQuery {
+    let mut questions = parsed.clone();
+    for clause in &mut questions.clauses {
+        if matches!(clause.target, Target::Kind(_)) {
+            clause.presence = Presence::Optional;
+            clause.target = Target::Word { text: String::new(), scope: Scope::All };
+        }
+    }
+    questions.require(Target::Kind(Kind::Question));
+    questions
+}
+
+/// Whether the index has any question (else there is nothing to lift).
+pub(crate) fn has_questions(
+    searcher: &tantivy::Searcher,
+    schema: &KbSchema,
+) -> tantivy::Result<bool> {
+    let term = Term::from_field_text(schema.kind, Kind::Question.as_str());
+    Ok(searcher.doc_freq(&term)? > 0)
+}
+
+/// The answers lifted for a search: `questions` is the [`question_query`], built; `query` the
+/// search's own query.
+pub(crate) fn lift(
+    searcher: &tantivy::Searcher,
+    schema: &KbSchema,
+    doc_ids: &DocIds,
+    questions: &dyn Query,
+    query: &dyn Query,
+) -> tantivy::Result<Lift> {
+    // The best question of each thread.
+    let mut threads: HashMap<u64, (f32, String)> = HashMap::new();
+    let mut doc_id_terms: Vec<Term> = Vec::new();
+    for (score, address) in
+        searcher.search(questions, &TopDocs::with_limit(QUESTIONS).order_by_score())?
+    {
+        let doc_number = doc_ids.doc(address);
+        if score <= 0.0 || threads.contains_key(&doc_number) {
+            continue;
+        }
+        let doc: TantivyDocument = searcher.doc(address)?;
+        let text = |field| doc.get_first(field).and_then(|v| v.as_str()).map(str::to_owned);
+        let (Some(doc_id), Some(passage_id)) = (text(schema.doc_id), text(schema.passage_id))
+        else {
+            continue;
+        };
+        threads.insert(doc_number, (score, passage_id));
+        doc_id_terms.push(Term::from_field_text(schema.doc_id, &doc_id));
+    }
+    if threads.is_empty() {
+        return Ok(Lift::none());
+    }
+    // Their answers that match the query, with their own scores (filters add nothing).
+    let filter = |q: Box<dyn Query>| -> Box<dyn Query> { Box::new(ConstScoreQuery::new(q, 0.0)) };
+    let answers = BooleanQuery::new(vec![
+        (Occur::Must, query.box_clone()),
+        (Occur::Must, filter(Box::new(raw_term(schema.kind, Kind::Answer.as_str())))),
+        (Occur::Must, filter(Box::new(TermSetQuery::new(doc_id_terms)))),
+    ]);
+    let mut lift = Lift::none();
+    for (own, address) in
+        searcher.search(&answers, &TopDocs::with_limit(ANSWERS).order_by_score())?
+    {
+        let doc = doc_ids.doc(address);
+        if let Some((question_score, question)) = threads.get(&doc) {
+            let lifted = Lifted {
+                own,
+                amount: LIFT * question_score,
+                question_score: *question_score,
+                question: question.clone(),
+                doc,
+            };
+            lift.answers.insert(address, lifted);
+        }
+    }
+    Ok(lift)
+}
+
+/// The passage id of the question of thread `doc_id`, if the index has it.
+pub(crate) fn question_of(
+    searcher: &tantivy::Searcher,
+    schema: &KbSchema,
+    doc_id: &str,
+) -> tantivy::Result<Option<String>> {
+    let query = BooleanQuery::new(vec![
+        (Occur::Must, Box::new(raw_term(schema.kind, Kind::Question.as_str())) as Box<dyn Query>),
+        (Occur::Must, Box::new(raw_term(schema.doc_id, doc_id))),
+    ]);
+    let Some(&(_, address)) =
+        searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?.first()
+    else {
+        return Ok(None);
+    };
+    let doc: TantivyDocument = searcher.doc(address)?;
+    Ok(doc.get_first(schema.passage_id).and_then(|v| v.as_str()).map(str::to_owned))
+}
+
+fn raw_term(field: tantivy::schema::Field, value: &str) -> TermQuery {
+    TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::parse::parse;
+
+    #[test]
+    fn the_question_query_drops_kind_filters_and_keeps_clause_numbers() {
+        let parsed = parse("kettle kind:answer -kind:article doc:k");
+        let questions = question_query(&parsed);
+        assert_eq!(questions.clauses.len(), parsed.clauses.len() + 1);
+        assert_eq!(questions.clauses[0], parsed.clauses[0]);
+        assert_eq!(questions.clauses[3], parsed.clauses[3], "doc: stays");
+        assert!(
+            matches!(&questions.clauses[1].target, Target::Word { text, .. } if text.is_empty())
+        );
+        assert!(
+            matches!(&questions.clauses[2].target, Target::Word { text, .. } if text.is_empty())
+        );
+        assert_eq!(questions.clauses[4].target, Target::Kind(Kind::Question));
+    }
+
+    fn candidate(score: f32, doc_id: u32, doc: u64) -> Candidate {
+        Candidate { score, address: DocAddress::new(0, doc_id), doc }
+    }
+
+    #[test]
+    fn lifted_answers_rise_and_missing_ones_join() {
+        let mut lift = Lift::none();
+        let lifted = |own: f32, question_score: f32| Lifted {
+            own,
+            amount: LIFT * question_score,
+            question_score,
+            question: "t#0".into(),
+            doc: 7,
+        };
+        lift.answers.insert(DocAddress::new(0, 2), lifted(1.0, 4.0));
+        lift.answers.insert(DocAddress::new(0, 9), lifted(0.5, 4.0));
+        let mut candidates = vec![candidate(3.0, 1, 1), candidate(1.0, 2, 7), candidate(2.5, 3, 2)];
+        lift.apply(&mut candidates);
+        let order: Vec<(u32, f32)> =
+            candidates.iter().map(|c| (c.address.doc_id, c.score)).collect();
+        assert_eq!(order, [(1, 3.0), (2, 3.0), (3, 2.5), (9, 2.5)]);
+    }
+}

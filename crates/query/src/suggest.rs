@@ -1,0 +1,169 @@
+//! "Did you mean": a corrected query when a query finds nothing or very little.
+//!
+//! Each query word the index lacks (or has barely, next to a close and far more frequent term)
+//! is replaced by the closest indexed term, the most frequent among equally close ones. Index
+//! terms are stems (`inject`), so what is shown is the term's most common spelling in the
+//! passages that hold it (`injections`), found by analyzing a few of them again: nothing more
+//! needs to be stored at index time.
+
+use std::collections::HashMap;
+
+use kb_schema::KbSchema;
+use tantivy::collector::TopDocs;
+use tantivy::query::TermQuery;
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{TantivyDocument, Term};
+
+use crate::analysis;
+use crate::fuzzy::{self, Neighbour, Vocabulary};
+use crate::parse::{ParsedQuery, Presence, Target};
+
+/// A suggestion is offered when fewer passages than this matched.
+pub(crate) const FEW: usize = 3;
+
+/// How many passages are read to find a term's most common spelling.
+const SAMPLE: usize = 20;
+
+/// The most edits between a typed word and its suggested correction. A little more generous
+/// than typo tolerance (a 4-letter word may get one edit): a suggestion is only shown, never
+/// searched.
+fn max_edits(word: &str) -> u8 {
+    if word.chars().any(|c| c.is_numeric()) {
+        return 0;
+    }
+    match word.chars().count() {
+        0..=3 => 0,
+        4..=8 => 1,
+        _ => 2,
+    }
+}
+
+/// The corrected query for `query` (parsed as `parsed`), or `None` when no word needs or
+/// has a correction.
+pub(crate) fn did_you_mean(
+    query: &str,
+    parsed: &ParsedQuery,
+    vocabulary: &Vocabulary<'_>,
+    searcher: &tantivy::Searcher,
+    schema: &KbSchema,
+) -> tantivy::Result<Option<String>> {
+    let mut out = String::with_capacity(query.len() + 8);
+    let mut rest = 0;
+    let mut changed = false;
+    for clause in &parsed.clauses {
+        let (text, is_word) = match &clause.target {
+            Target::Word { text, .. } => (text.as_str(), true),
+            Target::Phrase { text, .. } | Target::Doc(text) => (text.as_str(), false),
+            Target::Kind(_) => continue,
+        };
+        // Clauses come in query order: find this one's text after the previous one's.
+        let Some(at) = query[rest..].find(text).map(|i| rest + i) else { continue };
+        let end = at + text.len();
+        if is_word && clause.presence != Presence::Excluded {
+            if let Some(correction) = correct(text, vocabulary, searcher, schema)? {
+                out.push_str(&query[rest..at]);
+                out.push_str(&match_case(text, &correction));
+                rest = end;
+                changed = true;
+                continue;
+            }
+        }
+        out.push_str(&query[rest..end]);
+        rest = end;
+    }
+    out.push_str(&query[rest..]);
+    Ok(changed.then_some(out))
+}
+
+/// The correction of one typed word, if it needs one and one is close enough.
+fn correct(
+    word: &str,
+    vocabulary: &Vocabulary<'_>,
+    searcher: &tantivy::Searcher,
+    schema: &KbSchema,
+) -> tantivy::Result<Option<String>> {
+    let edits = max_edits(word);
+    let terms = analysis::terms_with_positions(word);
+    let [(_, term)] = terms.as_slice() else { return Ok(None) };
+    if edits == 0 {
+        return Ok(None);
+    }
+    let doc_freq = vocabulary.doc_freq(term)?;
+    if !fuzzy::may_need_stand_in(doc_freq) {
+        return Ok(None);
+    }
+    let best: Option<Neighbour> =
+        vocabulary.neighbours(term, edits)?.into_iter().find(|n| fuzzy::stands_in(doc_freq, n));
+    match best {
+        Some(n) => Ok(Some(spelling(&n.term, searcher, schema)?.unwrap_or(n.term))),
+        None => Ok(None),
+    }
+}
+
+/// The most common spelling (lowercased) of the words that analyze to `term`, in a sample of
+/// the passages that hold it; ties go to the shorter, then alphabetically first.
+fn spelling(
+    term: &str,
+    searcher: &tantivy::Searcher,
+    schema: &KbSchema,
+) -> tantivy::Result<Option<String>> {
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for field in [schema.text, schema.title, schema.heading] {
+        let query = TermQuery::new(Term::from_field_text(field, term), IndexRecordOption::Basic);
+        let top = searcher.search(&query, &TopDocs::with_limit(SAMPLE).order_by_score())?;
+        for (_, address) in top {
+            let doc: TantivyDocument = searcher.doc(address)?;
+            let Some(text) = doc.get_first(field).and_then(|v| v.as_str()) else { continue };
+            analysis::for_each_token(text, |t| {
+                if t.text == term {
+                    let word = text[t.offset_from..t.offset_to].to_lowercase();
+                    *counts.entry(word).or_default() += 1;
+                }
+            });
+        }
+        if !counts.is_empty() {
+            break;
+        }
+    }
+    Ok(counts
+        .into_iter()
+        .max_by(|a, b| {
+            a.1.cmp(&b.1).then_with(|| b.0.len().cmp(&a.0.len())).then_with(|| b.0.cmp(&a.0))
+        })
+        .map(|(word, _)| word))
+}
+
+/// `correction` written like `typed`: all capitals, a capital first, or as is.
+fn match_case(typed: &str, correction: &str) -> String {
+    let letters: Vec<char> = typed.chars().filter(|c| c.is_alphabetic()).collect();
+    if letters.len() > 1 && letters.iter().all(|c| c.is_uppercase()) {
+        return correction.to_uppercase();
+    }
+    if letters.first().is_some_and(|c| c.is_uppercase()) {
+        let mut chars = correction.chars();
+        if let Some(first) = chars.next() {
+            return first.to_uppercase().chain(chars).collect();
+        }
+    }
+    correction.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggestions_allow_an_edit_from_four_letters() {
+        assert_eq!(max_edits("botx"), 1);
+        assert_eq!(max_edits("cal"), 0);
+        assert_eq!(max_edits("neurectmy"), 2);
+        assert_eq!(max_edits("b12x"), 0);
+    }
+
+    #[test]
+    fn corrections_keep_the_typed_case() {
+        assert_eq!(match_case("Botx", "botox"), "Botox");
+        assert_eq!(match_case("BOTX", "botox"), "BOTOX");
+        assert_eq!(match_case("botx", "botox"), "botox");
+    }
+}

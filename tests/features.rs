@@ -1,0 +1,184 @@
+//! The query features users expect, through the real `kb`: typo tolerance, "did you mean",
+//! synonyms from the corpus's `synonyms.txt`, Q&A awareness and `--explain`.
+
+use crate::util::{Kb, QuestionOutput};
+
+const KETTLE_THREAD: &str = r#"{"id": "kettle-q", "title": "Can a kettle descale itself?",
+ "question": "My kettle has white scale inside.",
+ "answers": [
+   {"title": "Use citric acid", "body": "Citric acid dissolves limescale without the smell."},
+   {"body": "Vinegar works too, but rinse twice."}
+ ]}"#;
+
+#[test]
+fn a_typo_finds_and_lights_the_word_meant() {
+    let kb = Kb::with_seed_corpus();
+    let out = kb.search("botox injectons", &["--limit", "3"]);
+    let first = &out.hits[0];
+    assert!(first.text.contains("Botox injections"), "{first:#?}");
+    assert!(first.lit().contains(&"injections"), "{:?}", first.lit());
+    assert!(first.snippet.contains("<mark>injections</mark>"), "{}", first.snippet);
+    // The corpus misspells "function" as "funtion" once: that answer comes first for the typo.
+    let out = kb.search("nerve funtion", &[]);
+    assert!(out.hits[0].text.contains("effect funtion"), "{:#?}", out.hits[0]);
+}
+
+#[test]
+fn the_word_as_typed_ranks_above_near_misses() {
+    let kb = Kb::new();
+    kb.write("docs/typo.txt", "Typo\n\nNerve damage will effect funtion.\n");
+    for (i, text) in [
+        "Nerve function after surgery.",
+        "Muscle function returns.",
+        "Calf function.",
+        "Walking function is kept.",
+        "Function and form.",
+    ]
+    .iter()
+    .enumerate()
+    {
+        kb.write(&format!("docs/f{i}.txt"), format!("Function {i}\n\n{text}\n"));
+    }
+    kb.run(&["index", "docs"]).expect_code(0);
+    let out = kb.search("funtion", &[]);
+    assert_eq!(out.hits.len(), 6, "the typo passage and the five near misses");
+    assert_eq!(out.hits[0].lit(), ["funtion"]);
+    assert!(out.hits[0].text.contains("effect funtion"));
+    assert!(out.hits[1..]
+        .iter()
+        .all(|h| h.lit().iter().all(|w| w.eq_ignore_ascii_case("function"))));
+    assert!(
+        out.hits[0].score > 2.0 * out.hits[1].score,
+        "{} vs {}",
+        out.hits[0].score,
+        out.hits[1].score
+    );
+}
+
+#[test]
+fn short_words_and_numbers_are_not_fuzzy_but_get_a_suggestion() {
+    let kb = Kb::with_seed_corpus();
+    let run = kb.run(&["search", "botx"]).expect_code(1);
+    assert!(run.stdout.contains("did you mean: botox?"), "{}", run.stdout);
+    assert!(run.stdout.contains("0 hits"), "{}", run.stdout);
+    let out = kb.search("botx", &[]);
+    assert!(out.hits.is_empty());
+    assert_eq!(out.did_you_mean.as_deref(), Some("botox"));
+    // "2 to 4 times" is in the corpus; "24" is a number, so no near miss of it is searched.
+    let out = kb.search("24", &[]);
+    assert!(out.hits.is_empty() && out.did_you_mean.is_none(), "{out:#?}");
+}
+
+#[test]
+fn did_you_mean_keeps_the_rest_of_the_query() {
+    let kb = Kb::with_seed_corpus();
+    let out = kb.search("Neurectmy +\"not reversible\"", &[]);
+    assert_eq!(out.did_you_mean.as_deref(), Some("Neurectomy +\"not reversible\""));
+    let run = kb.run(&["search", "Neurectmy +\"not reversible\""]).expect_code(0);
+    assert!(run.stdout.contains("did you mean: Neurectomy +\"not reversible\"?"), "{}", run.stdout);
+    // Plenty found: nothing to suggest, and the JSON says so with null.
+    let run = kb.run(&["search", "--json", "botox"]).expect_code(0);
+    let v: serde_json::Value = run.json();
+    assert!(v["did_you_mean"].is_null(), "{v}");
+}
+
+#[test]
+fn the_corpus_synonyms_expand_queries_and_are_lit() {
+    let kb = Kb::with_seed_corpus();
+    assert!(kb.path().join("corpus/synonyms.txt").is_file(), "shipped with the corpus");
+    let out = kb.search("botulinum toxin", &["--per-doc", "0"]);
+    let bullet =
+        out.hits.iter().find(|h| h.passage_id == "calf-reduction#3").expect("the Botox bullet");
+    assert!(bullet.lit().contains(&"Botox"), "{:?}", bullet.lit());
+    assert!(bullet.snippet.contains("<mark>Botox</mark>"), "{}", bullet.snippet);
+    // A multi-word member is searched as a phrase: "nerve removal" finds the neurectomy bullet.
+    let out = kb.search("nerve removal", &[]);
+    let bullet =
+        out.hits.iter().find(|h| h.text.starts_with("In selective neurectomy")).expect("found");
+    assert!(bullet.lit().contains(&"neurectomy"), "{:?}", bullet.lit());
+    // The synonyms file is configuration, not a document.
+    assert_eq!(kb.stats().documents, 2);
+}
+
+#[test]
+fn bad_synonym_lines_are_reported_and_skipped() {
+    let kb = Kb::new();
+    kb.write("corpus/a.md", "# Injections\n\nBotox injections are not permanent.\n");
+    kb.write("corpus/synonyms.txt", b"# groups\nbotox, botulinum toxin\nlonely\n\xff, x\n");
+    let run = kb.run(&["search", "botulinum toxin"]).expect_code(0);
+    assert!(run.stderr.contains("corpus/synonyms.txt:3: line ignored"), "{}", run.stderr);
+    assert!(
+        run.stderr.contains("corpus/synonyms.txt:4: line ignored: not valid UTF-8"),
+        "{}",
+        run.stderr
+    );
+    assert!(run.stdout.contains("Botox injections"), "{}", run.stdout);
+}
+
+#[test]
+fn a_matching_question_lifts_its_answers_and_answers_name_their_question() {
+    let kb = Kb::new();
+    kb.write("docs/kettle.json", KETTLE_THREAD);
+    kb.write("docs/boil.txt", "Boiling\n\nAn electric kettle boils water in minutes.\n");
+    kb.write("docs/shop.txt", "Shopping\n\nBuy a kettle with a hidden element.\n");
+    kb.run(&["index", "docs"]).expect_code(0);
+    let out = kb.search("descale kettle", &[]);
+    let ids: Vec<&str> = out.hits.iter().map(|h| h.passage_id.as_str()).collect();
+    assert_eq!(ids[0], "kettle-q#0", "{ids:?}");
+    // The answers never say "descale" or "kettle", yet come right after their question.
+    let mut next = ids[1..3].to_vec();
+    next.sort();
+    assert_eq!(next, ["kettle-q#1", "kettle-q#2"], "{ids:?}");
+    let question = QuestionOutput {
+        passage_id: "kettle-q#0".into(),
+        title: "Can a kettle descale itself?".into(),
+    };
+    let answers = kb.search("descale kettle", &["--kind", "answer"]);
+    assert_eq!(answers.hits.len(), 2);
+    assert!(answers
+        .hits
+        .iter()
+        .all(|h| h.kind == "answer" && h.question.as_ref() == Some(&question)));
+    assert!(out.hits.iter().filter(|h| h.kind != "answer").all(|h| h.question.is_none()));
+    let run = kb.run(&["search", "descale kettle", "--kind", "answer"]).expect_code(0);
+    assert_eq!(
+        run.stdout.matches("answer to: Can a kettle descale itself?  kettle-q#0").count(),
+        2,
+        "{}",
+        run.stdout
+    );
+}
+
+#[test]
+fn explain_shows_how_each_score_was_made() {
+    let kb = Kb::with_seed_corpus();
+    let run = kb.run(&["search", "botox injectons", "--explain", "--limit", "2"]).expect_code(0);
+    assert_eq!(run.stdout.matches("score explained:").count(), 2, "{}", run.stdout);
+    assert!(run.stdout.contains("word \"botox\""), "{}", run.stdout);
+    assert!(run.stdout.contains("typo \"injectons\" ~ inject (2 edits)"), "{}", run.stdout);
+    assert!(run.stdout.contains("text: \"botox\" BM25 freq 1"), "{}", run.stdout);
+
+    let out = kb.search("botox injectons", &["--explain", "--limit", "3"]);
+    for hit in &out.hits {
+        let explain = hit.explain.as_ref().expect("explain in every hit");
+        assert!((explain.score - hit.score).abs() <= 1e-3 * hit.score.max(1.0), "{hit:#?}");
+        assert!(
+            explain.all_whats().iter().any(|w| w.starts_with("word \"botox\"")),
+            "{explain:#?}"
+        );
+    }
+    // An answer's lift by its question is a part of its score.
+    let out = kb.search("is the nerve block procedure safe", &["--kind", "answer", "--explain"]);
+    let lift = out.hits[0]
+        .explain
+        .as_ref()
+        .unwrap()
+        .all_whats()
+        .into_iter()
+        .find(|w| w.starts_with("Q&A lift"));
+    assert!(lift.is_some_and(|l| l.contains("nerve-block-calves-qa#0")), "{lift:?}");
+    // Without --explain, no "explain" field at all.
+    let run = kb.run(&["search", "--json", "botox"]).expect_code(0);
+    let v: serde_json::Value = run.json();
+    assert!(v["hits"].as_array().unwrap().iter().all(|h| h.get("explain").is_none()), "{v}");
+}
