@@ -66,7 +66,7 @@ mod tests {
     use super::*;
 
     fn feedback() -> Feedback {
-        Feedback { passages: 10, terms: 3, weight: 0.1, max_query_terms: 8 }
+        Feedback { terms: 3, weight: 0.1, ..Feedback::default() }
     }
 
     #[test]

@@ -87,11 +87,16 @@ pub struct Feedback {
     /// Queries with more analyzed terms than this are not expanded: a long query already says
     /// what it is about, and expanding it mostly adds noise (default 4).
     pub max_query_terms: usize,
+    /// Indexes with fewer passages than this are not expanded: in a small collection the
+    /// first search's best passages are most of what matches, not a sample of what is
+    /// relevant, and their words would drag in everything else (default 1000).
+    pub min_index_passages: u64,
 }
 
 impl Feedback {
     /// No feedback: one search with the query as given.
-    pub const OFF: Feedback = Feedback { passages: 0, terms: 0, weight: 0.0, max_query_terms: 0 };
+    pub const OFF: Feedback =
+        Feedback { passages: 0, terms: 0, weight: 0.0, max_query_terms: 0, min_index_passages: 0 };
 
     /// Whether feedback runs at all.
     pub fn is_on(&self) -> bool {
@@ -101,6 +106,12 @@ impl Feedback {
 
 impl Default for Feedback {
     fn default() -> Self {
-        Feedback { passages: 10, terms: 10, weight: 0.2, max_query_terms: 4 }
+        Feedback {
+            passages: 10,
+            terms: 10,
+            weight: 0.2,
+            max_query_terms: 4,
+            min_index_passages: 1000,
+        }
     }
 }

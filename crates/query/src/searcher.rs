@@ -197,7 +197,11 @@ impl Searcher {
         query_terms: usize,
         opts: &SearchOptions,
     ) -> Result<Vec<(String, f32)>, QueryError> {
-        if !opts.feedback.is_on() || query_terms == 0 || query_terms > opts.feedback.max_query_terms
+        let fb = &opts.feedback;
+        if !fb.is_on()
+            || query_terms == 0
+            || query_terms > fb.max_query_terms
+            || self.searcher.num_docs() < fb.min_index_passages
         {
             return Ok(Vec::new());
         }
