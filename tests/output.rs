@@ -131,3 +131,15 @@ fn index_json_has_the_documented_shape() {
     let stats = kb.stats();
     assert!(stats.index_bytes > 0);
 }
+
+#[test]
+fn show_and_stats_print_no_color_codes_into_a_pipe() {
+    let kb = Kb::with_seed_corpus();
+    kb.run(&["index"]).expect_code(0);
+    for args in
+        [&["show", "calf-reduction#3"][..], &["show", "calf-reduction"], &["stats", "--files"]]
+    {
+        let run = kb.run(args).expect_code(0);
+        assert!(!run.stdout.contains('\x1b'), "{args:?}: {:?}", run.stdout);
+    }
+}

@@ -20,7 +20,7 @@ pub fn run(index_dir: &Path, args: ShowArgs) -> anyhow::Result<u8> {
     if passages.is_empty() {
         bail!("no passage or document with id {:?} in the index", args.id);
     }
-    let mut out = std::io::stdout().lock();
+    let mut out = anstream::AutoStream::new(std::io::stdout().lock(), anstream::ColorChoice::Auto);
     if args.json {
         printer::json::write_passages(&mut out, &passages)?;
     } else {
