@@ -65,6 +65,11 @@ fn check(query: &str, opts: &SearchOptions) {
     assert!(results.hits.windows(2).all(|w| w[0].score >= w[1].score), "{query:?}");
 }
 
+/// `PROPTEST_CASES` from the environment, else `default` (512 in CI: about a second).
+fn cases(default: u32) -> u32 {
+    std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
 /// One index of the seed corpus for every case, kept in cargo's scratch folder for tests.
 fn searcher() -> &'static Searcher {
     static SEARCHER: OnceLock<Searcher> = OnceLock::new();
@@ -78,7 +83,7 @@ fn searcher() -> &'static Searcher {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    #![proptest_config(ProptestConfig::with_cases(cases(512)))]
 
     #[test]
     fn arbitrary_strings_always_answer(query in any::<String>()) {
