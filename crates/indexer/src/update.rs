@@ -236,6 +236,8 @@ struct Run<'a> {
     owners: HashMap<String, String>,
     report: IndexReport,
     dirty: bool,
+    /// Files listed by the walk that were gone when they were read.
+    vanished: HashSet<String>,
 }
 
 impl<'a> Run<'a> {
@@ -245,7 +247,15 @@ impl<'a> Run<'a> {
             .iter()
             .flat_map(|(path, e)| e.doc_ids.iter().map(move |d| (d.clone(), path.clone())))
             .collect();
-        Run { schema, writer, manifest, owners, report: IndexReport::default(), dirty: false }
+        Run {
+            schema,
+            writer,
+            manifest,
+            owners,
+            report: IndexReport::default(),
+            dirty: false,
+            vanished: HashSet::new(),
+        }
     }
 
     fn record_walk_skip(&mut self, root: &str, skip: SkipRecord) {
@@ -374,7 +384,9 @@ impl<'a> Run<'a> {
     /// A file listed by the walk could not be read.
     fn fail_read(&mut self, root: &str, key: &str, err: &std::io::Error) {
         if err.kind() == std::io::ErrorKind::NotFound {
-            // Vanished between listing and reading: treated as removed by `remove_vanished`.
+            // Vanished between listing and reading: `remove_vanished` removes it like a file
+            // that was never listed.
+            self.vanished.insert(key.to_owned());
             return;
         }
         let skip =
@@ -384,7 +396,8 @@ impl<'a> Run<'a> {
 
     /// Removes the files indexed from under `root` that this run did not see.
     fn remove_vanished(&mut self, root: &Path, seen: &[String]) {
-        let seen: HashSet<&str> = seen.iter().map(String::as_str).collect();
+        let seen: HashSet<&str> =
+            seen.iter().map(String::as_str).filter(|k| !self.vanished.contains(*k)).collect();
         let gone: Vec<String> = self
             .manifest
             .files
@@ -404,5 +417,49 @@ impl<'a> Run<'a> {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn index(index_dir: &Path, root: &Path, progress: &mut dyn FnMut(Progress<'_>)) -> IndexReport {
+        update_index(index_dir, &[root.to_path_buf()], &IndexOptions::default(), progress)
+            .expect("update")
+    }
+
+    /// Files that vanish or become unreadable between the walk and the read: `Listed` is
+    /// reported after the walk and before any file is read, so the callback can pull the rug.
+    #[test]
+    fn files_removed_or_unreadable_mid_run() {
+        let docs = tempfile::tempdir().unwrap();
+        let index_dir = tempfile::tempdir().unwrap();
+        for name in ["a", "b", "c"] {
+            std::fs::write(docs.path().join(format!("{name}.md")), format!("# {name}\n\nText.\n"))
+                .unwrap();
+        }
+        let first = index(index_dir.path(), docs.path(), &mut |_| {});
+        assert_eq!((first.added, first.passages), (3, 3));
+
+        std::fs::write(docs.path().join("b.md"), "# b\n\nChanged.\n").unwrap();
+        std::fs::write(docs.path().join("c.md"), "# c\n\nChanged.\n").unwrap();
+        let b = docs.path().join("b.md");
+        let c = docs.path().join("c.md");
+        let report = index(index_dir.path(), docs.path(), &mut |p| {
+            if let Progress::Listed { .. } = p {
+                // b vanishes; c cannot be read any more (a folder now stands in its place:
+                // unlike permissions, that stops root too).
+                std::fs::remove_file(&b).unwrap();
+                std::fs::remove_file(&c).unwrap();
+                std::fs::create_dir(&c).unwrap();
+            }
+        });
+        // b is removed like any deleted file; c keeps its passages and is reported once.
+        assert_eq!((report.removed, report.unchanged), (1, 1), "{report:?}");
+        assert_eq!(report.skipped.len(), 1, "{:?}", report.skipped);
+        assert!(report.skipped[0].path.ends_with("c.md"), "{:?}", report.skipped);
+        assert!(report.skipped[0].reason.starts_with("cannot read"), "{:?}", report.skipped);
+        assert_eq!((report.documents, report.passages), (2, 2));
     }
 }
