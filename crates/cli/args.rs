@@ -162,6 +162,9 @@ pub struct RunArgs {
     /// the whole search path (the run itself is the same).
     #[arg(long)]
     pub snippets: bool,
+    /// Share of the pseudo-relevance feedback expansion in the final query (0 turns it off).
+    #[arg(long, value_name = "WEIGHT", default_value_t = kb_query::Feedback::default().weight)]
+    pub feedback: f32,
     /// Write each query's wall time to this file: `query-id<TAB>milliseconds` a line, in query
     /// order (for latency distributions and finding slow queries).
     #[arg(long, value_name = "FILE")]

@@ -15,7 +15,8 @@ pub fn run(index_dir: &Path, args: RunArgs) -> anyhow::Result<u8> {
     let queries = read_query_file(&args.queries)?;
     ensure_index(index_dir, args.corpus.as_deref())?;
     let searcher = Searcher::open(index_dir)?;
-    let opts = SearchOptions { snippets: args.snippets, ..eval_search_options(args.limit) };
+    let mut opts = SearchOptions { snippets: args.snippets, ..eval_search_options(args.limit) };
+    opts.feedback.weight = args.feedback;
     let timed = run_queries(&searcher, &queries, &opts)?;
     if let Some(path) = &args.timings {
         let mut lines = String::new();

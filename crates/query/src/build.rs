@@ -184,9 +184,10 @@ impl<'a> QueryBuilder<'a> {
 
         // Feedback terms count like optional words: they may bring in passages that use other
         // words for the same thing (the searcher only expands plain-word queries).
-        let all_fields = self.fields(Scope::All);
+        // They are searched in the passage text only: one scorer a term keeps the second
+        // search nearly as cheap as the first.
         for (term, boost) in self.expansion {
-            let q = self.unit_query(&Unit::Term(term.clone()), &all_fields);
+            let q = self.unit_query(&Unit::Term(term.clone()), &[(self.schema.text, 1.0)]);
             let q = Box::new(BoostQuery::new(q, *boost));
             optional.push(self.label(q, || format!("feedback {term:?}")));
         }

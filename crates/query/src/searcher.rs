@@ -213,7 +213,10 @@ impl Searcher {
         let mut passages = Vec::with_capacity(top.len());
         for (score, address) in top {
             let p = self.load(address)?;
-            passages.push((score, format!("{}\n{}", p.doc_title, p.text)));
+            // The start of a long passage says what it is about; analyzing all of it (MedQuAD
+            // answers run to pages) would cost more than the rest of the search.
+            let text = &p.text[..floor_char_boundary(&p.text, FEEDBACK_TEXT_BYTES)];
+            passages.push((score, format!("{}\n{}", p.doc_title, text)));
         }
         Ok(crate::feedback::expansion(&passages, query_terms, &opts.feedback))
     }
@@ -309,6 +312,18 @@ impl Searcher {
             explanation,
         })
     }
+}
+
+/// How much of each feedback passage is read for expansion words.
+const FEEDBACK_TEXT_BYTES: usize = 4000;
+
+/// The largest char boundary of `text` at or before `at`.
+fn floor_char_boundary(text: &str, at: usize) -> usize {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
 }
 
 /// How many analyzed terms the query's own words have (typo and synonym alternatives aside).
