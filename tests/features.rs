@@ -142,7 +142,9 @@ fn a_matching_question_lifts_its_answers_and_answers_name_their_question() {
     assert!(out.hits.iter().filter(|h| h.kind != "answer").all(|h| h.question.is_none()));
     let run = kb.run(&["search", "descale kettle", "--kind", "answer"]).expect_code(0);
     assert_eq!(
-        run.stdout.matches("answer to: Can a kettle descale itself?  kettle-q#0").count(),
+        run.stdout
+            .matches("Can a kettle descale itself?  [answer]\n   answer to question kettle-q#0")
+            .count(),
         2,
         "{}",
         run.stdout

@@ -24,7 +24,7 @@ const DIM: Style = Style::new().dimmed();
 ///    corpus/calf-reduction.txt:12  calf-reduction#3
 ///
 /// 2. Is Nerve Block Procedure in Calves Safe? › Making calf smaller  [answer]
-///    answer to: Is Nerve Block Procedure in Calves Safe?  nerve-block-calves-qa#0
+///    answer to question nerve-block-calves-qa#0
 ///    …
 /// ```
 ///
@@ -37,8 +37,10 @@ pub fn write_search(out: &mut impl Write, results: &SearchResults) -> std::io::R
             write!(out, " › {TITLE}{h}{TITLE:#}")?;
         }
         writeln!(out, "  {DIM}[{}]{DIM:#}", hit.kind)?;
+        // The question's title is the document title, already on the line above: name the
+        // question passage, which `kb show` prints.
         if let Some(q) = &hit.question {
-            writeln!(out, "   answer to: {}  {DIM}{}{DIM:#}", q.title, q.passage_id)?;
+            writeln!(out, "   answer to question {DIM}{}{DIM:#}", q.passage_id)?;
         }
         write!(out, "   ")?;
         let text = &hit.snippet.text;
