@@ -74,6 +74,12 @@ pub fn terms(text: &str) -> Vec<String> {
 }
 
 /// Splits text into Unicode words (UAX #29) and drops a trailing possessive `'s` / `’s`.
+///
+/// Plain ASCII words take a fast path that yields exactly the tokens (text, offsets, positions)
+/// UAX #29 would: a run of ASCII letters and digits is a word on its own when nothing around it
+/// can join it to more text. Only the characters the word-boundary rules treat specially
+/// (`_`, which joins; `.` `,` `;` `'` `:`, which join letters or digits on both sides; anything
+/// non-ASCII) send a stretch of text, up to the next plain word, through UAX #29.
 #[derive(Clone, Default)]
 pub struct WordTokenizer {
     token: Token,
@@ -81,7 +87,13 @@ pub struct WordTokenizer {
 
 /// The token stream of [`WordTokenizer`].
 pub struct WordTokenStream<'a> {
-    words: UWordBoundIndices<'a>,
+    text: &'a str,
+    /// Where the fast path resumes: the start of the text, the end of a word whose end is
+    /// certain, or the end of a stretch segmented by UAX #29. UAX #29 has a word boundary there
+    /// and nothing before it can change the boundaries after it.
+    pos: usize,
+    /// The UAX #29 segments of a stretch the fast path left, and the stretch's offset.
+    fallback: Option<(usize, UWordBoundIndices<'a>)>,
     token: &'a mut Token,
 }
 
@@ -90,25 +102,126 @@ impl Tokenizer for WordTokenizer {
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> WordTokenStream<'a> {
         self.token.reset();
-        WordTokenStream { words: text.split_word_bound_indices(), token: &mut self.token }
+        WordTokenStream { text, pos: 0, fallback: None, token: &mut self.token }
+    }
+}
+
+/// How the fast path sees a byte.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Class {
+    /// An ASCII letter or digit (UAX #29: ALetter, Numeric).
+    Alnum,
+    /// Other ASCII that never joins a word (space, controls, most punctuation).
+    Separator,
+    /// `.` `,` `;` `'` `:` (MidLetter, MidNum, MidNumLet, Single_Quote): joins the letters or
+    /// digits on either side, so only safe when a separator (or another such mark) follows.
+    Mid,
+    /// `_` (ExtendNumLet) and every byte of a non-ASCII character: UAX #29 decides.
+    Other,
+}
+
+/// [`Class`] of every byte value.
+const CLASSES: [Class; 256] = {
+    let mut table = [Class::Other; 256];
+    let mut b = 0;
+    while b < 128 {
+        let c = b as u8;
+        table[b] = if c.is_ascii_alphanumeric() {
+            Class::Alnum
+        } else if matches!(c, b'.' | b',' | b';' | b'\'' | b':') {
+            Class::Mid
+        } else if c == b'_' {
+            Class::Other
+        } else {
+            Class::Separator
+        };
+        b += 1;
+    }
+    table
+};
+
+fn class(bytes: &[u8], i: usize) -> Option<Class> {
+    bytes.get(i).map(|&b| CLASSES[b as usize])
+}
+
+/// Whether an ASCII letter/digit run ending at `end` ends a word: the text ends, a separator
+/// follows, or a mark that nothing joins on its right (end, separator or another mark).
+fn ends_word(bytes: &[u8], end: usize) -> bool {
+    match class(bytes, end) {
+        None | Some(Class::Separator) => true,
+        Some(Class::Mid) => {
+            matches!(class(bytes, end + 1), None | Some(Class::Separator | Class::Mid))
+        }
+        Some(Class::Alnum | Class::Other) => false,
+    }
+}
+
+/// The first position after `from` where a letter or digit follows a separator (where the fast
+/// path can take over again), or the end of the text.
+fn next_fast_start(bytes: &[u8], from: usize) -> usize {
+    (from + 1..bytes.len())
+        .find(|&i| {
+            CLASSES[bytes[i] as usize] == Class::Alnum
+                && CLASSES[bytes[i - 1] as usize] == Class::Separator
+        })
+        .unwrap_or(bytes.len())
+}
+
+impl WordTokenStream<'_> {
+    fn emit(&mut self, from: usize, to: usize) {
+        self.token.text.clear();
+        self.token.text.push_str(&self.text[from..to]);
+        self.token.offset_from = from;
+        self.token.offset_to = to;
+        self.token.position = self.token.position.wrapping_add(1);
     }
 }
 
 impl TokenStream for WordTokenStream<'_> {
     fn advance(&mut self) -> bool {
-        for (start, word) in self.words.by_ref() {
-            if !word.chars().any(char::is_alphanumeric) {
-                continue;
+        loop {
+            if let Some((base, words)) = &mut self.fallback {
+                let base = *base;
+                let next = words.find(|(_, word)| word.chars().any(char::is_alphanumeric));
+                if let Some((start, word)) = next {
+                    let word = strip_possessive(word);
+                    self.emit(base + start, base + start + word.len());
+                    return true;
+                }
+                self.fallback = None;
             }
-            let word = strip_possessive(word);
-            self.token.text.clear();
-            self.token.text.push_str(word);
-            self.token.offset_from = start;
-            self.token.offset_to = start + word.len();
-            self.token.position = self.token.position.wrapping_add(1);
-            return true;
+            let bytes = self.text.as_bytes();
+            let mut i = self.pos;
+            // Separators and marks with no letter or digit before them are words of their own
+            // with nothing to index.
+            while matches!(class(bytes, i), Some(Class::Separator | Class::Mid)) {
+                i += 1;
+            }
+            if i == bytes.len() {
+                self.pos = i;
+                return false;
+            }
+            let stretch_start = if CLASSES[bytes[i] as usize] == Class::Alnum {
+                let start = i;
+                while class(bytes, i) == Some(Class::Alnum) {
+                    i += 1;
+                }
+                if ends_word(bytes, i) {
+                    self.emit(start, i);
+                    self.pos = i;
+                    return true;
+                }
+                start
+            } else {
+                // A separator before a combining mark belongs to it: start where the fast path
+                // left off, not at the mark.
+                self.pos
+            };
+            let end = next_fast_start(bytes, i);
+            let words = self.text[stretch_start..end].split_word_bound_indices();
+            self.fallback = Some((stretch_start, words));
+            self.pos = end;
         }
-        false
     }
 
     fn token(&self) -> &Token {
@@ -303,6 +416,146 @@ mod tests {
         let words: Vec<&str> = toks.iter().map(|t| &text[t.range.clone()]).collect();
         assert_eq!(words, ["Doctor", "view", "calves"]);
         assert_eq!(toks.iter().map(|t| t.position).collect::<Vec<_>>(), [0, 1, 4]);
+    }
+
+    /// Tokens as (text, from, to, position).
+    type Raw = Vec<(String, usize, usize, usize)>;
+
+    fn word_tokens(text: &str) -> Raw {
+        let mut tokenizer = WordTokenizer::default();
+        let mut stream = tokenizer.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            let t = stream.token();
+            out.push((t.text.clone(), t.offset_from, t.offset_to, t.position));
+        }
+        out
+    }
+
+    /// What `WordTokenizer` yields by definition: every UAX #29 word of the whole text that
+    /// holds a letter or digit, its possessive dropped (the tokenizer before its fast path).
+    fn uax29_tokens(text: &str) -> Raw {
+        text.split_word_bound_indices()
+            .filter(|(_, word)| word.chars().any(char::is_alphanumeric))
+            .enumerate()
+            .map(|(position, (start, word))| {
+                let word = strip_possessive(word);
+                (word.to_owned(), start, start + word.len(), position)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn fast_path_matches_uax29_on_tricky_ascii() {
+        for text in [
+            "",
+            "plain words only",
+            "e.g. 3.5 mg, 1,000 units; 10:30 a.m. U.S.A. vs. i.e.",
+            "don't patient's patients' O'Neil 'quoted' rock 'n' roll",
+            "snake_case _lead trail_ __ a_1 1_a a._b",
+            "word. Next, then; this: that",
+            "a..b a.,b 1.,2 1..2 a:b:c 1:2 a;b 1;2 a,b 1,2 a'b 1'2",
+            "x.y.z. 3.14.15 v1.2.3-beta.4 foo@bar.com http://x.org/a_b?c=d&e=f#g",
+            "tabs\tand\nnew\r\nlines\u{b}\u{c} \"quoted\" (paren) [br] {br} -dash- +plus+",
+            ".leading .5 ,5 ;a :a 'a a' a. a, a; a: 1. 1, 1; 1:",
+            "'s 's's s's a's A'S Doctor's DOCTOR'S",
+            "12ab34 ab12cd 9 99 999a a999",
+        ] {
+            assert_eq!(word_tokens(text), uax29_tokens(text), "{text:?}");
+        }
+    }
+
+    #[test]
+    fn fast_path_matches_uax29_around_non_ascii() {
+        for text in [
+            "café naïve résumé, Doctor’s view; the doctor’S",
+            "a \u{301}b  \u{93f}c \u{93f}",
+            "x\u{200d}\u{1f600} \u{1f600}\u{200d}\u{1f600} a\u{ad}b a.\u{301}b",
+            "\u{5d0}\"\u{5d1} a\"b \u{5d0}'s",
+            "東京タワー 東京 tokyo 東京tower 3.5東",
+            "\u{1f1eb}\u{1f1f7}\u{1f1eb} flag",
+            "end\u{85}next \u{a0}nbsp\u{a0} a\u{2019}s",
+            "ÉCOLE école. 1.\u{301}2 a\u{301}.b",
+        ] {
+            assert_eq!(word_tokens(text), uax29_tokens(text), "{text:?}");
+        }
+    }
+
+    /// Every string of up to four characters from an alphabet holding each class the fast path
+    /// tells apart, and the non-ASCII characters that interact with them.
+    #[test]
+    fn fast_path_matches_uax29_on_all_short_strings() {
+        let alphabet = [
+            "a", "Z", "7", " ", "\n", "\r", "-", "\"", ".", ",", ";", "'", ":", "_", "é",
+            "\u{301}", "’", "東", "\u{200d}", "\u{5d0}",
+        ];
+        let mut text = String::new();
+        let mut checked = 0;
+        let n = alphabet.len();
+        for len in 1..=4u32 {
+            for mut code in 0..n.pow(len) {
+                text.clear();
+                for _ in 0..len {
+                    text.push_str(alphabet[code % n]);
+                    code /= n;
+                }
+                assert_eq!(word_tokens(&text), uax29_tokens(&text), "{text:?}");
+                checked += 1;
+            }
+        }
+        assert_eq!(checked, 20 + 400 + 8000 + 160_000);
+    }
+
+    #[test]
+    fn fast_path_words_keep_offsets_and_positions() {
+        // `:` joins letters (`a:b`) but not digits; `.` joins both.
+        let toks = word_tokens("Take 2 tablets, e.g. at 8:30 or 8.30.");
+        let expected = [
+            ("Take", 0, 4, 0),
+            ("2", 5, 6, 1),
+            ("tablets", 7, 14, 2),
+            ("e.g", 16, 19, 3),
+            ("at", 21, 23, 4),
+            ("8", 24, 25, 5),
+            ("30", 26, 28, 6),
+            ("or", 29, 31, 7),
+            ("8.30", 32, 36, 8),
+        ];
+        let expected: Raw = expected.iter().map(|&(t, a, b, p)| (t.to_owned(), a, b, p)).collect();
+        assert_eq!(toks, expected);
+    }
+
+    /// Text heavy in ASCII letters, digits and the punctuation UAX #29 treats specially, with
+    /// some non-ASCII characters mixed in.
+    fn ascii_heavy() -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        proptest::collection::vec(
+            prop_oneof![
+                8 => "[a-zA-Z0-9]{1,8}",
+                6 => "[ .,;:'_\"\n\r\t!?()/@#&*+=<>|-]{1,3}",
+                2 => "[\\x00-\\x7f]{1,4}",
+                1 => "[éü’–“”東タ\u{301}\u{93f}\u{200d}\u{ad}\u{a0}\u{85}\u{5d0}\u{1f600}\u{1f1eb}]",
+                1 => any::<char>().prop_map(String::from),
+            ],
+            0..40,
+        )
+        .prop_map(|parts| parts.concat())
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(
+            std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(2000)
+        ))]
+
+        #[test]
+        fn fast_path_matches_uax29(text in ascii_heavy()) {
+            proptest::prop_assert_eq!(word_tokens(&text), uax29_tokens(&text), "{:?}", text);
+        }
+
+        #[test]
+        fn fast_path_matches_uax29_on_any_string(text in ".*") {
+            proptest::prop_assert_eq!(word_tokens(&text), uax29_tokens(&text), "{:?}", text);
+        }
     }
 
     #[test]
