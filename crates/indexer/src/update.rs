@@ -9,6 +9,8 @@
 //! redoes the work.
 
 use std::collections::{HashMap, HashSet};
+use std::fs::File;
+use std::io::{BufReader, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 use std::time::{Instant, UNIX_EPOCH};
 
@@ -18,7 +20,10 @@ use tantivy::directory::error::LockError;
 use tantivy::schema::Term;
 use tantivy::{IndexWriter, TantivyError};
 
-use crate::formats::{parse_source, SourceInfo};
+use crate::formats::{
+    check_stream, parse_source, Checked, Format, JsonLines, LineRecord, ParsedDocument, ParsedFile,
+    SourceError, SourceInfo,
+};
 use crate::walk::{walk, SourceFile};
 
 /// How [`update_index`] runs.
@@ -205,6 +210,48 @@ pub fn update_index(
     Ok(report)
 }
 
+/// Bytes read from a file at a time.
+const READ_BYTES: usize = 256 * 1024;
+
+/// A file as read for indexing.
+enum Content {
+    /// All its bytes.
+    Whole(Vec<u8>),
+    /// Checked piece by piece (JSON Lines), still open to be read again.
+    Checked(File, Checked),
+}
+
+/// What is to be indexed of a file that passed its checks.
+enum Parsed {
+    /// Parsed whole.
+    Whole(ParsedFile),
+    /// JSON Lines, to be read record by record.
+    Lines(File),
+}
+
+/// Reads a whole file; its content and blake3 hash.
+fn read_whole(path: &Path) -> std::io::Result<(Content, String)> {
+    let bytes = std::fs::read(path)?;
+    let hash = blake3::hash(&bytes).to_hex().to_string();
+    Ok((Content::Whole(bytes), hash))
+}
+
+/// Reads a file piece by piece, hashing it and making the checks every format shares; the file
+/// stays open for the records to be read.
+fn read_checked(path: &Path) -> std::io::Result<(Content, String)> {
+    let mut file = File::open(path)?;
+    let mut hasher = blake3::Hasher::new();
+    let checked = check_stream(&mut file, &mut |bytes| {
+        hasher.update(bytes);
+    })?;
+    Ok((Content::Checked(file, checked), hasher.finalize().to_hex().to_string()))
+}
+
+/// The skip record of a problem with one record (or the whole) of file `key`.
+fn skip_record(key: &str, err: SourceError) -> SkipRecord {
+    SkipRecord { path: key.to_owned(), line: err.line, reason: err.reason }
+}
+
 /// Removes whatever is in `dir` that belongs to an index and creates a fresh one.
 fn recreate(dir: &Path) -> Result<(tantivy::Index, KbSchema), IndexError> {
     let root_err = |source| IndexError::Root { path: dir.to_path_buf(), source };
@@ -275,6 +322,10 @@ impl<'a> Run<'a> {
     }
 
     /// Looks at one file; reads and indexes it if it is new or changed. Returns the bytes read.
+    ///
+    /// A JSON Lines file is not held whole: a first pass hashes it and makes the checks every
+    /// format shares, a second one indexes its records as they are parsed, so memory stays
+    /// bounded whatever its size and parsing overlaps with the writer's indexing threads.
     fn visit(&mut self, root: &str, key: &str, file: &SourceFile) -> tantivy::Result<u64> {
         let meta = match std::fs::metadata(&file.path) {
             Ok(m) => m,
@@ -296,14 +347,18 @@ impl<'a> Run<'a> {
                 return Ok(0);
             }
         }
-        let bytes = match std::fs::read(&file.path) {
-            Ok(b) => b,
+        let read = if file.format == Format::JsonLines {
+            read_checked(&file.path)
+        } else {
+            read_whole(&file.path)
+        };
+        let (content, hash) = match read {
+            Ok(read) => read,
             Err(e) => {
                 self.fail_read(root, key, &e);
                 return Ok(0);
             }
         };
-        let hash = blake3::hash(&bytes).to_hex().to_string();
         if let Some(old) = &old {
             if old.hash == hash {
                 // Touched but not changed: remember the new time so the next run only stats it.
@@ -314,11 +369,20 @@ impl<'a> Run<'a> {
                 return Ok(0);
             }
         }
-        self.report.bytes_read += bytes.len() as u64;
+        let bytes_read = match &content {
+            Content::Whole(bytes) => bytes.len() as u64,
+            Content::Checked(_, checked) => checked.bytes,
+        };
+        self.report.bytes_read += bytes_read;
         let info = SourceInfo { path: key, doc_id: &file.doc_id, format: file.format };
         let mut entry =
             FileEntry { root: root.to_owned(), hash, size, mtime_ns, ..Default::default() };
-        match parse_source(&bytes, info) {
+        let parsed = match content {
+            Content::Whole(bytes) => parse_source(&bytes, info).map(Parsed::Whole),
+            Content::Checked(file, checked) => checked.verdict.map(|()| Parsed::Lines(file)),
+        };
+        let parsed = match parsed {
+            Ok(parsed) => parsed,
             Err(err) => {
                 let skip = SkipRecord { path: key.to_owned(), line: err.line, reason: err.reason };
                 match old {
@@ -335,50 +399,107 @@ impl<'a> Run<'a> {
                         self.manifest.files.insert(key.to_owned(), entry);
                     }
                 }
-                return Ok(bytes.len() as u64);
+                return Ok(bytes_read);
             }
-            Ok(parsed) => {
-                if old.as_ref().is_some_and(|o| !o.doc_ids.is_empty()) {
-                    self.writer.delete_term(Term::from_field_text(self.schema.source_path, key));
-                    self.dirty = true;
-                }
-                if let Some(old) = &old {
-                    for d in &old.doc_ids {
-                        self.owners.remove(d);
-                    }
-                }
-                match &old {
-                    Some(o) if !o.hash.is_empty() || o.passages > 0 => self.report.changed += 1,
-                    _ => self.report.added += 1,
-                }
-                entry.skipped = parsed
-                    .skipped
-                    .into_iter()
-                    .map(|e| SkipRecord { path: key.to_owned(), line: e.line, reason: e.reason })
-                    .collect();
-                for doc in parsed.documents {
-                    if let Some(owner) = self.owners.get(&doc.doc_id) {
-                        let line = doc.passages.first().map(|p| p.source.line);
-                        let reason = if owner == key {
-                            format!("duplicate document id {:?} in this file", doc.doc_id)
-                        } else {
-                            format!("document id {:?} is already indexed from {owner}", doc.doc_id)
-                        };
-                        entry.skipped.push(SkipRecord { path: key.to_owned(), line, reason });
-                        continue;
-                    }
-                    self.owners.insert(doc.doc_id.clone(), key.to_owned());
-                    for p in &doc.passages {
-                        self.writer.add_document(self.schema.to_document(p))?;
-                    }
-                    entry.passages += doc.passages.len() as u64;
-                    entry.doc_ids.push(doc.doc_id);
-                    self.dirty = true;
-                }
-                self.manifest.files.insert(key.to_owned(), entry);
+        };
+        if old.as_ref().is_some_and(|o| !o.doc_ids.is_empty()) {
+            self.writer.delete_term(Term::from_field_text(self.schema.source_path, key));
+            self.dirty = true;
+        }
+        if let Some(old) = &old {
+            for d in &old.doc_ids {
+                self.owners.remove(d);
             }
         }
-        Ok(bytes.len() as u64)
+        match &old {
+            Some(o) if !o.hash.is_empty() || o.passages > 0 => self.report.changed += 1,
+            _ => self.report.added += 1,
+        }
+        // Records skipped for their id are listed after those skipped while parsing.
+        let mut duplicates = Vec::new();
+        match parsed {
+            Parsed::Whole(parsed) => {
+                entry.skipped = parsed.skipped.into_iter().map(|e| skip_record(key, e)).collect();
+                for doc in parsed.documents {
+                    self.add(key, doc, &mut entry, &mut duplicates)?;
+                }
+            }
+            Parsed::Lines(mut file) => {
+                let records = match file.seek(SeekFrom::Start(0)) {
+                    Ok(_) => Ok(JsonLines::new(BufReader::with_capacity(READ_BYTES, file), info)),
+                    Err(e) => Err(SourceError { line: None, reason: format!("cannot read: {e}") }),
+                };
+                let failed = match records {
+                    Ok(records) => self.add_records(key, records, &mut entry, &mut duplicates)?,
+                    Err(err) => Some(err),
+                };
+                if let Some(err) = failed {
+                    // The file changed or failed between the two passes: drop what was added
+                    // of it (a delete applies to the documents added before it) and say why,
+                    // without a hash, so the next run reads it again.
+                    self.writer.delete_term(Term::from_field_text(self.schema.source_path, key));
+                    self.dirty = true;
+                    for d in entry.doc_ids.drain(..) {
+                        self.owners.remove(&d);
+                    }
+                    entry.passages = 0;
+                    entry.hash.clear();
+                    entry.skipped = vec![skip_record(key, err)];
+                    duplicates.clear();
+                }
+            }
+        }
+        entry.skipped.extend(duplicates);
+        self.manifest.files.insert(key.to_owned(), entry);
+        Ok(bytes_read)
+    }
+
+    /// Adds the records of a JSON Lines file as they are read; the error that ended them early,
+    /// if one did.
+    fn add_records(
+        &mut self,
+        key: &str,
+        records: JsonLines<'_, BufReader<File>>,
+        entry: &mut FileEntry,
+        duplicates: &mut Vec<SkipRecord>,
+    ) -> tantivy::Result<Option<SourceError>> {
+        for record in records {
+            match record {
+                Ok(LineRecord::Document(doc)) => self.add(key, doc, entry, duplicates)?,
+                Ok(LineRecord::Skipped(err)) => entry.skipped.push(skip_record(key, err)),
+                Err(err) => return Ok(Some(err)),
+            }
+        }
+        Ok(None)
+    }
+
+    /// Adds the passages of one document of file `key`, unless its id is taken (then it is
+    /// listed in `duplicates`).
+    fn add(
+        &mut self,
+        key: &str,
+        doc: ParsedDocument,
+        entry: &mut FileEntry,
+        duplicates: &mut Vec<SkipRecord>,
+    ) -> tantivy::Result<()> {
+        if let Some(owner) = self.owners.get(&doc.doc_id) {
+            let line = doc.passages.first().map(|p| p.source.line);
+            let reason = if owner == key {
+                format!("duplicate document id {:?} in this file", doc.doc_id)
+            } else {
+                format!("document id {:?} is already indexed from {owner}", doc.doc_id)
+            };
+            duplicates.push(SkipRecord { path: key.to_owned(), line, reason });
+            return Ok(());
+        }
+        self.owners.insert(doc.doc_id.clone(), key.to_owned());
+        for p in &doc.passages {
+            self.writer.add_document(self.schema.to_document(p))?;
+        }
+        entry.passages += doc.passages.len() as u64;
+        entry.doc_ids.push(doc.doc_id);
+        self.dirty = true;
+        Ok(())
     }
 
     /// A file listed by the walk could not be read.
@@ -427,6 +548,89 @@ mod tests {
     fn index(index_dir: &Path, root: &Path, progress: &mut dyn FnMut(Progress<'_>)) -> IndexReport {
         update_index(index_dir, &[root.to_path_buf()], &IndexOptions::default(), progress)
             .expect("update")
+    }
+
+    fn skipped(report: &IndexReport) -> Vec<(String, Option<u32>, String)> {
+        let name = |p: &str| p.rsplit('/').next().unwrap_or(p).to_owned();
+        report.skipped.iter().map(|s| (name(&s.path), s.line, s.reason.clone())).collect()
+    }
+
+    /// JSON Lines files are indexed record by record as they are read: bad lines and ids
+    /// taken are reported (parse problems first, then ids, as for any file) and the rest kept.
+    #[test]
+    fn json_lines_records_bad_lines_and_duplicate_ids() {
+        let docs = tempfile::tempdir().unwrap();
+        let index_dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            docs.path().join("a.jsonl"),
+            "{\"_id\": \"x\", \"title\": \"X\", \"text\": \"kettle\"}\n{\"_id\": \"x\", \"text\": \"again\"}\nnot json\n{\"_id\": \"y\", \"text\": \"one\\n\\ntwo\"}\n",
+        )
+        .unwrap();
+        std::fs::write(
+            docs.path().join("b.jsonl"),
+            "{\"_id\": \"y\", \"text\": \"taken\"}\n{\"_id\": \"z\"}\n{\"_id\": \"w\", \"text\": \"w\"}",
+        )
+        .unwrap();
+        let report = index(index_dir.path(), docs.path(), &mut |_| {});
+        assert_eq!((report.added, report.documents, report.passages), (2, 3, 4), "{report:?}");
+        let a = docs.path().canonicalize().unwrap().join("a.jsonl");
+        assert_eq!(
+            skipped(&report),
+            [
+                (
+                    "a.jsonl".into(),
+                    Some(3),
+                    "invalid JSON at line 3, column 2: expected ident".into()
+                ),
+                ("a.jsonl".into(), Some(2), "duplicate document id \"x\" in this file".into()),
+                ("b.jsonl".into(), Some(2), "record \"z\" has no \"text\" or \"title\"".into()),
+                (
+                    "b.jsonl".into(),
+                    Some(1),
+                    format!("document id \"y\" is already indexed from {}", a.display())
+                ),
+            ]
+        );
+    }
+
+    /// A JSON Lines file that changes replaces its passages; one that turns bad keeps them;
+    /// one touched without change is not read again.
+    #[test]
+    fn json_lines_files_change_turn_bad_and_are_touched() {
+        let docs = tempfile::tempdir().unwrap();
+        let index_dir = tempfile::tempdir().unwrap();
+        let file = docs.path().join("r.jsonl");
+        std::fs::write(
+            &file,
+            "{\"_id\": \"a\", \"text\": \"alpha\"}\n{\"_id\": \"b\", \"text\": \"beta\"}\n",
+        )
+        .unwrap();
+        let first = index(index_dir.path(), docs.path(), &mut |_| {});
+        assert_eq!((first.added, first.documents), (1, 2));
+
+        std::fs::write(
+            &file,
+            b"{\"_id\": \"a\", \"text\": \"alpha\"}\n{\"_id\": \"b\", \"text\": \"Caf\xe9\"}\n",
+        )
+        .unwrap();
+        let bad = index(index_dir.path(), docs.path(), &mut |_| {});
+        assert_eq!((bad.changed, bad.documents, bad.passages), (0, 2, 2), "{bad:?}");
+        assert_eq!(
+            skipped(&bad),
+            [("r.jsonl".into(), Some(2), "invalid UTF-8 at line 2, byte 26".into())]
+        );
+
+        std::fs::write(&file, "{\"_id\": \"c\", \"text\": \"gamma\"}\n").unwrap();
+        let changed = index(index_dir.path(), docs.path(), &mut |_| {});
+        assert_eq!((changed.changed, changed.documents, changed.passages), (1, 1, 1));
+        assert!(changed.skipped.is_empty());
+
+        let again = std::fs::read(&file).unwrap();
+        std::fs::write(&file, again).unwrap();
+        let touched = index(index_dir.path(), docs.path(), &mut |_| {});
+        // Not read again (only its new time is committed).
+        assert_eq!((touched.unchanged, touched.changed, touched.bytes_read), (1, 0, 0));
+        assert_eq!(touched.documents, 1);
     }
 
     /// Files that vanish or become unreadable between the walk and the read: `Listed` is

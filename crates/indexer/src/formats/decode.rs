@@ -5,6 +5,7 @@
 //! mark is dropped, since editors on Windows write one and it is not text.
 
 use std::borrow::Cow;
+use std::io::Read;
 
 use super::SourceError;
 
@@ -13,11 +14,25 @@ use super::SourceError;
 const BINARY_SNIFF_BYTES: usize = 8 * 1024;
 
 /// The UTF-8 byte-order mark.
-const BOM: &str = "\u{feff}";
+pub(crate) const BOM: &str = "\u{feff}";
 
 /// Checks that `bytes` are non-empty UTF-8 text and returns them as a string without a BOM.
 pub(crate) fn decode(bytes: &[u8]) -> Result<&str, SourceError> {
-    let head = &bytes[..bytes.len().min(BINARY_SNIFF_BYTES)];
+    check_head(&bytes[..bytes.len().min(BINARY_SNIFF_BYTES)])?;
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let bad = e.valid_up_to();
+        let line_start = bytes[..bad].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
+        invalid_utf8(line_number(&bytes[..bad]), bad - line_start + 1)
+    })?;
+    let text = text.strip_prefix(BOM).unwrap_or(text);
+    if text.trim().is_empty() {
+        return Err(whole_file("empty file"));
+    }
+    Ok(text)
+}
+
+/// The checks on the first [`BINARY_SNIFF_BYTES`] of a file.
+fn check_head(head: &[u8]) -> Result<(), SourceError> {
     // UTF-16 text is full of NUL bytes too; saying so is more useful than "binary".
     if head.starts_with(&[0xff, 0xfe]) || head.starts_with(&[0xfe, 0xff]) {
         return Err(whole_file("UTF-16 text is not supported; save the file as UTF-8"));
@@ -25,20 +40,140 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<&str, SourceError> {
     if head.contains(&0) {
         return Err(whole_file("binary file"));
     }
-    let text = std::str::from_utf8(bytes).map_err(|e| {
-        let bad = e.valid_up_to();
-        let line_start = bytes[..bad].iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
-        let line = line_number(&bytes[..bad]);
-        SourceError {
-            line: Some(line),
-            reason: format!("invalid UTF-8 at line {line}, byte {}", bad - line_start + 1),
+    Ok(())
+}
+
+/// The error for a bad UTF-8 sequence at `byte` (1-based) of `line`.
+pub(crate) fn invalid_utf8(line: u32, byte: usize) -> SourceError {
+    SourceError { line: Some(line), reason: format!("invalid UTF-8 at line {line}, byte {byte}") }
+}
+
+/// Bytes read at a time by [`check_stream`].
+const CHUNK_BYTES: usize = 256 * 1024;
+
+/// What [`check_stream`] found.
+pub(crate) struct Checked {
+    /// Bytes read.
+    pub bytes: u64,
+    /// What [`decode`] would say of the whole file: `Ok` when it would accept it.
+    pub verdict: Result<(), SourceError>,
+}
+
+/// Makes the checks of [`decode`] (same errors, same order) on a file read piece by piece, so
+/// that a file of any size is checked in bounded memory. Every byte read is passed to
+/// `on_bytes` (to hash it), all of them even when the file is refused.
+pub(crate) fn check_stream(
+    reader: &mut dyn Read,
+    on_bytes: &mut dyn FnMut(&[u8]),
+) -> std::io::Result<Checked> {
+    check_stream_in(reader, CHUNK_BYTES, on_bytes)
+}
+
+/// [`check_stream`] reading `chunk` bytes at a time (at least 4, so that a piece always holds a
+/// whole character after the partial one the last piece ended with).
+fn check_stream_in(
+    reader: &mut dyn Read,
+    chunk: usize,
+    on_bytes: &mut dyn FnMut(&[u8]),
+) -> std::io::Result<Checked> {
+    let mut buf = vec![0u8; chunk.max(4)];
+    let mut head = Vec::new();
+    let mut total = 0u64;
+    // `buf[..carry]` is the start of a character cut by the end of the last piece.
+    let mut carry = 0;
+    let mut lines = LineTracker::default();
+    let mut bad_utf8: Option<SourceError> = None;
+    let mut has_text = false;
+    loop {
+        let n = fill(reader, &mut buf[carry..])?;
+        let new = &buf[carry..carry + n];
+        on_bytes(new);
+        total += n as u64;
+        if head.len() < BINARY_SNIFF_BYTES {
+            head.extend_from_slice(&new[..n.min(BINARY_SNIFF_BYTES - head.len())]);
         }
-    })?;
-    let text = text.strip_prefix(BOM).unwrap_or(text);
-    if text.trim().is_empty() {
-        return Err(whole_file("empty file"));
+        if bad_utf8.is_none() {
+            let piece = &buf[..carry + n];
+            let (valid_up_to, bad) = match std::str::from_utf8(piece) {
+                Ok(_) => (piece.len(), false),
+                // A character cut by the end of the piece: finished by the next one.
+                Err(e) if e.error_len().is_none() && n > 0 => (e.valid_up_to(), false),
+                Err(e) => (e.valid_up_to(), true),
+            };
+            let valid = &piece[..valid_up_to];
+            if !has_text {
+                // Valid by construction; looked at only until some text is found.
+                let text = std::str::from_utf8(valid).unwrap_or_default();
+                let text =
+                    if lines.offset == 0 { text.strip_prefix(BOM).unwrap_or(text) } else { text };
+                has_text = !text.trim().is_empty();
+            }
+            lines.advance(valid);
+            if bad {
+                bad_utf8 = Some(invalid_utf8(lines.line(), lines.column()));
+                carry = 0;
+            } else {
+                carry = piece.len() - valid_up_to;
+                buf.copy_within(valid_up_to..valid_up_to + carry, 0);
+            }
+        } else {
+            carry = 0;
+        }
+        if n == 0 {
+            break;
+        }
     }
-    Ok(text)
+    let verdict = check_head(&head).and_then(|()| match bad_utf8 {
+        Some(err) => Err(err),
+        None if !has_text => Err(whole_file("empty file")),
+        None => Ok(()),
+    });
+    Ok(Checked { bytes: total, verdict })
+}
+
+/// Line and column of the end of text seen piece by piece.
+#[derive(Default)]
+struct LineTracker {
+    /// Bytes seen.
+    offset: usize,
+    /// Newlines seen.
+    newlines: usize,
+    /// Offset where the current line starts.
+    line_start: usize,
+}
+
+impl LineTracker {
+    fn advance(&mut self, bytes: &[u8]) {
+        self.newlines += bytes.iter().filter(|&&b| b == b'\n').count();
+        if let Some(i) = bytes.iter().rposition(|&b| b == b'\n') {
+            self.line_start = self.offset + i + 1;
+        }
+        self.offset += bytes.len();
+    }
+
+    /// The 1-based line of the next byte.
+    fn line(&self) -> u32 {
+        u32::try_from(self.newlines + 1).unwrap_or(u32::MAX)
+    }
+
+    /// The 1-based byte in its line of the next byte.
+    fn column(&self) -> usize {
+        self.offset - self.line_start + 1
+    }
+}
+
+/// Reads until `buf` is full or the reader is exhausted; the bytes read.
+fn fill(reader: &mut dyn Read, buf: &mut [u8]) -> std::io::Result<usize> {
+    let mut n = 0;
+    while n < buf.len() {
+        match reader.read(&mut buf[n..]) {
+            Ok(0) => break,
+            Ok(k) => n += k,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(n)
 }
 
 /// The text with every line ending (`\r\n`, or a lone `\r` as old Mac files have) made `\n`, so
@@ -100,6 +235,75 @@ mod tests {
         assert_eq!(err.reason, "invalid UTF-8 at line 3, byte 4");
         let err = decode(b"\xc3").unwrap_err();
         assert_eq!((err.line, err.reason.as_str()), (Some(1), "invalid UTF-8 at line 1, byte 1"));
+    }
+
+    /// What `check_stream_in` says of `bytes` read `chunk` bytes at a time; checks that it saw
+    /// every byte.
+    fn streamed(bytes: &[u8], chunk: usize) -> Result<(), SourceError> {
+        let mut seen = Vec::new();
+        let checked =
+            check_stream_in(&mut &bytes[..], chunk, &mut |b| seen.extend_from_slice(b)).unwrap();
+        assert_eq!(seen, bytes);
+        assert_eq!(checked.bytes, bytes.len() as u64);
+        checked.verdict
+    }
+
+    #[test]
+    fn streamed_checks_agree_with_decode() {
+        let mut long = vec![b'a'; BINARY_SNIFF_BYTES - 2];
+        long.extend_from_slice(b"\n\x00\n\xff");
+        let mut late_nul = vec![b' '; BINARY_SNIFF_BYTES];
+        late_nul.extend_from_slice(b"\x00 x");
+        let cases: [&[u8]; 16] = [
+            b"",
+            b"  \r\n",
+            "\u{feff}".as_bytes(),
+            "\u{feff} \n x".as_bytes(),
+            "x\u{feff}".as_bytes(),
+            b"\xff\xfeT\x00",
+            b"Title\n\nCaf\xe9 au lait\n",
+            b"\xc3",
+            b"ab\xc3",
+            "ab\ncd\né東\n\u{1f600}".as_bytes(),
+            b"ab\ncd\n\xe6\x9d",
+            b"ab\ncd\n\xe6\x9d\x0a",
+            b"\n\n\x00",
+            &long,
+            &late_nul,
+            b"{\"a\":\n\n\"Caf\xe9\"}",
+        ];
+        for bytes in cases {
+            let expected = decode(bytes).map(|_| ());
+            for chunk in [1, 2, 3, 4, 5, 7, 64, CHUNK_BYTES] {
+                assert_eq!(streamed(bytes, chunk), expected, "{bytes:?} by {chunk}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn streamed_checks_agree_with_decode_on_any_bytes(
+            parts in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::prelude::Just(&b"\n"[..]),
+                    proptest::prelude::Just(&b" "[..]),
+                    proptest::prelude::Just(&b"abc"[..]),
+                    proptest::prelude::Just("\u{feff}".as_bytes()),
+                    proptest::prelude::Just("é".as_bytes()),
+                    proptest::prelude::Just("東".as_bytes()),
+                    proptest::prelude::Just("\u{1f600}".as_bytes()),
+                    proptest::prelude::Just(&b"\xe6\x9d"[..]),
+                    proptest::prelude::Just(&b"\x80"[..]),
+                    proptest::prelude::Just(&b"\xff"[..]),
+                    proptest::prelude::Just(&b"\x00"[..]),
+                ],
+                0..40,
+            ),
+            chunk in 1usize..12,
+        ) {
+            let bytes = parts.concat();
+            proptest::prop_assert_eq!(streamed(&bytes, chunk), decode(&bytes).map(|_| ()));
+        }
     }
 
     #[test]

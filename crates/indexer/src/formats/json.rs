@@ -13,11 +13,13 @@
 //! as a whole, so a syntax error refuses it, with the line and column.
 
 use std::fmt;
+use std::io::BufRead;
 
 use kb_schema::Kind;
 use serde::de::{self, Deserializer, IgnoredAny, Visitor};
 use serde::Deserialize;
 
+use super::decode::{invalid_utf8, BOM};
 use super::document::{has_word, DocumentBuilder, NewPassage};
 use super::{ParsedDocument, ParsedFile, SourceError, SourceInfo};
 
@@ -115,18 +117,96 @@ pub(crate) fn parse_json_lines(text: &str, info: SourceInfo<'_>) -> ParsedFile {
     let mut file = ParsedFile::default();
     for (i, raw) in text.split('\n').enumerate() {
         let line = u32::try_from(i + 1).unwrap_or(u32::MAX);
-        let raw = raw.trim();
-        if raw.is_empty() {
-            continue;
-        }
-        let result =
-            read_record(raw, line - 1).and_then(|record| build(record, line, None, info.path));
-        match result {
-            Ok(document) => file.documents.push(document),
-            Err(reason) => file.skipped.push(SourceError { line: Some(line), reason }),
+        match parse_json_line(raw, line, info.path) {
+            None => {}
+            Some(Ok(document)) => file.documents.push(document),
+            Some(Err(skipped)) => file.skipped.push(skipped),
         }
     }
     file
+}
+
+/// Parses line `line` of a JSON Lines file: `None` when it is blank, else its document or why
+/// it was skipped.
+fn parse_json_line(
+    raw: &str,
+    line: u32,
+    path: &str,
+) -> Option<Result<ParsedDocument, SourceError>> {
+    let raw = raw.trim();
+    if raw.is_empty() {
+        return None;
+    }
+    let result = read_record(raw, line - 1).and_then(|record| build(record, line, None, path));
+    Some(result.map_err(|reason| SourceError { line: Some(line), reason }))
+}
+
+/// One record of a JSON Lines file read by [`JsonLines`].
+#[derive(Debug)]
+pub(crate) enum LineRecord {
+    /// A record that makes a document.
+    Document(ParsedDocument),
+    /// A record that was skipped, and why (as [`ParsedFile::skipped`] lists it).
+    Skipped(SourceError),
+}
+
+/// The records of a JSON Lines file read line by line, for files too big to hold whole: what
+/// [`parse_json_lines`] makes of the file, in the same order, in memory bounded by the longest
+/// line. The file must have passed the checks of `decode` (`check_stream`); an `Err` item
+/// (the file can no longer be read, or is no longer UTF-8: it changed since) ends the records.
+pub(crate) struct JsonLines<'p, R> {
+    reader: R,
+    path: &'p str,
+    /// Lines read so far.
+    line: usize,
+    buf: Vec<u8>,
+    done: bool,
+}
+
+impl<'p, R: BufRead> JsonLines<'p, R> {
+    /// Reads the records of the file `reader` reads from its start; `info.path` names it in
+    /// the passages.
+    pub(crate) fn new(reader: R, info: SourceInfo<'p>) -> Self {
+        JsonLines { reader, path: info.path, line: 0, buf: Vec::new(), done: false }
+    }
+}
+
+impl<R: BufRead> Iterator for JsonLines<'_, R> {
+    type Item = Result<LineRecord, SourceError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        while !self.done {
+            self.buf.clear();
+            match self.reader.read_until(b'\n', &mut self.buf) {
+                Ok(0) => self.done = true,
+                Ok(_) => {}
+                Err(e) => {
+                    self.done = true;
+                    let reason = format!("cannot read: {e}");
+                    return Some(Err(SourceError { line: None, reason }));
+                }
+            }
+            self.line += 1;
+            let line = u32::try_from(self.line).unwrap_or(u32::MAX);
+            let bytes = self.buf.strip_suffix(b"\n").unwrap_or(&self.buf);
+            // The byte-order mark `decode` drops.
+            let bom =
+                if self.line == 1 && bytes.starts_with(BOM.as_bytes()) { BOM.len() } else { 0 };
+            let raw = match std::str::from_utf8(&bytes[bom..]) {
+                Ok(raw) => raw,
+                Err(e) => {
+                    self.done = true;
+                    return Some(Err(invalid_utf8(line, bom + e.valid_up_to() + 1)));
+                }
+            };
+            match parse_json_line(raw, line, self.path) {
+                None => {}
+                Some(Ok(document)) => return Some(Ok(LineRecord::Document(document))),
+                Some(Err(skipped)) => return Some(Ok(LineRecord::Skipped(skipped))),
+            }
+        }
+        None
+    }
 }
 
 /// Reads one record from `raw` (one JSON value, starting on line `lines_before + 1`).
@@ -377,6 +457,77 @@ mod tests {
                 (Some(6), "expected a record (a JSON object)"),
             ]
         );
+    }
+
+    /// The documents and skipped lines `JsonLines` reads from `bytes`, through a buffer of
+    /// `capacity` bytes.
+    fn streamed(bytes: &[u8], capacity: usize) -> (ParsedFile, Option<SourceError>) {
+        let reader = std::io::BufReader::with_capacity(capacity, bytes);
+        let mut file = ParsedFile::default();
+        for record in JsonLines::new(reader, INFO) {
+            match record {
+                Ok(LineRecord::Document(d)) => file.documents.push(d),
+                Ok(LineRecord::Skipped(e)) => file.skipped.push(e),
+                Err(e) => return (file, Some(e)),
+            }
+        }
+        (file, None)
+    }
+
+    #[test]
+    fn json_lines_read_line_by_line_as_parsed_whole() {
+        let texts = [
+            "{\"_id\": \"a\", \"title\": \"A\", \"text\": \"alpha\"}\nnot json\n\n  \r\n{\"_id\": \"b\", \"text\": \"beta\"}\r\n[1]\n{\"_id\": \"c\"}",
+            "\u{feff}{\"_id\": \"a\", \"title\": \"A\", \"text\": \"with a BOM\"}\n",
+            "{\"id\": \"q\", \"title\": \"Why?\", \"answers\": [{\"body\": \"Because.\"}]}\n\n\n{\"id\": \"r\", \"question\": \"How?\"}\n",
+        ];
+        for text in texts {
+            let decoded = super::super::decode::decode(text.as_bytes()).unwrap();
+            let whole = parse_json_lines(decoded, INFO);
+            for capacity in [1, 2, 7, 8192] {
+                assert_eq!(streamed(text.as_bytes(), capacity), (whole.clone(), None), "{text:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn json_lines_that_stop_being_utf8_end_with_an_error() {
+        let bytes = b"{\"_id\": \"a\", \"text\": \"alpha\"}\n{\"_id\": \"b\", \"text\": \"Caf\xe9\"}\n{\"_id\": \"c\", \"text\": \"gamma\"}\n";
+        let (file, err) = streamed(bytes, 16);
+        assert_eq!(file.documents.len(), 1);
+        let err = err.unwrap();
+        assert_eq!((err.line, err.reason.as_str()), (Some(2), "invalid UTF-8 at line 2, byte 26"));
+        assert_eq!(err, super::super::decode::decode(bytes).unwrap_err());
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn json_lines_read_line_by_line_as_parsed_whole_on_any_lines(
+            lines in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::prelude::Just("{\"_id\": \"a\", \"title\": \"A\", \"text\": \"x\\n\\ny\"}"),
+                    proptest::prelude::Just("{\"id\": 7, \"question\": \"Q?\", \"answers\": [{\"body\": \"b\"}]}"),
+                    proptest::prelude::Just("{\"id\": \"n\"}"),
+                    proptest::prelude::Just("{\"text\": \"no id\"}"),
+                    proptest::prelude::Just("{\"_id\": \"t\", \"title\": 5}"),
+                    proptest::prelude::Just("not json"),
+                    proptest::prelude::Just("[1, 2]"),
+                    proptest::prelude::Just("{\"_id\": \"u\", \"text\": \"é東\u{a0}\"}"),
+                    proptest::prelude::Just(""),
+                    proptest::prelude::Just("  \r"),
+                    proptest::prelude::Just("\u{feff}"),
+                    proptest::prelude::Just("{\"_id\": \"cut\", \"text\": \"x"),
+                ],
+                1..20,
+            ),
+            capacity in 1usize..64,
+        ) {
+            let text = lines.join("\n");
+            if let Ok(decoded) = super::super::decode::decode(text.as_bytes()) {
+                let whole = parse_json_lines(decoded, INFO);
+                proptest::prop_assert_eq!(streamed(text.as_bytes(), capacity), (whole, None));
+            }
+        }
     }
 
     #[test]

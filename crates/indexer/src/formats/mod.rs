@@ -34,6 +34,9 @@ mod json;
 mod markdown;
 mod text;
 
+pub(crate) use decode::{check_stream, Checked};
+pub(crate) use json::{JsonLines, LineRecord};
+
 /// A source file format kb can ingest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
