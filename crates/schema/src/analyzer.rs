@@ -372,13 +372,33 @@ impl<S: TokenStream> TokenStream for IrregularFormsStream<S> {
 
 /// The base form of an irregular word, if it is one.
 pub fn base_form(word: &str) -> Option<&'static str> {
-    // Short table, checked only for words of a plausible length: a linear scan is cheaper than
-    // hashing for the common case (most words are filtered out by the length check).
-    if !(3..=10).contains(&word.len()) {
+    // Most words are ruled out by their first letter and length, without comparing strings.
+    let bytes = word.as_bytes();
+    let (Some(&first), len) = (bytes.first(), bytes.len()) else {
+        return None;
+    };
+    if !first.is_ascii_lowercase()
+        || len >= 32
+        || FORM_LENGTHS[(first - b'a') as usize] & (1 << len) == 0
+    {
         return None;
     }
     IRREGULAR_FORMS.iter().find(|(form, _)| *form == word).map(|(_, base)| *base)
 }
+
+/// For each first letter `a..=z`, bit `n` is set when an [`IRREGULAR_FORMS`] form of `n` bytes
+/// begins with it.
+const FORM_LENGTHS: [u32; 26] = {
+    let mut masks = [0u32; 26];
+    let mut i = 0;
+    while i < IRREGULAR_FORMS.len() {
+        let form = IRREGULAR_FORMS[i].0.as_bytes();
+        assert!(form[0].is_ascii_lowercase() && form.len() < 32);
+        masks[(form[0] - b'a') as usize] |= 1 << form.len();
+        i += 1;
+    }
+    masks
+};
 
 #[cfg(test)]
 mod tests {
@@ -390,6 +410,16 @@ mod tests {
             assert_eq!(terms(plural), terms(singular), "{plural} vs {singular}");
         }
         assert_eq!(terms("Calfs"), terms("calf"));
+    }
+
+    #[test]
+    fn base_forms_found_by_their_letter_and_length() {
+        for (form, base) in IRREGULAR_FORMS {
+            assert_eq!(base_form(form), Some(*base), "{form}");
+        }
+        for word in ["", "calf", "calvesx", "xcalves", "Calves", "c", "éé", "mices", "me", "a"] {
+            assert_eq!(base_form(word), None, "{word}");
+        }
     }
 
     #[test]
