@@ -90,14 +90,76 @@ impl<'a> DocumentBuilder<'a> {
 /// `text` with every run of whitespace (newlines and no-break spaces included) made one space,
 /// and none at either end.
 pub(crate) fn fold_whitespace(text: &str) -> String {
+    if text.is_ascii() {
+        fold_with(text, |bytes, i| matches!(bytes[i], b'\t'..=b'\r' | b' ').then_some(1), |_| 1)
+    } else {
+        fold_with(text, |_, i| space_at(text, i), utf8_width)
+    }
+}
+
+/// [`fold_whitespace`] given the width of the whitespace character at a byte (`None` when it
+/// is not whitespace) and the width of any character from its first byte.
+fn fold_with(
+    text: &str,
+    space_at: impl Fn(&[u8], usize) -> Option<usize>,
+    width: impl Fn(u8) -> usize,
+) -> String {
+    let bytes = text.as_bytes();
     let mut out = String::with_capacity(text.len());
-    for word in text.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
+    // Words separated by single spaces are copied as one run: `text[run.0..run.1]`.
+    let mut run: Option<(usize, usize)> = None;
+    let mut i = 0;
+    while i < bytes.len() {
+        if let Some(w) = space_at(bytes, i) {
+            i += w;
+            continue;
         }
-        out.push_str(word);
+        let start = i;
+        while i < bytes.len() && space_at(bytes, i).is_none() {
+            i += width(bytes[i]);
+        }
+        run = match run {
+            Some((from, end)) if start == end + 1 && bytes[end] == b' ' => Some((from, i)),
+            Some((from, end)) => {
+                push_words(&mut out, &text[from..end]);
+                Some((start, i))
+            }
+            None => Some((start, i)),
+        };
+    }
+    if let Some((from, end)) = run {
+        push_words(&mut out, &text[from..end]);
     }
     out
+}
+
+/// Appends `words` to folded text, after a space unless it is the first.
+fn push_words(out: &mut String, words: &str) {
+    if !out.is_empty() {
+        out.push(' ');
+    }
+    out.push_str(words);
+}
+
+/// The width of the whitespace character (`char::is_whitespace`) at byte `i` of `text`, or
+/// `None` when the character there is not whitespace.
+fn space_at(text: &str, i: usize) -> Option<usize> {
+    let b = text.as_bytes()[i];
+    if b < 0x80 {
+        return matches!(b, b'\t'..=b'\r' | b' ').then_some(1);
+    }
+    let c = text[i..].chars().next()?;
+    c.is_whitespace().then(|| c.len_utf8())
+}
+
+/// The length of the UTF-8 sequence that `lead` begins.
+fn utf8_width(lead: u8) -> usize {
+    match lead {
+        0x00..=0x7f => 1,
+        0xc0..=0xdf => 2,
+        0xe0..=0xef => 3,
+        _ => 4,
+    }
 }
 
 /// The parts folded and joined with `\n`, leaving out the empty ones.
@@ -179,6 +241,37 @@ mod tests {
         assert_eq!(p[1].context.as_deref(), Some("My kettle scales."));
         assert_eq!(p[1].source, SourceRef { path: "/c/notes/tea.txt".into(), line: 1 });
         assert_eq!(p[1].doc_title, "Tea notes");
+    }
+
+    /// What folding means: the words `split_whitespace` finds, joined by single spaces.
+    fn folded_by_words(text: &str) -> String {
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    #[test]
+    fn whitespace_folds_like_words_joined() {
+        for text in [
+            "",
+            " ",
+            "a",
+            "  a  b   c  ",
+            "one two three",
+            "tab\there\nnew\r\nline\u{b}\u{c}ff",
+            "nbsp\u{a0}nel\u{85}ideographic\u{3000}em\u{2003}x",
+            "é東 \u{1f600}  ü\u{2028}",
+            "\u{200b}zero-width is not whitespace\u{feff}",
+        ] {
+            assert_eq!(fold_whitespace(text), folded_by_words(text), "{text:?}");
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn whitespace_folds_like_words_joined_on_any_text(
+            text in "[ a-zé東\t\n\r\u{a0}\u{85}\u{3000}\u{2003}\u{1f600}\u{b}\u{c}]{0,40}|.*"
+        ) {
+            proptest::prop_assert_eq!(fold_whitespace(&text), folded_by_words(&text));
+        }
     }
 
     #[test]
