@@ -12,6 +12,7 @@ use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufReader, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 use std::time::{Instant, UNIX_EPOCH};
 
 use kb_schema::{FileEntry, KbSchema, Manifest, OpenError, SkipRecord};
@@ -279,8 +280,11 @@ struct Run<'a> {
     schema: &'a KbSchema,
     writer: &'a IndexWriter,
     manifest: Manifest,
-    /// Which file each document id belongs to, to refuse duplicates across files.
-    owners: HashMap<String, String>,
+    /// Which file each document id belongs to, to refuse duplicates across files (the files'
+    /// paths shared, one allocation a file).
+    owners: HashMap<String, Rc<str>>,
+    /// The path of the file being added, as `owners` holds it.
+    owner: Option<Rc<str>>,
     report: IndexReport,
     dirty: bool,
     /// Files listed by the walk that were gone when they were read.
@@ -292,13 +296,17 @@ impl<'a> Run<'a> {
         let owners = manifest
             .files
             .iter()
-            .flat_map(|(path, e)| e.doc_ids.iter().map(move |d| (d.clone(), path.clone())))
+            .flat_map(|(path, e)| {
+                let path: Rc<str> = Rc::from(path.as_str());
+                e.doc_ids.iter().map(move |d| (d.clone(), Rc::clone(&path)))
+            })
             .collect();
         Run {
             schema,
             writer,
             manifest,
             owners,
+            owner: None,
             report: IndexReport::default(),
             dirty: false,
             vanished: HashSet::new(),
@@ -484,7 +492,7 @@ impl<'a> Run<'a> {
     ) -> tantivy::Result<()> {
         if let Some(owner) = self.owners.get(&doc.doc_id) {
             let line = doc.passages.first().map(|p| p.source.line);
-            let reason = if owner == key {
+            let reason = if &**owner == key {
                 format!("duplicate document id {:?} in this file", doc.doc_id)
             } else {
                 format!("document id {:?} is already indexed from {owner}", doc.doc_id)
@@ -492,7 +500,11 @@ impl<'a> Run<'a> {
             duplicates.push(SkipRecord { path: key.to_owned(), line, reason });
             return Ok(());
         }
-        self.owners.insert(doc.doc_id.clone(), key.to_owned());
+        let owner = match &self.owner {
+            Some(owner) if &**owner == key => Rc::clone(owner),
+            _ => Rc::clone(self.owner.insert(Rc::from(key))),
+        };
+        self.owners.insert(doc.doc_id.clone(), owner);
         for p in &doc.passages {
             self.writer.add_document(self.schema.to_document(p))?;
         }
