@@ -432,53 +432,57 @@ impl<'a> Run<'a> {
                     self.add(key, doc, &mut entry, &mut duplicates)?;
                 }
             }
-            Parsed::Lines(mut file) => {
-                let records = match file.seek(SeekFrom::Start(0)) {
-                    Ok(_) => Ok(JsonLines::new(BufReader::with_capacity(READ_BYTES, file), info)),
-                    Err(e) => Err(SourceError { line: None, reason: format!("cannot read: {e}") }),
-                };
-                let failed = match records {
-                    Ok(records) => self.add_records(key, records, &mut entry, &mut duplicates)?,
-                    Err(err) => Some(err),
-                };
-                if let Some(err) = failed {
-                    // The file changed or failed between the two passes: drop what was added
-                    // of it (a delete applies to the documents added before it) and say why,
-                    // without a hash, so the next run reads it again.
-                    self.writer.delete_term(Term::from_field_text(self.schema.source_path, key));
-                    self.dirty = true;
-                    for d in entry.doc_ids.drain(..) {
-                        self.owners.remove(&d);
-                    }
-                    entry.passages = 0;
-                    entry.hash.clear();
-                    entry.skipped = vec![skip_record(key, err)];
-                    duplicates.clear();
+            Parsed::Lines(mut file) => match file.seek(SeekFrom::Start(0)) {
+                Ok(_) => {
+                    let records = JsonLines::new(BufReader::with_capacity(READ_BYTES, file), info);
+                    self.add_records(key, records, &mut entry, &mut duplicates)?;
                 }
-            }
+                Err(e) => {
+                    let reason = format!("cannot read: {e}");
+                    self.abandon(key, &mut entry, SourceError { line: None, reason });
+                }
+            },
         }
         entry.skipped.extend(duplicates);
         self.manifest.files.insert(key.to_owned(), entry);
         Ok(bytes_read)
     }
 
-    /// Adds the records of a JSON Lines file as they are read; the error that ended them early,
-    /// if one did.
+    /// Adds the records of a JSON Lines file as they are read. An `Err` record (the file changed
+    /// or failed since it was checked) abandons the file.
     fn add_records(
         &mut self,
         key: &str,
-        records: JsonLines<'_, BufReader<File>>,
+        records: impl Iterator<Item = Result<LineRecord, SourceError>>,
         entry: &mut FileEntry,
         duplicates: &mut Vec<SkipRecord>,
-    ) -> tantivy::Result<Option<SourceError>> {
+    ) -> tantivy::Result<()> {
         for record in records {
             match record {
                 Ok(LineRecord::Document(doc)) => self.add(key, doc, entry, duplicates)?,
                 Ok(LineRecord::Skipped(err)) => entry.skipped.push(skip_record(key, err)),
-                Err(err) => return Ok(Some(err)),
+                Err(err) => {
+                    duplicates.clear();
+                    self.abandon(key, entry, err);
+                    break;
+                }
             }
         }
-        Ok(None)
+        Ok(())
+    }
+
+    /// Gives up a file part of which was added: drops its passages from the index (a delete
+    /// applies to the documents added before it) and records why, without a hash, so that the
+    /// next run reads it again.
+    fn abandon(&mut self, key: &str, entry: &mut FileEntry, err: SourceError) {
+        self.writer.delete_term(Term::from_field_text(self.schema.source_path, key));
+        self.dirty = true;
+        for d in entry.doc_ids.drain(..) {
+            self.owners.remove(&d);
+        }
+        entry.passages = 0;
+        entry.hash.clear();
+        entry.skipped = vec![skip_record(key, err)];
     }
 
     /// Adds the passages of one document of file `key`, unless its id is taken (then it is
@@ -643,6 +647,41 @@ mod tests {
         // Not read again (only its new time is committed).
         assert_eq!((touched.unchanged, touched.changed, touched.bytes_read), (1, 0, 0));
         assert_eq!(touched.documents, 1);
+    }
+
+    /// A JSON Lines file that changes between its check and its reading (a line is no longer
+    /// UTF-8) is abandoned: what was added of it is deleted, its ids are free again, and it is
+    /// reported without a hash so the next run reads it again.
+    #[test]
+    fn json_lines_files_failing_while_read_are_abandoned() {
+        let index_dir = tempfile::tempdir().unwrap();
+        let (index, schema) = kb_schema::open_or_create_index(index_dir.path()).unwrap();
+        let mut writer: IndexWriter = index.writer_with_num_threads(1, 15 << 20).unwrap();
+        let key = "/c/r.jsonl";
+        let mut run = Run::new(&schema, &writer, Manifest::new());
+        let mut entry = FileEntry { hash: "h".into(), ..Default::default() };
+        let info = SourceInfo { path: key, doc_id: "r", format: Format::JsonLines };
+        let text = b"{\"_id\": \"a\", \"text\": \"alpha\"}\n{\"_id\": \"a\", \"text\": \"again\"}\nnot json\n{\"_id\": \"b\", \"text\": \"Caf\xe9\"}\n";
+        let mut duplicates = Vec::new();
+        run.add_records(key, JsonLines::new(&text[..], info), &mut entry, &mut duplicates).unwrap();
+        assert_eq!((entry.passages, entry.doc_ids.len(), entry.hash.as_str()), (0, 0, ""));
+        let reasons: Vec<_> = entry.skipped.iter().map(|s| (s.line, s.reason.as_str())).collect();
+        assert_eq!(reasons, [(Some(4), "invalid UTF-8 at line 4, byte 26")]);
+        assert!(duplicates.is_empty() && run.owners.is_empty());
+        // The passage of "a", added before the failure, is gone once committed; the same
+        // lines before the failure, in another file, are indexed.
+        assert!(run.dirty);
+        let (other, mut entry) = ("/c/s.jsonl", FileEntry::default());
+        let last_line = b"{\"_id\": \"b\", \"text\": \"Caf\xe9\"}\n";
+        let before_last = &text[..text.len() - last_line.len()];
+        let records = JsonLines::new(before_last, SourceInfo { path: other, ..info });
+        run.add_records(other, records, &mut entry, &mut duplicates).unwrap();
+        assert_eq!((entry.passages, duplicates.len(), entry.skipped.len()), (1, 1, 1));
+        writer.commit().unwrap();
+        let searcher = index.reader().unwrap().searcher();
+        assert_eq!(searcher.num_docs(), 1);
+        let term = Term::from_field_text(schema.source_path, other);
+        assert_eq!(searcher.doc_freq(&term).unwrap(), 1);
     }
 
     /// Files that vanish or become unreadable between the walk and the read: `Listed` is
