@@ -5,11 +5,51 @@
 //! analyzer per thread instead.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
+use std::ops::Range;
 
-use tantivy::tokenizer::{TextAnalyzer, Token};
+use kb_schema::analyzer::WordTokenizer;
+use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer};
 
 thread_local! {
     static ANALYZER: RefCell<TextAnalyzer> = RefCell::new(kb_schema::analyzer::analyzer());
+    static WORD_TERMS: RefCell<WordTerms> = RefCell::new(WordTerms::new());
+}
+
+/// At most this many words are remembered by a thread's [`WordTerms`] (a few MiB); when it is
+/// full it starts again empty.
+const MAX_REMEMBERED_WORDS: usize = 1 << 17;
+
+/// The term of each word seen so far: a word's term depends on the word alone, and texts of one
+/// collection share most of their words, so the stemmer runs once for each.
+struct WordTerms {
+    analyzer: TextAnalyzer,
+    terms: HashMap<Box<str>, Option<Box<str>>, BuildHasherDefault<WordHasher>>,
+}
+
+impl WordTerms {
+    fn new() -> WordTerms {
+        WordTerms { analyzer: kb_schema::analyzer::word_analyzer(), terms: HashMap::default() }
+    }
+
+    /// The term of `word` (as [`WordTokenizer`] cuts words), `None` for a dropped word.
+    fn term(&mut self, word: &str) -> Option<&str> {
+        if !self.terms.contains_key(word) {
+            if self.terms.len() >= MAX_REMEMBERED_WORDS {
+                self.terms.clear();
+            }
+            let term = analyze_word(&mut self.analyzer, word).map(Box::from);
+            self.terms.insert(word.into(), term);
+        }
+        self.terms.get(word).and_then(Option::as_deref)
+    }
+}
+
+/// The term `analyzer` (a [`kb_schema::analyzer::word_analyzer`]) makes of one word.
+fn analyze_word(analyzer: &mut TextAnalyzer, word: &str) -> Option<String> {
+    let mut terms = analyzer.token_stream(word);
+    terms.advance().then(|| terms.token().text.clone())
 }
 
 /// Calls `f` with every token the `kb_en` analyzer makes of `text`: the term in `text`, the
@@ -29,6 +69,77 @@ fn run(analyzer: &mut TextAnalyzer, text: &str, f: &mut impl FnMut(&Token)) {
     }
 }
 
+/// Calls `f` with the byte range of every token the `kb_en` analyzer makes of `text`, in order,
+/// and `value` of its term: the same tokens as [`for_each_token`], but `value` is called once
+/// for each distinct word of `text`, and the analyzer runs once for each word the thread has
+/// not met before (the stemmer is most of its cost, and passages repeat their words).
+pub(crate) fn for_each_term_once<V: Copy>(
+    text: &str,
+    mut value: impl FnMut(&str) -> V,
+    mut f: impl FnMut(Range<usize>, V),
+) {
+    let mut seen: HashMap<&str, Option<V>, BuildHasherDefault<WordHasher>> = HashMap::default();
+    let mut words = WordTokenizer::default();
+    let mut stream = words.token_stream(text);
+    while stream.advance() {
+        let token = stream.token();
+        let range = token.offset_from..token.offset_to;
+        // The token is the word as it stands in the text (a possessive cut off).
+        let word = &text[range.clone()];
+        let v = match seen.get(word) {
+            Some(v) => *v,
+            None => {
+                let v = WORD_TERMS.with(|cell| match cell.try_borrow_mut() {
+                    Ok(mut known) => known.term(word).map(&mut value),
+                    // Only if `value` itself analyzes text: then the word is analyzed afresh.
+                    Err(_) => {
+                        let mut analyzer = kb_schema::analyzer::word_analyzer();
+                        analyze_word(&mut analyzer, word).map(|term| value(&term))
+                    }
+                });
+                seen.insert(word, v);
+                v
+            }
+        };
+        if let Some(v) = v {
+            f(range, v);
+        }
+    }
+}
+
+/// FxHash (rustc's hasher) for short words: far cheaper than SipHash, and the keys are words
+/// of one passage, not input an attacker picks to collide.
+#[derive(Default)]
+pub(crate) struct WordHasher(u64);
+
+impl Hasher for WordHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            self.add(u64::from_le_bytes(word));
+        }
+        for &b in chunks.remainder() {
+            self.add(u64::from(b));
+        }
+    }
+
+    fn write_u8(&mut self, b: u8) {
+        self.add(u64::from(b));
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+impl WordHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
 /// The terms of `text` with their word positions (stop words leave gaps in the positions).
 pub(crate) fn terms_with_positions(text: &str) -> Vec<(usize, String)> {
     let mut out = Vec::new();
@@ -45,6 +156,37 @@ mod tests {
         let text = "The calves of Café Neurectomy, running: e-mail 東京";
         let ours: Vec<String> = terms_with_positions(text).into_iter().map(|(_, t)| t).collect();
         assert_eq!(ours, kb_schema::analyzer::terms(text));
+    }
+
+    #[test]
+    fn terms_once_gives_every_token_of_the_analyzer() {
+        let text = "The calves of Café Neurectomy, running: e-mail 東京; the calves ran, running. \
+                    Doctor’s doctors' a_b U.S.A 3.14 naïve NAÏVE";
+        let mut all = Vec::new();
+        for_each_token(text, |t| all.push((t.offset_from..t.offset_to, t.text.clone())));
+        let mut analyzed: Vec<String> = Vec::new();
+        let mut once = Vec::new();
+        for_each_term_once(
+            text,
+            |term| {
+                analyzed.push(term.to_owned());
+                analyzed.len() - 1
+            },
+            |range, i| once.push((range, i)),
+        );
+        let once: Vec<_> = once.into_iter().map(|(r, i)| (r, analyzed[i].clone())).collect();
+        assert_eq!(once, all);
+        assert!(analyzed.len() < all.len(), "repeated words are analyzed once");
+        // Nested, and again with every word known.
+        for_each_term_once(
+            text,
+            |_| for_each_term_once("calves", |t| t.len(), |_, _| ()),
+            |_, _| (),
+        );
+        let mut again = Vec::new();
+        for_each_term_once(text, |t| t.len(), |range, n| again.push((range, n)));
+        let lengths: Vec<_> = all.iter().map(|(r, t)| (r.clone(), t.len())).collect();
+        assert_eq!(again, lengths);
     }
 
     #[test]

@@ -100,11 +100,15 @@ pub fn highlight(text: &str, set: &MatchSet) -> (Vec<Range<usize>>, Snippet) {
 pub(crate) fn find_matches(text: &str, set: &MatchSet) -> Vec<Match> {
     let mut matches = Vec::new();
     if !set.terms.is_empty() {
-        analysis::for_each_token(text, |t| {
-            if let Some(key) = set.term_index(&t.text) {
-                matches.push(Match { range: t.offset_from..t.offset_to, key });
-            }
-        });
+        analysis::for_each_term_once(
+            text,
+            |term| set.term_index(term),
+            |range, key| {
+                if let Some(key) = key {
+                    matches.push(Match { range, key });
+                }
+            },
+        );
     }
     if !set.sequences.is_empty() {
         let words: Vec<(usize, &str)> = text
@@ -221,9 +225,14 @@ fn best_cluster(
 /// Widens `core` (a byte range of at most `max_chars` chars, or empty) to a window of at most
 /// `max_chars` chars: whole sentences when they fit, else whole words around the core.
 fn widen(text: &str, core: Range<usize>, max_chars: usize) -> Range<usize> {
-    let sentences: Vec<Range<usize>> = text
+    // Only sentences near the core can be part of the window: those of a stretch of text
+    // reaching more than `max_chars` chars either side of it, cut where every segmentation of
+    // the text has a sentence boundary, so they are the sentences the whole text has there.
+    let lo = sentence_anchor_at_or_before(text, back_chars(text, core.start, max_chars + 1));
+    let hi = sentence_anchor_at_or_after(text, forward_chars(text, core.end, max_chars + 1));
+    let sentences: Vec<Range<usize>> = text[lo..hi]
         .split_sentence_bound_indices()
-        .map(|(start, s)| start..start + s.trim_end().len())
+        .map(|(start, s)| lo + start..lo + start + s.trim_end().len())
         .collect();
     // The sentence holding a byte offset: the last one starting at or before it.
     let containing = |at: usize| sentences.partition_point(|s| s.start <= at).saturating_sub(1);
@@ -273,6 +282,35 @@ fn widen(text: &str, core: Range<usize>, max_chars: usize) -> Range<usize> {
         }
     };
     start..end
+}
+
+/// Whether a UAX #29 sentence boundary is at byte `at` of `text` whatever comes before it, and
+/// the boundaries after it do not depend on what comes before it: just after a line feed
+/// (rule SB4) that an ASCII character follows, or at an ASCII capital that follows `.`, `!` or
+/// `?` and one space (SB11; no rule that joins sentences looks back past a capital or a line
+/// feed). The text's start and end are anchors too.
+fn is_sentence_anchor(text: &[u8], at: usize) -> bool {
+    if at == 0 || at >= text.len() {
+        return true;
+    }
+    let next = text[at];
+    (text[at - 1] == b'\n' && next.is_ascii())
+        || (next.is_ascii_uppercase()
+            && at >= 2
+            && text[at - 1] == b' '
+            && matches!(text[at - 2], b'.' | b'!' | b'?'))
+}
+
+/// The last sentence anchor ([`is_sentence_anchor`]) at or before byte `at`.
+fn sentence_anchor_at_or_before(text: &str, at: usize) -> usize {
+    let bytes = text.as_bytes();
+    (0..=at.min(text.len())).rev().find(|&i| is_sentence_anchor(bytes, i)).unwrap_or(0)
+}
+
+/// The first sentence anchor ([`is_sentence_anchor`]) at or after byte `at`.
+fn sentence_anchor_at_or_after(text: &str, at: usize) -> usize {
+    let bytes = text.as_bytes();
+    (at.min(text.len())..text.len()).find(|&i| is_sentence_anchor(bytes, i)).unwrap_or(text.len())
 }
 
 /// The snippet for a window: trimmed, `…` where text was cut, highlights shifted into it.
@@ -518,7 +556,190 @@ mod tests {
         assert!(!set.is_empty() && MatchSet::new().is_empty());
     }
 
+    /// The highlighter as it was before matches were found a word at a time and sentences
+    /// cut only near the window: the new one must give the same answer for every input.
+    mod reference {
+        use super::super::*;
+
+        pub fn highlight(text: &str, set: &MatchSet) -> (Vec<Range<usize>>, Snippet) {
+            let matches = find_matches(text, set);
+            let snippet = snippet(text, &matches, set.keys(), SNIPPET_CHARS);
+            (matches.into_iter().map(|m| m.range).collect(), snippet)
+        }
+
+        fn find_matches(text: &str, set: &MatchSet) -> Vec<Match> {
+            let mut term_matches = Vec::new();
+            if !set.terms.is_empty() {
+                analysis::for_each_token(text, |t| {
+                    if let Some(key) = set.term_index(&t.text) {
+                        term_matches.push(Match { range: t.offset_from..t.offset_to, key });
+                    }
+                });
+            }
+            // Sequences are found as before; only the term pass changed.
+            let mut only_sequences = set.clone();
+            only_sequences.terms.clear();
+            let sequences = super::super::find_matches(text, &only_sequences);
+            if set.sequences.is_empty() {
+                return term_matches;
+            }
+            let mut matches: Vec<Match> = term_matches
+                .into_iter()
+                .chain(sequences.into_iter().map(|m| Match { key: m.key + set.terms.len(), ..m }))
+                .collect();
+            matches.sort_by(|a, b| {
+                a.range.start.cmp(&b.range.start).then(b.range.end.cmp(&a.range.end))
+            });
+            let mut end = 0;
+            matches.retain(|m| {
+                let keep = m.range.start >= end;
+                if keep {
+                    end = m.range.end;
+                }
+                keep
+            });
+            matches
+        }
+
+        fn snippet(text: &str, matches: &[Match], keys: usize, max_chars: usize) -> Snippet {
+            if fits(text, 0, text.len(), max_chars) {
+                return Snippet {
+                    text: text.to_owned(),
+                    highlights: matches.iter().map(|m| m.range.clone()).collect(),
+                };
+            }
+            let (tight, tight_distinct) = best_cluster(text, matches, keys, max_chars * 3 / 4);
+            let (wide, wide_distinct) = best_cluster(text, matches, keys, max_chars);
+            let mut core = if wide_distinct > tight_distinct { wide } else { tight };
+            if !fits(text, core.start, core.end, max_chars) {
+                core.end = core.start;
+            }
+            let window = widen(text, core, max_chars);
+            cut(text, window, matches)
+        }
+
+        fn widen(text: &str, core: Range<usize>, max_chars: usize) -> Range<usize> {
+            let sentences: Vec<Range<usize>> = text
+                .split_sentence_bound_indices()
+                .map(|(start, s)| start..start + s.trim_end().len())
+                .collect();
+            let containing =
+                |at: usize| sentences.partition_point(|s| s.start <= at).saturating_sub(1);
+            let first = containing(core.start);
+            let last =
+                containing(if core.is_empty() { core.start } else { core.end - 1 }).max(first);
+            if let (Some(a), Some(b)) = (sentences.get(first), sentences.get(last)) {
+                let start = a.start.min(core.start);
+                let end = b.end.max(core.end);
+                if fits(text, start, end, max_chars) {
+                    let (mut lo, mut hi) = (first, last);
+                    let (mut start, mut end) = (start, end);
+                    while hi + 1 < sentences.len()
+                        && fits(text, start, sentences[hi + 1].end, max_chars)
+                    {
+                        hi += 1;
+                        end = sentences[hi].end;
+                    }
+                    while lo > 0 && fits(text, sentences[lo - 1].start, end, max_chars) {
+                        lo -= 1;
+                        start = sentences[lo].start;
+                    }
+                    return start..end;
+                }
+            }
+            let room = max_chars.saturating_sub(chars_between(text, core.start, core.end));
+            let sentence_start = sentences.get(first).map_or(0, |s| s.start.min(core.start));
+            let lead = room / 3;
+            let near = fits(text, sentence_start, core.start, lead.max(max_chars / 4))
+                && fits(text, sentence_start, core.end, max_chars);
+            let start = if near {
+                sentence_start
+            } else {
+                word_boundary_at_or_after(text, back_chars(text, core.start, lead)).min(core.start)
+            };
+            let room = max_chars.saturating_sub(chars_between(text, start, core.end));
+            let limit = forward_chars(text, core.end, room);
+            let end = if limit >= text.len() {
+                text.len()
+            } else {
+                let sentence_end = sentences.iter().rev().map(|s| s.end).find(|&e| e <= limit);
+                match sentence_end {
+                    Some(e) if e >= core.end && chars_between(text, e, limit) < room / 2 => e,
+                    _ => word_boundary_at_or_before(text, limit).max(core.end),
+                }
+            };
+            start..end
+        }
+    }
+
+    /// Both highlighters agree on `text` with the query `query` (and its first two words as a
+    /// verbatim sequence).
+    fn same_as_reference(text: &str, query: &str) {
+        let mut set = set(query);
+        assert_eq!(highlight(text, &set), reference::highlight(text, &set), "{query:?} {text:?}");
+        let words: Vec<&str> = query.unicode_words().take(2).collect();
+        set.add_sequence(&words);
+        assert_eq!(highlight(text, &set), reference::highlight(text, &set), "{query:?} {text:?}");
+    }
+
+    #[test]
+    fn same_as_the_reference_on_long_varied_passages() {
+        let sentences = [
+            "Botox injections are not permanent. ",
+            "Results show after one to two months! ",
+            "Is it safe? Most surgeons think so.\n",
+            "e.g. the U.S. F.D.A. approved it in 2002 (see p. 3). ",
+            "Dr. Smith’s calves were treated; the nerve function recovered. ",
+            "“Quoted speech.” Then more text follows here... and here. ",
+            "- a list item\n- another item\r\n",
+            "Naïve café owners said: \"it works.\" ",
+            "東京の病院で治療を受けた。次の文です。 ",
+            "a sentence with no end and lowercase after a stop. it goes on ",
+            "Key Points\n",
+            "\n\n",
+            "Very long sentence without any stop at all and many many words in it that goes on and on and on and on and on and on and on and on and on and on and on and on and on past the snippet length for sure ",
+        ];
+        let queries = [
+            "botox results",
+            "nerve calf",
+            "safe surgeon approved",
+            "sentence stop",
+            "absent",
+            "café quoted list",
+            "東京",
+            "long snippet words",
+        ];
+        // A deterministic shuffle of the sentences into many passages.
+        let mut seed = 7u64;
+        for n in 0..300 {
+            let mut text = String::new();
+            for _ in 0..(n % 40 + 1) {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                text.push_str(sentences[(seed >> 33) as usize % sentences.len()]);
+            }
+            for q in queries {
+                same_as_reference(&text, q);
+            }
+        }
+    }
+
     proptest! {
+        #[test]
+        fn same_as_reference_for_any_text(text in "\\PC{0,900}", query in "\\PC{0,30}") {
+            same_as_reference(&text, &query);
+        }
+
+        #[test]
+        fn same_as_reference_for_sentences(
+            parts in proptest::collection::vec(
+                "[a-zA-Z]{1,9}|[A-Z][a-z]{0,5}|[.!?]|[ \n]|\r\n|[\"”’)(]|[0-9]|é|東|\u{301}|\u{2029}|\u{85}",
+                0..400,
+            ),
+            query in "[a-zA-Z ]{0,20}",
+        ) {
+            same_as_reference(&parts.concat(), &query);
+        }
+
         #[test]
         fn ranges_are_sound_for_any_text(text in "\\PC{0,600}", query in "\\PC{0,30}") {
             check(&text, &query);

@@ -14,8 +14,8 @@
 use std::ops::Range;
 
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, Stemmer, StopWordFilter,
-    TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
+    AsciiFoldingFilter, Language, LowerCaser, RawTokenizer, RemoveLongFilter, Stemmer,
+    StopWordFilter, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
 };
 use tantivy::Index;
 use unicode_segmentation::{UWordBoundIndices, UnicodeSegmentation};
@@ -25,7 +25,20 @@ pub const ANALYZER_NAME: &str = "kb_en";
 
 /// Builds the `kb_en` analyzer.
 pub fn analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(WordTokenizer::default())
+    with_filters(WordTokenizer::default())
+}
+
+/// The `kb_en` filters alone, over a tokenizer that takes its whole input as one word: given a
+/// word as [`WordTokenizer`] cuts it, the analyzer yields the term `kb_en` makes of that word,
+/// or nothing for a stop word or an overly long word. Every filter of the chain maps one token
+/// at a time, so a caller that splits text itself can analyze each distinct word once.
+pub fn word_analyzer() -> TextAnalyzer {
+    with_filters(RawTokenizer::default())
+}
+
+/// The `kb_en` chain of filters over `tokenizer`.
+fn with_filters<T: Tokenizer>(tokenizer: T) -> TextAnalyzer {
+    TextAnalyzer::builder(tokenizer)
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
@@ -586,6 +599,22 @@ mod tests {
         fn fast_path_matches_uax29_on_any_string(text in ".*") {
             proptest::prop_assert_eq!(word_tokens(&text), uax29_tokens(&text), "{:?}", text);
         }
+    }
+
+    #[test]
+    fn the_word_analyzer_makes_the_same_term_of_each_word() {
+        let text = "The Café's calves, running: e-mail naïve 東京 Doctor’s U.S.A 3.14 a_b";
+        let mut words = WordTokenizer::default();
+        let mut stream = words.token_stream(text);
+        let mut one_by_one = Vec::new();
+        let mut word_analyzer = word_analyzer();
+        while stream.advance() {
+            let mut word = word_analyzer.token_stream(&stream.token().text);
+            while word.advance() {
+                one_by_one.push(word.token().text.clone());
+            }
+        }
+        assert_eq!(one_by_one, terms(text));
     }
 
     #[test]
