@@ -6,11 +6,11 @@
 
 use std::collections::HashMap;
 
-use tantivy::collector::{Count, DocSetCollector, TopDocs};
+use tantivy::collector::{Collector, Count, DocSetCollector, SegmentCollector, TopDocs};
 use tantivy::columnar::{Column, StrColumn};
 use tantivy::query::Query;
 use tantivy::schema::{Field, Value};
-use tantivy::{DocAddress, TantivyDocument};
+use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader, TantivyDocument};
 
 use crate::highlight::{self, MatchSet};
 use crate::qa::Lift;
@@ -136,26 +136,31 @@ fn merge_dictionaries(columns: &[Option<StrColumn>]) -> tantivy::Result<Vec<Vec<
     Ok(numbers)
 }
 
-/// The best `limit` passages for `query`, at most `per_doc` from one document (0 = no cap);
-/// answers lifted by their questions (`lift`, see `qa.rs`) are re-scored before grouping.
+/// The best `limit` passages for `query`, at most `per_doc` from one document (0 = no cap),
+/// and the Q&A lift (see `qa.rs`): the passage's ranking pass also scores `answers` (sorted
+/// addresses), `lift` makes the lift of those scores, and the lifted answers are re-scored
+/// before grouping.
 pub(crate) fn top(
     searcher: &tantivy::Searcher,
     doc_ids: &DocIds,
     query: &dyn Query,
     limit: usize,
     per_doc: usize,
-    lift: &Lift,
-) -> tantivy::Result<Ranked> {
+    answers: &[DocAddress],
+    lift: impl FnOnce(Vec<(f32, DocAddress)>) -> tantivy::Result<Lift>,
+) -> tantivy::Result<(Ranked, Lift)> {
     if limit == 0 {
-        return Ok(Ranked { total: searcher.search(query, &Count)?, hits: Vec::new() });
+        let total = searcher.search(query, &Count)?;
+        return Ok((Ranked { total, hits: Vec::new() }, Lift::none()));
     }
     // Most documents contribute one or two passages to a result list: twice the limit is
     // usually enough in one round.
     let mut fetch = if per_doc == 0 { limit } else { limit.saturating_mul(2).max(limit + 10) };
     // Never more than there are passages: the collector allocates room for `fetch` up front.
     fetch = fetch.min(usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX)).max(1);
-    let (mut ranked, total) =
-        searcher.search(query, &(TopDocs::with_limit(fetch).order_by_score(), Count))?;
+    let (mut ranked, total, scored) = searcher
+        .search(query, &(TopDocs::with_limit(fetch).order_by_score(), Count, ScoresOf(answers)))?;
+    let lift = lift(scored)?;
     loop {
         let exhausted = ranked.len() < fetch || ranked.len() >= total;
         let mut candidates: Vec<Candidate> = ranked
@@ -166,10 +171,59 @@ pub(crate) fn top(
         lift.apply(&mut candidates);
         let hits = group(candidates, limit, per_doc);
         if hits.len() >= limit || exhausted {
-            return Ok(Ranked { total, hits });
+            return Ok((Ranked { total, hits }, lift));
         }
         fetch = fetch.saturating_mul(4).min(total);
         ranked = searcher.search(query, &TopDocs::with_limit(fetch).order_by_score())?;
+    }
+}
+
+/// Collects the scores of the passages at a few addresses (sorted) that the query matches.
+struct ScoresOf<'a>(&'a [DocAddress]);
+
+/// [`ScoresOf`] in one segment: its passages' doc ids, sorted.
+struct SegmentScoresOf {
+    segment: SegmentOrdinal,
+    docs: Vec<DocId>,
+    scored: Vec<(f32, DocAddress)>,
+}
+
+impl Collector for ScoresOf<'_> {
+    type Fruit = Vec<(f32, DocAddress)>;
+    type Child = SegmentScoresOf;
+
+    fn for_segment(
+        &self,
+        segment: SegmentOrdinal,
+        _reader: &SegmentReader,
+    ) -> tantivy::Result<SegmentScoresOf> {
+        let docs = self.0.iter().filter(|a| a.segment_ord == segment).map(|a| a.doc_id).collect();
+        Ok(SegmentScoresOf { segment, docs, scored: Vec::new() })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        true
+    }
+
+    fn merge_fruits(
+        &self,
+        fruits: Vec<Vec<(f32, DocAddress)>>,
+    ) -> tantivy::Result<Vec<(f32, DocAddress)>> {
+        Ok(fruits.concat())
+    }
+}
+
+impl SegmentCollector for SegmentScoresOf {
+    type Fruit = Vec<(f32, DocAddress)>;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        if !self.docs.is_empty() && self.docs.binary_search(&doc).is_ok() {
+            self.scored.push((score, DocAddress::new(self.segment, doc)));
+        }
+    }
+
+    fn harvest(self) -> Vec<(f32, DocAddress)> {
+        self.scored
     }
 }
 

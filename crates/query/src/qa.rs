@@ -15,7 +15,7 @@
 use std::collections::{HashMap, HashSet};
 
 use kb_schema::{KbSchema, Kind};
-use tantivy::collector::TopDocs;
+use tantivy::collector::{DocSetCollector, TopDocs};
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery, TermSetQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{DocAddress, TantivyDocument, Term};
@@ -111,23 +111,101 @@ pub(crate) fn has_questions(
     Ok(searcher.doc_freq(&term)? > 0)
 }
 
-/// The answers lifted for a search: `questions` is the [`question_query`], built; `query` the
-/// search's own query.
-pub(crate) fn lift(
+/// The threads whose questions match a search best, and their answers: what a lift needs
+/// before the answers' own scores are known. The search's ranking pass scores the answers
+/// ([`Threads::answers`]) along the way, and [`Threads::lift`] makes the lift of those scores,
+/// so the query runs once instead of once more for the answers alone.
+#[derive(Debug, Default)]
+pub(crate) struct Threads {
+    /// The best question of each thread, by document number: its score and passage id.
+    questions: HashMap<u64, (f32, String)>,
+    /// Their doc ids, as `doc_id` terms.
+    doc_id_terms: Vec<Term>,
+    /// The addresses of their answers, sorted.
+    answers: Vec<DocAddress>,
+}
+
+impl Threads {
+    /// No threads: nothing is lifted.
+    pub(crate) fn none() -> Threads {
+        Threads::default()
+    }
+
+    /// The addresses of the threads' answers, sorted.
+    pub(crate) fn answers(&self) -> &[DocAddress] {
+        &self.answers
+    }
+
+    /// The lift, given `scored`: the score for `query` (the search's own) of every answer in
+    /// [`Threads::answers`] that `query` matches, in any order. As many as [`ANSWERS`]
+    /// answers are lifted; should more match, the best ones are found by searching them.
+    pub(crate) fn lift(
+        &self,
+        searcher: &tantivy::Searcher,
+        schema: &KbSchema,
+        doc_ids: &DocIds,
+        query: &dyn Query,
+        scored: Vec<(f32, DocAddress)>,
+    ) -> tantivy::Result<Lift> {
+        if scored.len() > ANSWERS {
+            let answers = self.search_answers(searcher, schema, query)?;
+            return Ok(self.lift_of(doc_ids, answers));
+        }
+        Ok(self.lift_of(doc_ids, scored))
+    }
+
+    /// The best [`ANSWERS`] answers of the threads that `query` matches, with their scores.
+    fn search_answers(
+        &self,
+        searcher: &tantivy::Searcher,
+        schema: &KbSchema,
+        query: &dyn Query,
+    ) -> tantivy::Result<Vec<(f32, DocAddress)>> {
+        let filter =
+            |q: Box<dyn Query>| -> Box<dyn Query> { Box::new(ConstScoreQuery::new(q, 0.0)) };
+        let answers = BooleanQuery::new(vec![
+            (Occur::Must, query.box_clone()),
+            (Occur::Must, filter(Box::new(raw_term(schema.kind, Kind::Answer.as_str())))),
+            (Occur::Must, filter(Box::new(TermSetQuery::new(self.doc_id_terms.clone())))),
+        ]);
+        searcher.search(&answers, &TopDocs::with_limit(ANSWERS).order_by_score())
+    }
+
+    /// The lift of the answers `scored` (each with its own score).
+    fn lift_of(&self, doc_ids: &DocIds, scored: Vec<(f32, DocAddress)>) -> Lift {
+        let mut lift = Lift::none();
+        for (own, address) in scored {
+            let doc = doc_ids.doc(address);
+            if let Some((question_score, question)) = self.questions.get(&doc) {
+                let lifted = Lifted {
+                    own,
+                    amount: LIFT * question_score,
+                    question_score: *question_score,
+                    question: question.clone(),
+                    doc,
+                };
+                lift.answers.insert(address, lifted);
+            }
+        }
+        lift
+    }
+}
+
+/// The threads of the best [`QUESTIONS`] questions for `questions` (the [`question_query`],
+/// built), and their answers.
+pub(crate) fn threads(
     searcher: &tantivy::Searcher,
     schema: &KbSchema,
     doc_ids: &DocIds,
     questions: &dyn Query,
-    query: &dyn Query,
-) -> tantivy::Result<Lift> {
+) -> tantivy::Result<Threads> {
     // The best question of each thread.
-    let mut threads: HashMap<u64, (f32, String)> = HashMap::new();
-    let mut doc_id_terms: Vec<Term> = Vec::new();
+    let mut threads = Threads::none();
     for (score, address) in
         searcher.search(questions, &TopDocs::with_limit(QUESTIONS).order_by_score())?
     {
         let doc_number = doc_ids.doc(address);
-        if score <= 0.0 || threads.contains_key(&doc_number) {
+        if score <= 0.0 || threads.questions.contains_key(&doc_number) {
             continue;
         }
         let doc: TantivyDocument = searcher.doc(address)?;
@@ -136,36 +214,28 @@ pub(crate) fn lift(
         else {
             continue;
         };
-        threads.insert(doc_number, (score, passage_id));
-        doc_id_terms.push(Term::from_field_text(schema.doc_id, &doc_id));
+        threads.questions.insert(doc_number, (score, passage_id));
+        threads.doc_id_terms.push(Term::from_field_text(schema.doc_id, &doc_id));
     }
-    if threads.is_empty() {
-        return Ok(Lift::none());
+    if threads.questions.is_empty() {
+        return Ok(threads);
     }
-    // Their answers that match the query, with their own scores (filters add nothing).
-    let filter = |q: Box<dyn Query>| -> Box<dyn Query> { Box::new(ConstScoreQuery::new(q, 0.0)) };
+    // Their answers: a handful of short posting lists, read without scoring.
+    let of_threads: Vec<(Occur, Box<dyn Query>)> = threads
+        .doc_id_terms
+        .iter()
+        .map(|term| {
+            let query = TermQuery::new(term.clone(), IndexRecordOption::Basic);
+            (Occur::Should, Box::new(query) as Box<dyn Query>)
+        })
+        .collect();
     let answers = BooleanQuery::new(vec![
-        (Occur::Must, query.box_clone()),
-        (Occur::Must, filter(Box::new(raw_term(schema.kind, Kind::Answer.as_str())))),
-        (Occur::Must, filter(Box::new(TermSetQuery::new(doc_id_terms)))),
+        (Occur::Must, Box::new(raw_term(schema.kind, Kind::Answer.as_str())) as Box<dyn Query>),
+        (Occur::Must, Box::new(BooleanQuery::new(of_threads))),
     ]);
-    let mut lift = Lift::none();
-    for (own, address) in
-        searcher.search(&answers, &TopDocs::with_limit(ANSWERS).order_by_score())?
-    {
-        let doc = doc_ids.doc(address);
-        if let Some((question_score, question)) = threads.get(&doc) {
-            let lifted = Lifted {
-                own,
-                amount: LIFT * question_score,
-                question_score: *question_score,
-                question: question.clone(),
-                doc,
-            };
-            lift.answers.insert(address, lifted);
-        }
-    }
-    Ok(lift)
+    threads.answers = searcher.search(&answers, &DocSetCollector)?.into_iter().collect();
+    threads.answers.sort();
+    Ok(threads)
 }
 
 /// The passage id of the question of thread `doc_id`, if the index has it.

@@ -16,7 +16,7 @@ use crate::explain;
 use crate::fuzzy::Vocabulary;
 use crate::highlight::{self, MatchSet};
 use crate::parse::{self, Target};
-use crate::qa::{self, Lift};
+use crate::qa::{self, Lift, Threads};
 use crate::stats::{self, IndexStats};
 use crate::suggest;
 use crate::{Hit, QueryError, QuestionRef, SearchOptions, SearchResults, Snippet, Synonyms};
@@ -90,19 +90,29 @@ impl Searcher {
         let mut explained: Option<(Box<dyn Query>, Lift)> = None;
         let (ranked, matches) = match plan {
             Plan::Index { query, matches } => {
-                // Hook: Q&A awareness (qa.rs): matching questions lift their answers.
-                let lift = if matches.is_empty() {
-                    Lift::none()
+                // Hook: Q&A awareness (qa.rs): matching questions lift their answers, scored
+                // in the ranking pass.
+                let threads = if matches.is_empty() {
+                    Threads::none()
                 } else {
-                    self.qa_lift(&parsed, &alternatives, query.as_ref(), opts).map_err(read)?
+                    self.qa_threads(&parsed, &alternatives, opts).map_err(read)?
                 };
-                let ranked = collect::top(
+                let (ranked, lift) = collect::top(
                     &self.searcher,
                     &self.doc_ids,
                     query.as_ref(),
                     opts.limit,
                     opts.per_doc,
-                    &lift,
+                    threads.answers(),
+                    |scored| {
+                        threads.lift(
+                            &self.searcher,
+                            &self.schema,
+                            &self.doc_ids,
+                            query.as_ref(),
+                            scored,
+                        )
+                    },
                 )
                 .map_err(read)?;
                 explained = Some((query, lift));
@@ -239,26 +249,25 @@ impl Searcher {
             .with_labels(opts.explain)
     }
 
-    /// The answers lifted by their questions for a search (see `qa.rs`): none when `opts`
+    /// The Q&A threads whose questions match a search best (see `qa.rs`): none when `opts`
     /// only admits articles or questions, or the index has no questions.
-    fn qa_lift(
+    fn qa_threads(
         &self,
         parsed: &parse::ParsedQuery,
         alternatives: &Alternatives,
-        query: &dyn Query,
         opts: &SearchOptions,
-    ) -> tantivy::Result<Lift> {
+    ) -> tantivy::Result<Threads> {
         if opts.kind.is_some_and(|k| k != Kind::Answer)
             || !qa::has_questions(&self.searcher, &self.schema)?
         {
-            return Ok(Lift::none());
+            return Ok(Threads::none());
         }
         let questions = qa::question_query(parsed);
         match self.builder(opts, alternatives).with_labels(false).build(&questions) {
             Plan::Index { query: questions, .. } => {
-                qa::lift(&self.searcher, &self.schema, &self.doc_ids, questions.as_ref(), query)
+                qa::threads(&self.searcher, &self.schema, &self.doc_ids, questions.as_ref())
             }
-            _ => Ok(Lift::none()),
+            _ => Ok(Threads::none()),
         }
     }
 
