@@ -25,24 +25,36 @@ const MAX_REMEMBERED_WORDS: usize = 1 << 17;
 /// collection share most of their words, so the stemmer runs once for each.
 struct WordTerms {
     analyzer: TextAnalyzer,
-    terms: HashMap<Box<str>, Option<Box<str>>, BuildHasherDefault<WordHasher>>,
+    /// Word -> index in `terms`.
+    words: HashMap<Box<str>, usize, BuildHasherDefault<WordHasher>>,
+    /// The term of each word, `None` for a dropped word.
+    terms: Vec<Option<Box<str>>>,
 }
 
 impl WordTerms {
     fn new() -> WordTerms {
-        WordTerms { analyzer: kb_schema::analyzer::word_analyzer(), terms: HashMap::default() }
+        WordTerms {
+            analyzer: kb_schema::analyzer::word_analyzer(),
+            words: HashMap::default(),
+            terms: Vec::new(),
+        }
     }
 
     /// The term of `word` (as [`WordTokenizer`] cuts words), `None` for a dropped word.
     fn term(&mut self, word: &str) -> Option<&str> {
-        if !self.terms.contains_key(word) {
-            if self.terms.len() >= MAX_REMEMBERED_WORDS {
-                self.terms.clear();
+        let i = match self.words.get(word) {
+            Some(&i) => i,
+            None => {
+                if self.terms.len() >= MAX_REMEMBERED_WORDS {
+                    self.words.clear();
+                    self.terms.clear();
+                }
+                self.terms.push(analyze_word(&mut self.analyzer, word).map(Box::from));
+                self.words.insert(word.into(), self.terms.len() - 1);
+                self.terms.len() - 1
             }
-            let term = analyze_word(&mut self.analyzer, word).map(Box::from);
-            self.terms.insert(word.into(), term);
-        }
-        self.terms.get(word).and_then(Option::as_deref)
+        };
+        self.terms[i].as_deref()
     }
 }
 
@@ -78,7 +90,8 @@ pub(crate) fn for_each_term_once<V: Copy>(
     mut value: impl FnMut(&str) -> V,
     mut f: impl FnMut(Range<usize>, V),
 ) {
-    let mut seen: HashMap<&str, Option<V>, BuildHasherDefault<WordHasher>> = HashMap::default();
+    let mut seen: HashMap<&str, Option<V>, BuildHasherDefault<WordHasher>> =
+        HashMap::with_capacity_and_hasher(text.len() / 16, BuildHasherDefault::default());
     let mut words = WordTokenizer::default();
     let mut stream = words.token_stream(text);
     while stream.advance() {
