@@ -31,23 +31,47 @@ pub(crate) fn expansion(
     if query_terms == 0 || total <= 0.0 || feedback.weight <= 0.0 || feedback.weight >= 1.0 {
         return Vec::new();
     }
-    let mut weights: HashMap<String, f32> = HashMap::new();
+    // Terms are numbered as they are met: `weights` and `counts` are indexed by number.
+    let mut numbers: HashMap<String, usize> = HashMap::new();
+    let mut terms: Vec<String> = Vec::new();
+    let mut weights: Vec<f32> = Vec::new();
+    let mut counts: Vec<u32> = Vec::new();
+    let mut in_passage: Vec<usize> = Vec::new();
     for (score, text) in passages {
-        let mut counts: HashMap<String, u32> = HashMap::new();
         let mut length = 0u32;
-        analysis::for_each_token(text, |t| {
-            *counts.entry(t.text.clone()).or_default() += 1;
-            length += 1;
-        });
+        in_passage.clear();
+        analysis::for_each_term_once(
+            text,
+            |term| match numbers.get(term) {
+                Some(&n) => n,
+                None => {
+                    numbers.insert(term.to_owned(), terms.len());
+                    terms.push(term.to_owned());
+                    terms.len() - 1
+                }
+            },
+            |_, n| {
+                if n >= counts.len() {
+                    counts.resize(n + 1, 0);
+                }
+                if counts[n] == 0 {
+                    in_passage.push(n);
+                }
+                counts[n] += 1;
+                length += 1;
+            },
+        );
         if length == 0 {
             continue;
         }
+        weights.resize(terms.len(), 0.0);
         let share = score.max(0.0) / total;
-        for (term, tf) in counts {
-            *weights.entry(term).or_default() += share * tf as f32 / length as f32;
+        for &n in &in_passage {
+            let tf = std::mem::take(&mut counts[n]);
+            weights[n] += share * tf as f32 / length as f32;
         }
     }
-    let mut ranked: Vec<(String, f32)> = weights.into_iter().collect();
+    let mut ranked: Vec<(String, f32)> = terms.into_iter().zip(weights).collect();
     // Ties broken by term so the expansion (and so the ranking) is deterministic.
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     ranked.truncate(feedback.terms);
@@ -82,6 +106,76 @@ mod tests {
         // The expansion as a whole weighs weight / (1 - weight) of the original query.
         let total: f32 = terms.iter().map(|(_, w)| w).sum();
         assert!((total - 0.1 / 0.9 * 2.0).abs() < 1e-4, "{total}");
+    }
+
+    /// The expansion as it was computed before terms were numbered and each passage's words
+    /// analyzed once: the new one must give the same terms and the same weights.
+    fn reference(
+        passages: &[(f32, String)],
+        query_terms: usize,
+        feedback: &Feedback,
+    ) -> Vec<(String, f32)> {
+        let total: f32 = passages.iter().map(|(score, _)| score.max(0.0)).sum();
+        if query_terms == 0 || total <= 0.0 || feedback.weight <= 0.0 || feedback.weight >= 1.0 {
+            return Vec::new();
+        }
+        let mut weights: HashMap<String, f32> = HashMap::new();
+        for (score, text) in passages {
+            let mut counts: HashMap<String, u32> = HashMap::new();
+            let mut length = 0u32;
+            analysis::for_each_token(text, |t| {
+                *counts.entry(t.text.clone()).or_default() += 1;
+                length += 1;
+            });
+            if length == 0 {
+                continue;
+            }
+            let share = score.max(0.0) / total;
+            for (term, tf) in counts {
+                *weights.entry(term).or_default() += share * tf as f32 / length as f32;
+            }
+        }
+        let mut ranked: Vec<(String, f32)> = weights.into_iter().collect();
+        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        ranked.truncate(feedback.terms);
+        let mass: f32 = ranked.iter().map(|(_, w)| w).sum();
+        if mass <= 0.0 {
+            return Vec::new();
+        }
+        let scale = feedback.weight / (1.0 - feedback.weight) * query_terms as f32 / mass;
+        ranked.into_iter().map(|(term, w)| (term, w * scale)).collect()
+    }
+
+    #[test]
+    fn same_as_the_reference() {
+        let texts = [
+            "Statins lower cholesterol. Statins protect the heart.",
+            "Cholesterol in eggs and statins; the heart's arteries, heart attacks.",
+            "the of and",
+            "",
+            "Calves and calf muscles: nerve block, nerve damage, Botox injections in calves.",
+            "Naïve café owners, naive cafés: 東京 東京 e-mail U.S.A 3.14 running runs ran.",
+            "Key Points\n - Adult acute lymphoblastic leukemia (ALL) is a type of cancer in \
+             which the bone marrow makes too many lymphocytes (a type of white blood cell).",
+        ];
+        let mut seed = 3u64;
+        for n in 0..200 {
+            let mut passages = Vec::new();
+            for i in 0..(n % 12) {
+                seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+                let a = texts[(seed >> 33) as usize % texts.len()];
+                let b = texts[(seed >> 40) as usize % texts.len()];
+                let score = ((seed >> 20) % 1000) as f32 / 97.0 - (i % 5) as f32 * 0.01;
+                passages.push((score, format!("{a}\n{b} {a}")));
+            }
+            for terms in [1, 3, 10, 40] {
+                let fb = Feedback { terms, weight: 0.2, ..Feedback::default() };
+                for query_terms in [1, 4] {
+                    let ours = expansion(&passages, query_terms, &fb);
+                    assert_eq!(ours, reference(&passages, query_terms, &fb), "{passages:?}");
+                }
+            }
+        }
     }
 
     #[test]
