@@ -16,6 +16,7 @@ use std::collections::{HashMap, HashSet};
 
 use kb_schema::{KbSchema, Kind};
 use tantivy::collector::{DocSetCollector, TopDocs};
+use tantivy::columnar::Column;
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery, TermSetQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{DocAddress, TantivyDocument, Term};
@@ -191,19 +192,72 @@ impl Threads {
     }
 }
 
-/// The threads of the best [`QUESTIONS`] questions for `questions` (the [`question_query`],
-/// built), and their answers.
+/// How many best passages a search's first pass reads when they are also to tell its best
+/// questions ([`questions_among`]): enough to hold [`QUESTIONS`] questions for most queries.
+pub(crate) const FIRST_PASS_FOR_QUESTIONS: usize = 4 * QUESTIONS;
+
+/// Whether the words of `parsed` alone make its [`question_query`], but for the `kind:question`
+/// filter (which adds nothing to a score): then the best passages for the words, read in
+/// order, hold the best questions ([`questions_among`]).
+pub(crate) fn words_make_question_query(parsed: &ParsedQuery) -> bool {
+    parsed.clauses.iter().all(|c| {
+        c.presence == Presence::Optional
+            && matches!(c.target, Target::Word { scope: Scope::All, .. })
+    })
+}
+
+/// The best [`QUESTIONS`] questions for a query ([`words_make_question_query`]), from `best`:
+/// its best passages, best first (`all` when they are all the passages it matches). `None`
+/// when `best` holds too few questions to tell.
+pub(crate) fn questions_among(
+    searcher: &tantivy::Searcher,
+    schema: &KbSchema,
+    best: &[(f32, DocAddress)],
+    all: bool,
+) -> tantivy::Result<Option<Vec<(f32, DocAddress)>>> {
+    // The `kind` column of each segment, and the ordinal of "question" in it.
+    let field = schema.schema.get_field_name(schema.kind);
+    let mut kinds: Vec<Option<(Column<u64>, u64)>> = Vec::new();
+    for segment in searcher.segment_readers() {
+        let kind = match segment.fast_fields().str(field)? {
+            Some(column) => {
+                let ord = column.dictionary().term_ord(Kind::Question.as_str())?;
+                ord.map(|ord| (column.ords().clone(), ord))
+            }
+            None => None,
+        };
+        kinds.push(kind);
+    }
+    let is_question = |address: &DocAddress| {
+        kinds
+            .get(address.segment_ord as usize)
+            .and_then(Option::as_ref)
+            .is_some_and(|(column, ord)| column.first(address.doc_id) == Some(*ord))
+    };
+    let questions: Vec<(f32, DocAddress)> =
+        best.iter().filter(|(_, a)| is_question(a)).take(QUESTIONS).copied().collect();
+    Ok((questions.len() == QUESTIONS || all).then_some(questions))
+}
+
+/// The best [`QUESTIONS`] questions for `questions` (the [`question_query`], built).
+pub(crate) fn best_questions(
+    searcher: &tantivy::Searcher,
+    questions: &dyn Query,
+) -> tantivy::Result<Vec<(f32, DocAddress)>> {
+    searcher.search(questions, &TopDocs::with_limit(QUESTIONS).order_by_score())
+}
+
+/// The threads of the best questions of a search (`best`, best first; see [`best_questions`]
+/// and [`questions_among`]), and their answers.
 pub(crate) fn threads(
     searcher: &tantivy::Searcher,
     schema: &KbSchema,
     doc_ids: &DocIds,
-    questions: &dyn Query,
+    best: Vec<(f32, DocAddress)>,
 ) -> tantivy::Result<Threads> {
     // The best question of each thread.
     let mut threads = Threads::none();
-    for (score, address) in
-        searcher.search(questions, &TopDocs::with_limit(QUESTIONS).order_by_score())?
-    {
+    for (score, address) in best {
         let doc_number = doc_ids.doc(address);
         if score <= 0.0 || threads.questions.contains_key(&doc_number) {
             continue;

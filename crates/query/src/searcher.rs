@@ -77,8 +77,14 @@ impl Searcher {
         let alternatives = expand::alternatives(&parsed, typos, self.synonyms.as_ref())
             .map_err(|e| QueryError::read(&self.dir, e))?;
         let mut plan = self.builder(opts, &alternatives).build(&parsed);
+        // The best questions, when feedback's first pass tells them (see `qa.rs`).
+        let mut questions = None;
         if let (true, Plan::Index { query, .. }) = (is_plain(&parsed), &plan) {
-            let mut expansion = self.feedback(query.as_ref(), query_terms(&parsed), opts)?;
+            // The query of words alone is also the Q&A lift's question query, less its filter.
+            let for_questions = qa::words_make_question_query(&parsed) && !opts.explain;
+            let (mut expansion, first_questions) =
+                self.feedback(query.as_ref(), query_terms(&parsed), opts, for_questions)?;
+            questions = first_questions;
             // Hook (expand.rs): a typo stand-in gains no weight through feedback, so that
             // matches as typed stay above near misses.
             expansion.retain(|(term, _)| !alternatives.is_typo_term(term));
@@ -95,7 +101,7 @@ impl Searcher {
                 let threads = if matches.is_empty() {
                     Threads::none()
                 } else {
-                    self.qa_threads(&parsed, &alternatives, opts).map_err(read)?
+                    self.qa_threads(&parsed, &alternatives, opts, questions).map_err(read)?
                 };
                 let (ranked, lift) = collect::top(
                     &self.searcher,
@@ -200,26 +206,39 @@ impl Searcher {
     }
 
     /// The pseudo-relevance feedback terms for `query` (see [`crate::feedback`]): empty when
-    /// feedback is off, the query has no words, or nothing matched.
+    /// feedback is off, the query has no words, or nothing matched. With `for_questions`, the
+    /// first pass reads a few more passages, and the best questions among them are returned
+    /// too (see [`qa::questions_among`]), when they tell.
+    #[allow(clippy::type_complexity)]
     fn feedback(
         &self,
         query: &dyn tantivy::query::Query,
         query_terms: usize,
         opts: &SearchOptions,
-    ) -> Result<Vec<(String, f32)>, QueryError> {
+        for_questions: bool,
+    ) -> Result<(Vec<(String, f32)>, Option<Vec<(f32, DocAddress)>>), QueryError> {
         let fb = &opts.feedback;
         if !fb.is_on()
             || query_terms == 0
             || query_terms > fb.max_query_terms
             || self.searcher.num_docs() < fb.min_index_passages
         {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), None));
         }
         let read = |e| QueryError::read(&self.dir, e);
-        let top = self
+        let fetch =
+            if for_questions { fb.passages.max(qa::FIRST_PASS_FOR_QUESTIONS) } else { fb.passages };
+        let mut top = self
             .searcher
-            .search(query, &TopDocs::with_limit(opts.feedback.passages).order_by_score())
+            .search(query, &TopDocs::with_limit(fetch).order_by_score())
             .map_err(read)?;
+        let questions = if for_questions {
+            let all = top.len() < fetch;
+            qa::questions_among(&self.searcher, &self.schema, &top, all).map_err(read)?
+        } else {
+            None
+        };
+        top.truncate(fb.passages);
         let mut passages = Vec::with_capacity(top.len());
         for (score, address) in top {
             let p = self.load(address)?;
@@ -228,7 +247,7 @@ impl Searcher {
             let text = &p.text[..floor_char_boundary(&p.text, FEEDBACK_TEXT_BYTES)];
             passages.push((score, format!("{}\n{}", p.doc_title, text)));
         }
-        Ok(crate::feedback::expansion(&passages, query_terms, &opts.feedback))
+        Ok((crate::feedback::expansion(&passages, query_terms, &opts.feedback), questions))
     }
 
     /// Reads a stored passage.
@@ -250,25 +269,33 @@ impl Searcher {
     }
 
     /// The Q&A threads whose questions match a search best (see `qa.rs`): none when `opts`
-    /// only admits articles or questions, or the index has no questions.
+    /// only admits articles or questions, or the index has no questions. `known` are the best
+    /// questions when feedback's first pass told them.
     fn qa_threads(
         &self,
         parsed: &parse::ParsedQuery,
         alternatives: &Alternatives,
         opts: &SearchOptions,
+        known: Option<Vec<(f32, DocAddress)>>,
     ) -> tantivy::Result<Threads> {
         if opts.kind.is_some_and(|k| k != Kind::Answer)
             || !qa::has_questions(&self.searcher, &self.schema)?
         {
             return Ok(Threads::none());
         }
-        let questions = qa::question_query(parsed);
-        match self.builder(opts, alternatives).with_labels(false).build(&questions) {
-            Plan::Index { query: questions, .. } => {
-                qa::threads(&self.searcher, &self.schema, &self.doc_ids, questions.as_ref())
+        let best = match known {
+            Some(best) => best,
+            None => {
+                let questions = qa::question_query(parsed);
+                match self.builder(opts, alternatives).with_labels(false).build(&questions) {
+                    Plan::Index { query, .. } => {
+                        qa::best_questions(&self.searcher, query.as_ref())?
+                    }
+                    _ => return Ok(Threads::none()),
+                }
             }
-            _ => Ok(Threads::none()),
-        }
+        };
+        qa::threads(&self.searcher, &self.schema, &self.doc_ids, best)
     }
 
     /// A hit: the stored passage, highlighted; for an answer, its question; and the

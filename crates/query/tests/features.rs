@@ -277,3 +277,61 @@ fn the_seed_corpus_understands_its_own_typos() {
     let results = search(&s, "neurectmy reversible");
     assert!(results.hits[0].text.starts_with("In selective neurectomy"), "{:#?}", results.hits[0]);
 }
+
+/// Q&A threads enough for feedback to run (1000 passages and more), with questions that share
+/// words and answers that say other things.
+fn many_threads() -> Vec<Passage> {
+    let conditions = ["anemia", "asthma", "gout", "migraine", "eczema", "angina", "sciatica"];
+    let asks = ["symptoms", "treatments", "causes", "outlook", "risks"];
+    let mut passages = Vec::new();
+    for i in 0..240u32 {
+        let condition = conditions[i as usize % conditions.len()];
+        let ask = asks[i as usize / conditions.len() % asks.len()];
+        let doc_id = format!("t{i}");
+        let title = format!("What are the {ask} of {condition} type {}?", i % 11);
+        let thread = |position: u32, kind, text: String| Passage {
+            id: Passage::make_id(&doc_id, position),
+            doc_id: doc_id.clone(),
+            doc_title: title.clone(),
+            kind,
+            heading: None,
+            position,
+            text,
+            context: None,
+            source: SourceRef { path: "docs/threads.json".into(), line: 1 + i },
+        };
+        passages.push(thread(0, Kind::Question, title.clone()));
+        for a in 1..4 {
+            let text = format!(
+                "Doctors see {condition} in {} patients; rest, fluids and care {a} help. {}",
+                ["young", "older", "most"][(i + a) as usize % 3],
+                "Follow-up visits matter. ".repeat((i % 4) as usize)
+            );
+            passages.push(thread(a, Kind::Answer, text));
+        }
+        passages.push(article(
+            &format!("a{i}"),
+            condition,
+            0,
+            &format!("About {ask} of {condition}."),
+        ));
+    }
+    passages
+}
+
+#[test]
+fn feedback_telling_the_best_questions_changes_nothing() {
+    // A search with explanations finds its best questions with a search of their own, one
+    // without reads them off feedback's first pass: both must rank alike.
+    let fixture = Fixture::new(&many_threads());
+    let s = fixture.searcher();
+    let explained = SearchOptions { explain: true, ..SearchOptions::default() };
+    for query in ["symptoms of asthma", "gout", "outlook migraine type 3", "care patients", "rest"]
+    {
+        let plain = s.search(query, &SearchOptions::default()).unwrap();
+        let mut with = s.search(query, &explained).unwrap();
+        with.hits.iter_mut().for_each(|h| h.explanation = None);
+        assert!(!plain.hits.is_empty(), "{query}");
+        assert_eq!((plain.total, &plain.hits), (with.total, &with.hits), "{query}");
+    }
+}
