@@ -184,3 +184,33 @@ fn explain_shows_how_each_score_was_made() {
     let v: serde_json::Value = run.json();
     assert!(v["hits"].as_array().unwrap().iter().all(|h| h.get("explain").is_none()), "{v}");
 }
+
+#[test]
+fn feedback_brings_in_related_passages_and_feedback_0_turns_it_off() {
+    let kb = Kb::new();
+    // Feedback runs on indexes of 1000 passages and more: 1000 unrelated records, then three
+    // on cholesterol, of which only two say "statins".
+    let mut lines: Vec<String> = (0..1000)
+        .map(|i| format!(r#"{{"id": "filler-{i}", "title": "Garden note {i}", "text": "Tool {i} needs oil and a dry shed."}}"#))
+        .collect();
+    lines.push(r#"{"id": "a", "title": "A", "text": "Statins lower cholesterol and protect the arteries."}"#.into());
+    lines.push(
+        r#"{"id": "b", "title": "B", "text": "Statins lower cholesterol in most patients."}"#
+            .into(),
+    );
+    lines.push(r#"{"id": "c", "title": "C", "text": "Oat fibre binds cholesterol."}"#.into());
+    kb.write("corpus/notes.jsonl", lines.join("\n"));
+    let ids = |out: &crate::util::SearchOutput| -> Vec<String> {
+        out.hits.iter().map(|h| h.passage_id.clone()).collect()
+    };
+    // By default the words of the best passages ("cholesterol") bring in c, below a and b.
+    let with = kb.search("statins", &[]);
+    assert_eq!(ids(&with).len(), 3, "{with:#?}");
+    assert_eq!(ids(&with)[2], "c#0");
+    assert!(with.hits[2].highlights.is_empty(), "added words are not lit: {:#?}", with.hits[2]);
+    // --feedback 0: only passages with the word typed.
+    let without = kb.search("statins", &["--feedback", "0"]);
+    let mut found = ids(&without);
+    found.sort();
+    assert_eq!(found, ["a#0", "b#0"]);
+}

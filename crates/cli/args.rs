@@ -96,6 +96,11 @@ pub struct SearchArgs {
     /// matches, the lift an answer gets from its question.
     #[arg(long)]
     pub explain: bool,
+    /// Share of the pseudo-relevance feedback expansion in the final query (0 turns it off:
+    /// faster, and only passages with the query's own words, or their typo and synonym
+    /// alternatives, are found).
+    #[arg(long, value_name = "WEIGHT", default_value_t = kb_query::Feedback::default().weight)]
+    pub feedback: f32,
     /// When to color highlights (respects NO_COLOR).
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,

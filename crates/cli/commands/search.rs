@@ -25,7 +25,7 @@ pub fn run(index_dir: &Path, args: SearchArgs) -> anyhow::Result<u8> {
         Some(synonyms) => searcher.with_synonyms(synonyms),
         None => searcher,
     };
-    let opts = SearchOptions {
+    let mut opts = SearchOptions {
         limit: args.limit,
         kind: args.kind.map(Into::into),
         doc: args.doc.clone(),
@@ -33,6 +33,7 @@ pub fn run(index_dir: &Path, args: SearchArgs) -> anyhow::Result<u8> {
         explain: args.explain,
         ..SearchOptions::default()
     };
+    opts.feedback.weight = args.feedback;
     let results = searcher.search(&query, &opts)?;
     let mut out = anstream::AutoStream::new(std::io::stdout().lock(), color_choice(args.color));
     if args.json {
