@@ -14,14 +14,11 @@ use std::hint::black_box;
 use std::time::SystemTime;
 
 use criterion::{Criterion, Throughput};
-use kb_schema::analyzer::{IrregularForms, WordTokenizer, STOP_WORDS};
+use kb_schema::analyzer::WordTokenizer;
 use serde_json::json;
 use support::criterion_json::print_summary;
 use support::fixtures::Fixture;
-use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    StopWordFilter, TextAnalyzer, TokenStream, TokenizerManager,
-};
+use tantivy::tokenizer::{SimpleTokenizer, TextAnalyzer, TokenStream, TokenizerManager};
 
 const RECORDS: usize = 500;
 
@@ -71,14 +68,7 @@ fn bench_analyzers(c: &mut Criterion, paragraphs: &[&str]) {
     group.bench_function("tantivy SimpleTokenizer alone", |b| {
         b.iter(|| count_tokens(&mut simple, black_box(paragraphs)))
     });
-    let mut kb_filters_simple = TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
-        .filter(LowerCaser)
-        .filter(AsciiFoldingFilter)
-        .filter(StopWordFilter::remove(STOP_WORDS.split_whitespace().map(str::to_owned)))
-        .filter(IrregularForms)
-        .filter(Stemmer::new(Language::English))
-        .build();
+    let mut kb_filters_simple = kb_schema::analyzer::with_filters(SimpleTokenizer::default());
     group.bench_function("kb_en filters over SimpleTokenizer", |b| {
         b.iter(|| count_tokens(&mut kb_filters_simple, black_box(paragraphs)))
     });

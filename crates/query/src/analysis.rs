@@ -5,11 +5,12 @@
 //! analyzer per thread instead.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 
 use kb_schema::analyzer::WordTokenizer;
+// FxHash for short words: far cheaper than SipHash, and the keys are words of the corpus, not
+// input an attacker picks to collide.
+use rustc_hash::FxHashMap;
 use tantivy::tokenizer::{TextAnalyzer, Token, TokenStream, Tokenizer};
 
 thread_local! {
@@ -26,7 +27,7 @@ const MAX_REMEMBERED_WORDS: usize = 1 << 17;
 struct WordTerms {
     analyzer: TextAnalyzer,
     /// Word -> index in `terms`.
-    words: HashMap<Box<str>, usize, BuildHasherDefault<WordHasher>>,
+    words: FxHashMap<Box<str>, usize>,
     /// The term of each word, `None` for a dropped word.
     terms: Vec<Option<Box<str>>>,
 }
@@ -35,7 +36,7 @@ impl WordTerms {
     fn new() -> WordTerms {
         WordTerms {
             analyzer: kb_schema::analyzer::word_analyzer(),
-            words: HashMap::default(),
+            words: FxHashMap::default(),
             terms: Vec::new(),
         }
     }
@@ -90,8 +91,8 @@ pub(crate) fn for_each_term_once<V: Copy>(
     mut value: impl FnMut(&str) -> V,
     mut f: impl FnMut(Range<usize>, V),
 ) {
-    let mut seen: HashMap<&str, Option<V>, BuildHasherDefault<WordHasher>> =
-        HashMap::with_capacity_and_hasher(text.len() / 16, BuildHasherDefault::default());
+    let mut seen: FxHashMap<&str, Option<V>> =
+        FxHashMap::with_capacity_and_hasher(text.len() / 16, Default::default());
     let mut words = WordTokenizer::default();
     let mut stream = words.token_stream(text);
     while stream.advance() {
@@ -117,39 +118,6 @@ pub(crate) fn for_each_term_once<V: Copy>(
         if let Some(v) = v {
             f(range, v);
         }
-    }
-}
-
-/// FxHash (rustc's hasher) for short words: far cheaper than SipHash, and the keys are words
-/// of one passage, not input an attacker picks to collide.
-#[derive(Default)]
-pub(crate) struct WordHasher(u64);
-
-impl Hasher for WordHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            self.add(u64::from_le_bytes(word));
-        }
-        for &b in chunks.remainder() {
-            self.add(u64::from(b));
-        }
-    }
-
-    fn write_u8(&mut self, b: u8) {
-        self.add(u64::from(b));
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
-}
-
-impl WordHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
     }
 }
 

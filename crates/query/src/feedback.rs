@@ -71,7 +71,16 @@ pub(crate) fn expansion(
             weights[n] += share * tf as f32 / length as f32;
         }
     }
-    let mut ranked: Vec<(String, f32)> = terms.into_iter().zip(weights).collect();
+    best_scaled(terms.into_iter().zip(weights).collect(), query_terms, feedback)
+}
+
+/// The [`Feedback::terms`] heaviest of `weights` (term, weight under the feedback model), as
+/// boosts relative to an original query term.
+fn best_scaled(
+    mut ranked: Vec<(String, f32)>,
+    query_terms: usize,
+    feedback: &Feedback,
+) -> Vec<(String, f32)> {
     // Ties broken by term so the expansion (and so the ranking) is deterministic.
     ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     ranked.truncate(feedback.terms);
@@ -108,8 +117,8 @@ mod tests {
         assert!((total - 0.1 / 0.9 * 2.0).abs() < 1e-4, "{total}");
     }
 
-    /// The expansion as it was computed before terms were numbered and each passage's words
-    /// analyzed once: the new one must give the same terms and the same weights.
+    /// The term weights as they were computed before terms were numbered and each passage's
+    /// words analyzed once: the new ones must give the same terms and the same boosts.
     fn reference(
         passages: &[(f32, String)],
         query_terms: usize,
@@ -135,15 +144,7 @@ mod tests {
                 *weights.entry(term).or_default() += share * tf as f32 / length as f32;
             }
         }
-        let mut ranked: Vec<(String, f32)> = weights.into_iter().collect();
-        ranked.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        ranked.truncate(feedback.terms);
-        let mass: f32 = ranked.iter().map(|(_, w)| w).sum();
-        if mass <= 0.0 {
-            return Vec::new();
-        }
-        let scale = feedback.weight / (1.0 - feedback.weight) * query_terms as f32 / mass;
-        ranked.into_iter().map(|(term, w)| (term, w * scale)).collect()
+        best_scaled(weights.into_iter().collect(), query_terms, feedback)
     }
 
     #[test]

@@ -36,8 +36,8 @@ pub fn word_analyzer() -> TextAnalyzer {
     with_filters(RawTokenizer::default())
 }
 
-/// The `kb_en` chain of filters over `tokenizer`.
-fn with_filters<T: Tokenizer>(tokenizer: T) -> TextAnalyzer {
+/// The `kb_en` chain of filters over `tokenizer` ([`analyzer`] is this over [`WordTokenizer`]).
+pub fn with_filters<T: Tokenizer>(tokenizer: T) -> TextAnalyzer {
     TextAnalyzer::builder(tokenizer)
         .filter(RemoveLongFilter::limit(40))
         .filter(LowerCaser)
