@@ -1,0 +1,79 @@
+//! Development tool for kb-embed: check against a reference, measure speed.
+//!
+//! ```text
+//! cargo run --release -p kb-embed --example embed -- vectors MODEL_DIR < texts.jsonl
+//!     stdin: one JSON string a line; stdout: its embedding, a JSON array a line
+//! cargo run --release -p kb-embed --example embed -- bench MODEL_DIR CORPUS.jsonl [DOCS] [THREADS]
+//!     embeds the first DOCS (default all) records of a BEIR corpus (title + " " + text)
+//!     with THREADS threads (default 1) and prints documents per second
+//! ```
+//!
+//! crates/embed/tests/data/check_minilm.py compares `vectors` with the numpy reference.
+
+use std::io::{BufRead, Write};
+use std::path::Path;
+use std::time::Instant;
+
+use kb_embed::Embedder;
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.iter().map(String::as_str).collect::<Vec<_>>()[..] {
+        ["vectors", dir] => vectors(Path::new(dir)),
+        ["bench", dir, corpus, ref rest @ ..] => {
+            let docs = rest.first().map(|s| s.parse()).transpose()?.unwrap_or(usize::MAX);
+            let threads = rest.get(1).map(|s| s.parse()).transpose()?.unwrap_or(1);
+            bench(Path::new(dir), Path::new(corpus), docs, threads)
+        }
+        _ => Err("usage: embed vectors MODEL_DIR | bench MODEL_DIR CORPUS [DOCS] [THREADS]".into()),
+    }
+}
+
+fn load(dir: &Path) -> Result<Embedder, kb_embed::EmbedError> {
+    let start = Instant::now();
+    let embedder = Embedder::load(dir)?;
+    eprintln!("loaded in {:.0} ms", start.elapsed().as_secs_f64() * 1e3);
+    Ok(embedder)
+}
+
+fn vectors(dir: &Path) -> Result<(), Box<dyn std::error::Error>> {
+    let embedder = load(dir)?;
+    let texts: Vec<String> = std::io::stdin()
+        .lock()
+        .lines()
+        .map(|line| Ok(serde_json::from_str(&line?)?))
+        .collect::<Result<_, Box<dyn std::error::Error>>>()?;
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let mut out = std::io::stdout().lock();
+    for v in embedder.embed_batch(&refs) {
+        writeln!(out, "{}", serde_json::to_string(&v)?)?;
+    }
+    Ok(())
+}
+
+fn bench(
+    dir: &Path,
+    corpus: &Path,
+    docs: usize,
+    threads: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let embedder = load(dir)?;
+    let mut texts = Vec::new();
+    for line in std::io::BufReader::new(std::fs::File::open(corpus)?).lines().take(docs) {
+        let record: serde_json::Value = serde_json::from_str(&line?)?;
+        let field = |k: &str| record[k].as_str().unwrap_or("").to_string();
+        texts.push(format!("{} {}", field("title"), field("text")));
+    }
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+    let start = Instant::now();
+    let vectors = pool.install(|| embedder.embed_batch(&refs));
+    let secs = start.elapsed().as_secs_f64();
+    assert_eq!(vectors.len(), refs.len());
+    println!(
+        "{} docs, {threads} thread(s): {secs:.2} s, {:.2} docs/s",
+        refs.len(),
+        refs.len() as f64 / secs
+    );
+    Ok(())
+}

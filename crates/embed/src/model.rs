@@ -1,0 +1,509 @@
+//! The BERT encoder: weights from safetensors, one sequence at a time (no padding), mean pooling.
+
+use std::path::Path;
+
+use safetensors::{Dtype, SafeTensors};
+use serde::Deserialize;
+
+use crate::EmbedError;
+
+/// The fields of a Hugging Face BERT `config.json` the forward pass needs.
+#[derive(Debug, Clone, Deserialize)]
+pub(crate) struct Config {
+    pub(crate) hidden_size: usize,
+    pub(crate) num_hidden_layers: usize,
+    pub(crate) num_attention_heads: usize,
+    pub(crate) intermediate_size: usize,
+    pub(crate) vocab_size: usize,
+    pub(crate) max_position_embeddings: usize,
+    #[serde(default = "default_eps")]
+    pub(crate) layer_norm_eps: f32,
+    #[serde(default = "default_act")]
+    pub(crate) hidden_act: String,
+    #[serde(default = "default_position_type")]
+    pub(crate) position_embedding_type: String,
+}
+
+fn default_eps() -> f32 {
+    1e-12
+}
+fn default_act() -> String {
+    "gelu".to_string()
+}
+fn default_position_type() -> String {
+    "absolute".to_string()
+}
+
+impl Config {
+    /// Reads and checks `config.json`.
+    pub(crate) fn load(path: &Path) -> Result<Config, EmbedError> {
+        let text = crate::read_to_string(path)?;
+        let config: Config = serde_json::from_str(&text)
+            .map_err(|e| EmbedError::format(path, format!("not a BERT config: {e}")))?;
+        let unsupported = if config.hidden_act != "gelu" {
+            Some(format!("hidden_act {:?} (only \"gelu\" is supported)", config.hidden_act))
+        } else if config.position_embedding_type != "absolute" {
+            Some(format!(
+                "position_embedding_type {:?} (only \"absolute\" is supported)",
+                config.position_embedding_type
+            ))
+        } else if config.num_attention_heads == 0
+            || !config.hidden_size.is_multiple_of(config.num_attention_heads)
+        {
+            Some(format!(
+                "hidden_size {} is not a multiple of num_attention_heads {}",
+                config.hidden_size, config.num_attention_heads
+            ))
+        } else if config.hidden_size == 0 || config.max_position_embeddings < 2 {
+            Some("hidden_size 0 or max_position_embeddings < 2".to_string())
+        } else {
+            None
+        };
+        match unsupported {
+            Some(reason) => Err(EmbedError::format(path, reason)),
+            None => Ok(config),
+        }
+    }
+}
+
+/// One transformer layer, matrices stored input-major (`[in, out]`, the transpose of the
+/// Hugging Face Linear layout) so that `x · W` reads them row by row.
+#[derive(Debug)]
+struct Layer {
+    /// Query, key and value projections side by side: `[d, 3d]`.
+    qkv_w: Vec<f32>,
+    qkv_b: Vec<f32>,
+    out_w: Vec<f32>,
+    out_b: Vec<f32>,
+    ln1_g: Vec<f32>,
+    ln1_b: Vec<f32>,
+    ff1_w: Vec<f32>,
+    ff1_b: Vec<f32>,
+    ff2_w: Vec<f32>,
+    ff2_b: Vec<f32>,
+    ln2_g: Vec<f32>,
+    ln2_b: Vec<f32>,
+}
+
+/// A BERT encoder with mean pooling and L2 normalization.
+#[derive(Debug)]
+pub(crate) struct Bert {
+    cfg: Config,
+    word: Vec<f32>,
+    position: Vec<f32>,
+    token_type0: Vec<f32>,
+    emb_ln_g: Vec<f32>,
+    emb_ln_b: Vec<f32>,
+    layers: Vec<Layer>,
+}
+
+/// The tensors of a safetensors file, looked up with or without the `bert.` prefix.
+struct Tensors<'a> {
+    path: &'a Path,
+    st: SafeTensors<'a>,
+}
+
+impl Tensors<'_> {
+    /// The tensor `name` (or `bert.{name}`): its shape and its values as f32.
+    fn get_any(&self, name: &str) -> Result<(Vec<usize>, Vec<f32>), EmbedError> {
+        let view =
+            self.st.tensor(name).or_else(|_| self.st.tensor(&format!("bert.{name}"))).map_err(
+                |_| EmbedError::MissingTensor { path: self.path.to_owned(), name: name.into() },
+            )?;
+        let data = view.data();
+        let values = match view.dtype() {
+            Dtype::F32 => {
+                data.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+            }
+            Dtype::F16 => data
+                .chunks_exact(2)
+                .map(|b| half::f16::from_le_bytes([b[0], b[1]]).to_f32())
+                .collect(),
+            Dtype::BF16 => data
+                .chunks_exact(2)
+                .map(|b| half::bf16::from_le_bytes([b[0], b[1]]).to_f32())
+                .collect(),
+            other => {
+                return Err(EmbedError::format(
+                    self.path,
+                    format!("tensor {name} has dtype {other:?} (F32, F16 or BF16 expected)"),
+                ))
+            }
+        };
+        Ok((view.shape().to_vec(), values))
+    }
+
+    /// The tensor `name` as f32, checked to have `shape`.
+    fn get(&self, name: &str, shape: &[usize]) -> Result<Vec<f32>, EmbedError> {
+        let (actual, values) = self.get_any(name)?;
+        if actual != shape {
+            return Err(EmbedError::format(
+                self.path,
+                format!("tensor {name} has shape {actual:?}, expected {shape:?}"),
+            ));
+        }
+        Ok(values)
+    }
+
+    /// A Linear layer's `[out, in]` weight, transposed to `[in, out]`.
+    fn linear_t(&self, name: &str, out: usize, inp: usize) -> Result<Vec<f32>, EmbedError> {
+        Ok(transpose(&self.get(name, &[out, inp])?, out, inp))
+    }
+}
+
+/// `[rows, cols]` row-major -> `[cols, rows]` row-major.
+fn transpose(m: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    let mut t = vec![0.0; m.len()];
+    for r in 0..rows {
+        for c in 0..cols {
+            t[c * rows + r] = m[r * cols + c];
+        }
+    }
+    t
+}
+
+impl Bert {
+    /// Loads the weights of `cfg`'s shape from the safetensors file at `path`.
+    pub(crate) fn load(cfg: Config, path: &Path) -> Result<Bert, EmbedError> {
+        let bytes = std::fs::read(path).map_err(|e| EmbedError::io(path, e))?;
+        let st = SafeTensors::deserialize(&bytes)
+            .map_err(|e| EmbedError::format(path, format!("not a safetensors file: {e}")))?;
+        let t = Tensors { path, st };
+        let (d, i) = (cfg.hidden_size, cfg.intermediate_size);
+        let word = t.get("embeddings.word_embeddings.weight", &[cfg.vocab_size, d])?;
+        let position =
+            t.get("embeddings.position_embeddings.weight", &[cfg.max_position_embeddings, d])?;
+        // Any number of token types (BERT has 2): only type 0 is used.
+        let name = "embeddings.token_type_embeddings.weight";
+        let (shape, token_type) = t.get_any(name)?;
+        if shape.len() != 2 || shape[0] == 0 || shape[1] != d {
+            return Err(EmbedError::format(
+                path,
+                format!("tensor {name} has shape {shape:?}, expected [types, {d}]"),
+            ));
+        }
+        let token_type0 = token_type[..d].to_vec();
+        let emb_ln_g = t.get("embeddings.LayerNorm.weight", &[d])?;
+        let emb_ln_b = t.get("embeddings.LayerNorm.bias", &[d])?;
+        let mut layers = Vec::with_capacity(cfg.num_hidden_layers);
+        for l in 0..cfg.num_hidden_layers {
+            let p = format!("encoder.layer.{l}.");
+            let q = t.get(&format!("{p}attention.self.query.weight"), &[d, d])?;
+            let k = t.get(&format!("{p}attention.self.key.weight"), &[d, d])?;
+            let v = t.get(&format!("{p}attention.self.value.weight"), &[d, d])?;
+            // [3d, d] (the three [out, in] matrices stacked), transposed to [d, 3d].
+            let qkv = [q, k, v].concat();
+            let mut qkv_b = t.get(&format!("{p}attention.self.query.bias"), &[d])?;
+            qkv_b.extend(t.get(&format!("{p}attention.self.key.bias"), &[d])?);
+            qkv_b.extend(t.get(&format!("{p}attention.self.value.bias"), &[d])?);
+            layers.push(Layer {
+                qkv_w: transpose(&qkv, 3 * d, d),
+                qkv_b,
+                out_w: t.linear_t(&format!("{p}attention.output.dense.weight"), d, d)?,
+                out_b: t.get(&format!("{p}attention.output.dense.bias"), &[d])?,
+                ln1_g: t.get(&format!("{p}attention.output.LayerNorm.weight"), &[d])?,
+                ln1_b: t.get(&format!("{p}attention.output.LayerNorm.bias"), &[d])?,
+                ff1_w: t.linear_t(&format!("{p}intermediate.dense.weight"), i, d)?,
+                ff1_b: t.get(&format!("{p}intermediate.dense.bias"), &[i])?,
+                ff2_w: t.linear_t(&format!("{p}output.dense.weight"), d, i)?,
+                ff2_b: t.get(&format!("{p}output.dense.bias"), &[d])?,
+                ln2_g: t.get(&format!("{p}output.LayerNorm.weight"), &[d])?,
+                ln2_b: t.get(&format!("{p}output.LayerNorm.bias"), &[d])?,
+            });
+        }
+        Ok(Bert { cfg, word, position, token_type0, emb_ln_g, emb_ln_b, layers })
+    }
+
+    pub(crate) fn config(&self) -> &Config {
+        &self.cfg
+    }
+
+    /// The mean-pooled, L2-normalized last hidden state of the token ids `ids`.
+    ///
+    /// `ids` must be non-empty, shorter than `max_position_embeddings` and below `vocab_size`
+    /// (the embedder guarantees all three).
+    pub(crate) fn embed(&self, ids: &[u32]) -> Vec<f32> {
+        let cfg = &self.cfg;
+        let (n, d, inter) = (ids.len(), cfg.hidden_size, cfg.intermediate_size);
+        let heads = cfg.num_attention_heads;
+        let dh = d / heads;
+        let eps = cfg.layer_norm_eps;
+
+        // x = word + position + token type 0, then LayerNorm.
+        let mut x = vec![0.0f32; n * d];
+        for (t, (&id, row)) in ids.iter().zip(x.chunks_exact_mut(d)).enumerate() {
+            let w = &self.word[id as usize * d..][..d];
+            let p = &self.position[t * d..][..d];
+            for j in 0..d {
+                row[j] = w[j] + p[j] + self.token_type0[j];
+            }
+        }
+        layer_norm(&mut x, d, &self.emb_ln_g, &self.emb_ln_b, eps);
+
+        let mut qkv = vec![0.0f32; n * 3 * d];
+        let mut scores = vec![0.0f32; n * n];
+        let mut ctx = vec![0.0f32; n * d];
+        let mut hidden = vec![0.0f32; n * inter];
+        let mut y = vec![0.0f32; n * d];
+        let scale = 1.0 / (dh as f32).sqrt();
+        for l in &self.layers {
+            // Self-attention: qkv = x · Wqkv + b.
+            fill_rows(&mut qkv, &l.qkv_b);
+            gemm(n, d, 3 * d, &x, 0, (d, 1), &l.qkv_w, 0, (3 * d, 1), &mut qkv, 0, (3 * d, 1));
+            for h in 0..heads {
+                let (q_off, k_off, v_off) = (h * dh, d + h * dh, 2 * d + h * dh);
+                // scores = Q_h · K_hᵀ (K_h read column-wise as its transpose).
+                scores.fill(0.0);
+                gemm_scaled(
+                    scale,
+                    (n, dh, n),
+                    (&qkv, q_off, (3 * d, 1)),
+                    (&qkv, k_off, (1, 3 * d)),
+                    (&mut scores, 0, (n, 1)),
+                );
+                for row in scores.chunks_exact_mut(n) {
+                    softmax(row);
+                }
+                // ctx[:, h] = P · V_h.
+                zero_block(&mut ctx, n, d, h * dh, dh);
+                gemm(
+                    n,
+                    n,
+                    dh,
+                    &scores,
+                    0,
+                    (n, 1),
+                    &qkv,
+                    v_off,
+                    (3 * d, 1),
+                    &mut ctx,
+                    h * dh,
+                    (d, 1),
+                );
+            }
+            // y = LayerNorm(x + ctx · Wo + bo).
+            add_rows(&mut y, &x, &l.out_b);
+            gemm(n, d, d, &ctx, 0, (d, 1), &l.out_w, 0, (d, 1), &mut y, 0, (d, 1));
+            layer_norm(&mut y, d, &l.ln1_g, &l.ln1_b, eps);
+            // Feed-forward: x = LayerNorm(y + gelu(y · W1 + b1) · W2 + b2).
+            fill_rows(&mut hidden, &l.ff1_b);
+            gemm(n, d, inter, &y, 0, (d, 1), &l.ff1_w, 0, (inter, 1), &mut hidden, 0, (inter, 1));
+            hidden.iter_mut().for_each(|v| *v = gelu(*v));
+            add_rows(&mut x, &y, &l.ff2_b);
+            gemm(n, inter, d, &hidden, 0, (inter, 1), &l.ff2_w, 0, (d, 1), &mut x, 0, (d, 1));
+            layer_norm(&mut x, d, &l.ln2_g, &l.ln2_b, eps);
+        }
+
+        // Mean pooling over every token, then L2 normalization.
+        let mut pooled = vec![0.0f32; d];
+        for row in x.chunks_exact(d) {
+            for (p, v) in pooled.iter_mut().zip(row) {
+                *p += v;
+            }
+        }
+        let norm = pooled.iter().map(|v| v * v).sum::<f32>().sqrt();
+        // Normalizing the sum is normalizing the mean; the floor is torch's F.normalize eps.
+        let inv = 1.0 / norm.max(1e-12 * n as f32);
+        pooled.iter_mut().for_each(|v| *v *= inv);
+        pooled
+    }
+}
+
+/// Every row of `m` (of `bias.len()` columns) set to `bias`.
+fn fill_rows(m: &mut [f32], bias: &[f32]) {
+    for row in m.chunks_exact_mut(bias.len()) {
+        row.copy_from_slice(bias);
+    }
+}
+
+/// `out = x + bias` row by row.
+fn add_rows(out: &mut [f32], x: &[f32], bias: &[f32]) {
+    for (o, xr) in out.chunks_exact_mut(bias.len()).zip(x.chunks_exact(bias.len())) {
+        for ((o, x), b) in o.iter_mut().zip(xr).zip(bias) {
+            *o = x + b;
+        }
+    }
+}
+
+/// Zeroes columns `col..col + width` of the `rows × cols` matrix `m`.
+fn zero_block(m: &mut [f32], rows: usize, cols: usize, col: usize, width: usize) {
+    for r in 0..rows {
+        m[r * cols + col..][..width].fill(0.0);
+    }
+}
+
+/// LayerNorm of each row of `x` (rows of `d`), in place.
+fn layer_norm(x: &mut [f32], d: usize, g: &[f32], b: &[f32], eps: f32) {
+    for row in x.chunks_exact_mut(d) {
+        let mean = row.iter().sum::<f32>() / d as f32;
+        let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / d as f32;
+        let inv = 1.0 / (var + eps).sqrt();
+        for ((v, g), b) in row.iter_mut().zip(g).zip(b) {
+            *v = (*v - mean) * inv * g + b;
+        }
+    }
+}
+
+/// Softmax of one row, in place.
+fn softmax(row: &mut [f32]) {
+    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+    let mut sum = 0.0;
+    for v in row.iter_mut() {
+        *v = (*v - max).exp();
+        sum += *v;
+    }
+    let inv = 1.0 / sum;
+    row.iter_mut().for_each(|v| *v *= inv);
+}
+
+/// GELU, the exact (erf) form: `x/2 · (1 + erf(x/√2))`.
+fn gelu(x: f32) -> f32 {
+    0.5 * x * (1.0 + erf(x * std::f32::consts::FRAC_1_SQRT_2))
+}
+
+/// erf for f32: the rational approximation of Eigen (and XLA) on [-4, 4], clamped outside
+/// (where erf is ±1 in f32); absolute error below 5e-7. Branch-free, so loops over it vectorize.
+fn erf(x: f32) -> f32 {
+    let x = x.clamp(-4.0, 4.0);
+    let x2 = x * x;
+    let mut p = -2.726_142_4e-10_f32;
+    p = p.mul_add(x2, 2.770_681_5e-8);
+    p = p.mul_add(x2, -2.101_024e-6);
+    p = p.mul_add(x2, -5.692_506_2e-5);
+    p = p.mul_add(x2, -7.349_906_4e-4);
+    p = p.mul_add(x2, -2.954_6e-3);
+    p = p.mul_add(x2, -1.609_603_3e-2);
+    let mut q = -1.456_607_15e-5_f32;
+    q = q.mul_add(x2, -2.133_740_5e-4);
+    q = q.mul_add(x2, -1.682_827e-3);
+    q = q.mul_add(x2, -7.373_329_3e-3);
+    q = q.mul_add(x2, -1.426_473_9e-2);
+    x * p / q
+}
+
+/// `C += A · B` with `A` `m × k`, `B` `k × n` and `C` `m × n`, each a slice with an offset and
+/// (row, column) strides.
+#[allow(clippy::too_many_arguments)]
+fn gemm(
+    m: usize,
+    k: usize,
+    n: usize,
+    a: &[f32],
+    a_off: usize,
+    a_strides: (usize, usize),
+    b: &[f32],
+    b_off: usize,
+    b_strides: (usize, usize),
+    c: &mut [f32],
+    c_off: usize,
+    c_strides: (usize, usize),
+) {
+    gemm_scaled(
+        1.0,
+        (m, k, n),
+        (a, a_off, a_strides),
+        (b, b_off, b_strides),
+        (c, c_off, c_strides),
+    );
+}
+
+/// A matrix operand: the slice, the offset of its first element, its (row, column) strides.
+type Operand<'a> = (&'a [f32], usize, (usize, usize));
+
+/// `C += alpha · A · B`, checked to stay inside the slices.
+fn gemm_scaled(
+    alpha: f32,
+    (m, k, n): (usize, usize, usize),
+    a: Operand<'_>,
+    b: Operand<'_>,
+    c: (&mut [f32], usize, (usize, usize)),
+) {
+    if m == 0 || n == 0 {
+        return;
+    }
+    let fits = |len: usize, off: usize, (rs, cs): (usize, usize), rows: usize, cols: usize| {
+        rows == 0 || cols == 0 || off + (rows - 1) * rs + (cols - 1) * cs < len
+    };
+    assert!(fits(a.0.len(), a.1, a.2, m, k), "gemm: A out of bounds");
+    assert!(fits(b.0.len(), b.1, b.2, k, n), "gemm: B out of bounds");
+    assert!(fits(c.0.len(), c.1, c.2, m, n), "gemm: C out of bounds");
+    assert!(c.2 .0 >= n * c.2 .1 || c.2 .1 >= m * c.2 .0, "gemm: C's elements overlap");
+    let s = |x: usize| x as isize;
+    // SAFETY: the asserts above keep every element read in `a` and `b` and every element written
+    // in `c` inside their slices (the offsets are in bounds, so the pointers are too), C's
+    // elements are distinct (its strides do not overlap), and `c` is borrowed mutably, so it
+    // aliases neither `a` nor `b`.
+    unsafe {
+        matrixmultiply::sgemm(
+            m,
+            k,
+            n,
+            alpha,
+            a.0.as_ptr().add(a.1),
+            s(a.2 .0),
+            s(a.2 .1),
+            b.0.as_ptr().add(b.1),
+            s(b.2 .0),
+            s(b.2 .1),
+            1.0,
+            c.0.as_mut_ptr().add(c.1),
+            s(c.2 .0),
+            s(c.2 .1),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn erf_is_accurate() {
+        // Reference values of erf (Abramowitz & Stegun table / mpmath).
+        let cases: [(f64, f64); 9] = [
+            (0.0, 0.0),
+            (0.1, 0.112_462_916),
+            (0.5, 0.520_499_878),
+            (1.0, 0.842_700_793),
+            (1.5, 0.966_105_146),
+            (2.0, 0.995_322_265),
+            (3.0, 0.999_977_910),
+            (5.0, 1.0),
+            (-1.0, -0.842_700_793),
+        ];
+        for (x, want) in cases {
+            let got = f64::from(erf(x as f32));
+            assert!((got - want).abs() < 5e-7, "erf({x}) = {got} != {want}");
+        }
+    }
+
+    #[test]
+    fn gemm_matches_naive_with_strides() {
+        // A 3×4 (row-major), B given as its transpose (4×2 read through strides (1, 4)).
+        let a: Vec<f32> = (0..12).map(|v| v as f32 * 0.5 - 2.0).collect();
+        let bt: Vec<f32> = (0..8).map(|v| v as f32 * 0.25 + 1.0).collect(); // 2×4
+        let mut c = vec![1.0f32; 6];
+        gemm(3, 4, 2, &a, 0, (4, 1), &bt, 0, (1, 4), &mut c, 0, (2, 1));
+        for i in 0..3 {
+            for j in 0..2 {
+                let want: f32 = 1.0 + (0..4).map(|k| a[i * 4 + k] * bt[j * 4 + k]).sum::<f32>();
+                assert!((c[i * 2 + j] - want).abs() < 1e-5);
+            }
+        }
+    }
+
+    #[test]
+    #[should_panic(expected = "out of bounds")]
+    fn gemm_checks_bounds() {
+        let mut c = vec![0.0f32; 4];
+        gemm(2, 2, 2, &[0.0; 3], 0, (2, 1), &[0.0; 4], 0, (2, 1), &mut c, 0, (2, 1));
+    }
+
+    #[test]
+    fn transpose_roundtrip() {
+        let m: Vec<f32> = (0..6).map(|v| v as f32).collect();
+        let t = transpose(&m, 2, 3);
+        assert_eq!(t, [0.0, 3.0, 1.0, 4.0, 2.0, 5.0]);
+        assert_eq!(transpose(&t, 3, 2), m);
+    }
+}
