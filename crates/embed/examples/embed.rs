@@ -1,4 +1,4 @@
-//! Development tool for kb-embed: check against a reference, measure speed.
+//! Development tool for kb-embed: check against a reference, measure speed, fetch the model.
 //!
 //! ```text
 //! cargo run --release -p kb-embed --example embed -- vectors MODEL_DIR < texts.jsonl
@@ -6,6 +6,8 @@
 //! cargo run --release -p kb-embed --example embed -- bench MODEL_DIR CORPUS.jsonl [DOCS] [THREADS]
 //!     embeds the first DOCS (default all) records of a BEIR corpus (title + " " + text)
 //!     with THREADS threads (default 1) and prints documents per second
+//! cargo run --release -p kb-embed --example embed -- fetch CACHE_DIR
+//!     kb_embed::fetch::ensure_model(CACHE_DIR), then loads the model
 //! ```
 //!
 //! crates/embed/tests/data/check_minilm.py compares `vectors` with the numpy reference.
@@ -25,7 +27,14 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let threads = rest.get(1).map(|s| s.parse()).transpose()?.unwrap_or(1);
             bench(Path::new(dir), Path::new(corpus), docs, threads)
         }
-        _ => Err("usage: embed vectors MODEL_DIR | bench MODEL_DIR CORPUS [DOCS] [THREADS]".into()),
+        ["fetch", cache] => {
+            let start = Instant::now();
+            let dir = kb_embed::fetch::ensure_model(Path::new(cache))?;
+            println!("model at {} ({:.1} s)", dir.display(), start.elapsed().as_secs_f64());
+            load(&dir)?;
+            Ok(())
+        }
+        _ => Err("usage: embed vectors MODEL_DIR | bench MODEL_DIR CORPUS [DOCS] [THREADS] | fetch CACHE_DIR".into()),
     }
 }
 

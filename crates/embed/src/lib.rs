@@ -10,7 +10,8 @@ matrix products are `matrixmultiply`'s sgemm, one text at a time with no padding
 matches the sentence-transformers reference to about 1e-6 per dimension.
 
 [`Embedder::load`] reads a model directory (`config.json`, `model.safetensors` and `vocab.txt`
-or `tokenizer.json`). Any BERT checkpoint of the same shape family
+or `tokenizer.json`); [`fetch::ensure_model`] downloads one into a cache directory on first use
+(or takes the directory named by `KB_MODEL_DIR`). Any BERT checkpoint of the same shape family
 (absolute positions, GELU) loads the same way.
 
 [all-MiniLM-L6-v2]: https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2
@@ -18,9 +19,10 @@ or `tokenizer.json`). Any BERT checkpoint of the same shape family
 # Example
 
 ```no_run
-use kb_embed::Embedder;
+use kb_embed::{fetch, Embedder};
 
-let embedder = Embedder::load(std::path::Path::new("models/all-MiniLM-L6-v2"))?;
+let dir = fetch::ensure_model(std::path::Path::new(".kb/models"))?;
+let embedder = Embedder::load(&dir)?;
 let a = embedder.embed("This is an example sentence");
 let b = embedder.embed("Each sentence is converted");
 assert_eq!(a.len(), embedder.dim());
@@ -37,6 +39,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+pub mod fetch;
 mod model;
 mod tokenizer;
 
@@ -57,7 +60,7 @@ pub struct Embedder {
     max_len: usize,
 }
 
-/// Why a model could not be loaded. Each names the file at fault.
+/// Why a model could not be loaded or fetched. Each names the file (or URL) at fault.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum EmbedError {
@@ -85,6 +88,24 @@ pub enum EmbedError {
         path: PathBuf,
         /// The tensor's name, without the optional `bert.` prefix.
         name: String,
+    },
+    /// A downloaded or extracted file does not have the expected SHA-256.
+    #[error("{}: SHA-256 {actual}, expected {expected}", path.display())]
+    Checksum {
+        /// The file (or the URL it came from).
+        path: PathBuf,
+        /// The expected digest, lowercase hex.
+        expected: String,
+        /// The digest found, lowercase hex.
+        actual: String,
+    },
+    /// The model could not be downloaded.
+    #[error("downloading {url}: {reason}")]
+    Download {
+        /// The URL.
+        url: String,
+        /// What went wrong.
+        reason: String,
     },
 }
 
