@@ -66,6 +66,14 @@ pub struct IndexArgs {
     /// Writer memory budget in MiB, shared by the indexing threads.
     #[arg(long, value_name = "MIB", default_value_t = 128)]
     pub memory_mb: usize,
+    /// Also embed every passage (all-MiniLM-L6-v2, downloaded on first use) so that searches
+    /// re-rank by meaning as well as words. Slower to index (minutes for thousands of
+    /// passages); an index stays semantic until rebuilt with --lexical.
+    #[arg(long, conflicts_with = "lexical")]
+    pub semantic: bool,
+    /// Make a semantic index lexical again (drops the embeddings; rebuilds the index).
+    #[arg(long)]
+    pub lexical: bool,
 }
 
 /// `kb search`.
@@ -101,6 +109,10 @@ pub struct SearchArgs {
     /// alternatives, are found).
     #[arg(long, value_name = "WEIGHT", default_value_t = kb_query::Feedback::default().weight)]
     pub feedback: f32,
+    /// Share of meaning (embedding similarity) in the ranking of a semantic index (see
+    /// `kb index --semantic`), between 0 (words only) and 1.
+    #[arg(long, value_name = "WEIGHT", default_value_t = kb_query::Semantic::default().weight)]
+    pub semantic: f32,
     /// When to color highlights (respects NO_COLOR).
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
@@ -148,6 +160,11 @@ pub struct EvalArgs {
     /// Share of the pseudo-relevance feedback expansion in the final query (0 turns it off).
     #[arg(long, value_name = "WEIGHT", default_value_t = kb_query::Feedback::default().weight)]
     pub feedback: f32,
+    /// Share of meaning in the ranking: the corpus is indexed with passage embeddings
+    /// (all-MiniLM-L6-v2, downloaded on first use) and the best lexical candidates re-ranked
+    /// by their similarity to the query. 0 evaluates lexical ranking alone, on a lexical index.
+    #[arg(long, value_name = "WEIGHT", default_value_t = kb_query::Semantic::default().weight)]
+    pub semantic: f32,
 }
 
 /// `kb run`.
@@ -170,6 +187,10 @@ pub struct RunArgs {
     /// Share of the pseudo-relevance feedback expansion in the final query (0 turns it off).
     #[arg(long, value_name = "WEIGHT", default_value_t = kb_query::Feedback::default().weight)]
     pub feedback: f32,
+    /// Share of meaning (embedding similarity) in the ranking of a semantic index (see
+    /// `kb index --semantic`), between 0 (words only) and 1.
+    #[arg(long, value_name = "WEIGHT", default_value_t = kb_query::Semantic::default().weight)]
+    pub semantic: f32,
     /// Write each query's wall time to this file: `query-id<TAB>milliseconds` a line, in query
     /// order (for latency distributions and finding slow queries).
     #[arg(long, value_name = "FILE")]

@@ -9,7 +9,7 @@ use kb_eval::{evaluate, EvalOptions, EvalProgress};
 use super::EXIT_OK;
 use crate::args::EvalArgs;
 use crate::paths::display_path;
-use crate::printer;
+use crate::{model, printer};
 
 pub fn run(args: EvalArgs) -> anyhow::Result<u8> {
     let mut opts = EvalOptions {
@@ -18,6 +18,10 @@ pub fn run(args: EvalArgs) -> anyhow::Result<u8> {
         ..EvalOptions::default()
     };
     opts.search.feedback.weight = args.feedback;
+    opts.search.semantic.weight = args.semantic;
+    if args.semantic > 0.0 {
+        opts.semantic = Some(model::load()?);
+    }
     let report = evaluate(&args.dir, &opts, &mut |p| match p {
         EvalProgress::BuildingIndex { corpus, index_dir } => eprintln!(
             "kb: indexing {} into {} (once for this corpus)",

@@ -12,14 +12,23 @@ use notify::{RecursiveMode, Watcher};
 
 use super::{EXIT_ERROR, EXIT_OK};
 use crate::args::IndexArgs;
-use crate::{paths, printer};
+use crate::{model, paths, printer};
 
 pub fn run(index_dir: &Path, args: IndexArgs) -> anyhow::Result<u8> {
     let roots =
         if args.paths.is_empty() { vec![paths::corpus_dir(None)] } else { args.paths.clone() };
+    // Semantic until told otherwise: an index built with --semantic stays so.
+    let semantic = if args.lexical {
+        None
+    } else if args.semantic {
+        Some(model::load()?)
+    } else {
+        model::for_index(index_dir)?
+    };
     let opts = IndexOptions {
         rebuild: args.rebuild,
         memory_budget: args.memory_mb.saturating_mul(1 << 20),
+        semantic,
         ..IndexOptions::default()
     };
     let report = build(index_dir, &roots, &opts)?;

@@ -5,18 +5,19 @@ use std::path::Path;
 
 use anyhow::Context;
 use kb_eval::{eval_search_options, read_query_file, run_queries, write_run, Latency, RUN_TAG};
-use kb_query::{SearchOptions, Searcher};
+use kb_query::SearchOptions;
 
-use super::search::ensure_index;
+use super::search::{ensure_index, open_searcher};
 use super::EXIT_OK;
 use crate::args::RunArgs;
 
 pub fn run(index_dir: &Path, args: RunArgs) -> anyhow::Result<u8> {
     let queries = read_query_file(&args.queries)?;
     ensure_index(index_dir, args.corpus.as_deref())?;
-    let searcher = Searcher::open(index_dir)?;
+    let searcher = open_searcher(index_dir, args.semantic)?;
     let mut opts = SearchOptions { snippets: args.snippets, ..eval_search_options(args.limit) };
     opts.feedback.weight = args.feedback;
+    opts.semantic.weight = args.semantic;
     let timed = run_queries(&searcher, &queries, &opts)?;
     if let Some(path) = &args.timings {
         let mut lines = String::new();

@@ -9,7 +9,7 @@ use kb_query::{SearchOptions, Searcher, Synonyms};
 
 use super::{EXIT_NO_HITS, EXIT_OK};
 use crate::args::SearchArgs;
-use crate::{paths, printer};
+use crate::{model, paths, printer};
 
 /// The synonyms file at the top of a corpus folder (the indexer skips it as configuration).
 const SYNONYMS_FILE: &str = "synonyms.txt";
@@ -20,7 +20,7 @@ pub fn run(index_dir: &Path, args: SearchArgs) -> anyhow::Result<u8> {
         bail!("the query is empty: give words to search for, e.g. kb search \"calf reduction\"");
     }
     ensure_index(index_dir, args.corpus.as_deref())?;
-    let searcher = Searcher::open(index_dir)?;
+    let searcher = open_searcher(index_dir, args.semantic)?;
     let searcher = match load_synonyms(&paths::corpus_dir(args.corpus.as_deref())) {
         Some(synonyms) => searcher.with_synonyms(synonyms),
         None => searcher,
@@ -34,6 +34,7 @@ pub fn run(index_dir: &Path, args: SearchArgs) -> anyhow::Result<u8> {
         ..SearchOptions::default()
     };
     opts.feedback.weight = args.feedback;
+    opts.semantic.weight = args.semantic;
     let results = searcher.search(&query, &opts)?;
     let mut out = anstream::AutoStream::new(std::io::stdout().lock(), color_choice(args.color));
     if args.json {
@@ -43,6 +44,19 @@ pub fn run(index_dir: &Path, args: SearchArgs) -> anyhow::Result<u8> {
     }
     out.flush()?;
     Ok(if results.hits.is_empty() { EXIT_NO_HITS } else { EXIT_OK })
+}
+
+/// Opens the index for searching; a semantic index with its embedding model, unless
+/// `semantic_weight` turns semantic ranking off.
+pub(crate) fn open_searcher(index_dir: &Path, semantic_weight: f32) -> anyhow::Result<Searcher> {
+    let searcher = Searcher::open(index_dir)?;
+    if searcher.semantic_model().is_none() || semantic_weight <= 0.0 {
+        return Ok(searcher);
+    }
+    match model::for_index(index_dir)? {
+        Some(model) => Ok(searcher.with_embedder(model.embedder)?),
+        None => Ok(searcher),
+    }
 }
 
 /// The corpus's `synonyms.txt`, if it has one. A file that cannot be read, and lines that

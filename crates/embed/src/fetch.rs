@@ -13,6 +13,14 @@ use sha2::{Digest, Sha256};
 
 use crate::EmbedError;
 
+/// The name of the model [`ensure_model`] provides (its folder under the cache directory).
+pub const MODEL_NAME: &str = MINILM.name;
+
+/// Whether `cache_dir` already holds the model, so that [`ensure_model`] will not download it.
+pub fn is_cached(cache_dir: &Path) -> bool {
+    missing_file(&cache_dir.join(MINILM.name)).is_none()
+}
+
 /// The environment variable naming a model directory to use instead of the cache.
 const MODEL_DIR_ENV: &str = "KB_MODEL_DIR";
 

@@ -40,6 +40,7 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 pub mod fetch;
+pub mod testing;
 mod model;
 mod tokenizer;
 

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use kb_indexer::{update_index, IndexOptions};
+use kb_indexer::{update_index, IndexOptions, SemanticModel};
 use kb_schema::{Manifest, SkipRecord, SCHEMA_VERSION};
 
 use crate::EvalError;
@@ -28,9 +28,14 @@ pub struct CachedIndex {
 }
 
 /// The cache folder name of a corpus: `<name>-<key>`, the key being the first 16 hex digits of
-/// blake3 over the corpus's blake3 hash and [`SCHEMA_VERSION`].
-pub fn cache_dir_name(name: &str, corpus_hash: &blake3::Hash) -> String {
-    let key = blake3::hash(format!("{}:schema-{SCHEMA_VERSION}", corpus_hash.to_hex()).as_bytes());
+/// blake3 over the corpus's blake3 hash and [`SCHEMA_VERSION`] (and the embedding model's name,
+/// for a semantic index).
+pub fn cache_dir_name(name: &str, corpus_hash: &blake3::Hash, semantic: Option<&str>) -> String {
+    let mut key = format!("{}:schema-{SCHEMA_VERSION}", corpus_hash.to_hex());
+    if let Some(model) = semantic {
+        key.push_str(&format!(":semantic-{model}"));
+    }
+    let key = blake3::hash(key.as_bytes());
     format!("{name}-{}", &key.to_hex()[..16])
 }
 
@@ -40,18 +45,24 @@ pub fn cache_dir_name(name: &str, corpus_hash: &blake3::Hash) -> String {
 /// takes a while). The build goes to a temporary folder that is renamed into place only once
 /// complete, so a killed build never leaves a half index behind for later runs to trust; an
 /// index is reused only if its manifest lists a file with the corpus's exact hash.
+///
+/// With `semantic`, the index is a semantic one: every passage embedded with that model.
 pub fn ensure_index(
     corpus: &Path,
     name: &str,
     cache_root: &Path,
+    semantic: Option<&SemanticModel>,
     on_build: &mut dyn FnMut(&Path),
 ) -> Result<CachedIndex, EvalError> {
     let started = Instant::now();
     let hash = hash_file(corpus)?;
-    let dir = cache_root.join(cache_dir_name(name, &hash));
+    let model = semantic.map(|m| m.name.as_str());
+    let dir_name = cache_dir_name(name, &hash, model);
+    let dir = cache_root.join(&dir_name);
     let hex = hash.to_hex().to_string();
+    let usable_manifest = |dir: &Path| usable_manifest(dir, &hex, model);
     let elapsed = |started: Instant| started.elapsed().as_secs_f64() * 1e3;
-    if let Some(manifest) = usable_manifest(&dir, &hex) {
+    if let Some(manifest) = usable_manifest(&dir) {
         return Ok(cached(dir, true, elapsed(started), &manifest));
     }
 
@@ -61,17 +72,13 @@ pub fn ensure_index(
         move |source| EvalError::Io { path, source }
     };
     std::fs::create_dir_all(cache_root).map_err(io(cache_root))?;
-    let building = cache_root.join(format!(
-        ".{}.building-{}",
-        cache_dir_name(name, &hash),
-        std::process::id()
-    ));
+    let building = cache_root.join(format!(".{dir_name}.building-{}", std::process::id()));
     if building.exists() {
         std::fs::remove_dir_all(&building).map_err(io(&building))?;
     }
-    let report =
-        update_index(&building, &[corpus.to_path_buf()], &IndexOptions::default(), &mut |_| {})
-            .map_err(|source| EvalError::Index { corpus: corpus.to_path_buf(), source });
+    let opts = IndexOptions { semantic: semantic.cloned(), ..IndexOptions::default() };
+    let report = update_index(&building, &[corpus.to_path_buf()], &opts, &mut |_| {})
+        .map_err(|source| EvalError::Index { corpus: corpus.to_path_buf(), source });
     let report = match report {
         Ok(r) => r,
         Err(e) => {
@@ -91,17 +98,17 @@ pub fn ensure_index(
         });
     }
     // An index already there is stale or damaged (it was not usable above): replace it.
-    if dir.exists() && usable_manifest(&dir, &hex).is_none() {
+    if dir.exists() && usable_manifest(&dir).is_none() {
         std::fs::remove_dir_all(&dir).map_err(io(&dir))?;
     }
     if let Err(e) = std::fs::rename(&building, &dir) {
         let _ = std::fs::remove_dir_all(&building);
         // Another `kb eval` of the same corpus finished first: its index is as good as ours.
-        if usable_manifest(&dir, &hex).is_none() {
+        if usable_manifest(&dir).is_none() {
             return Err(EvalError::Io { path: dir, source: e });
         }
     }
-    let manifest = usable_manifest(&dir, &hex).ok_or_else(|| EvalError::Invalid {
+    let manifest = usable_manifest(&dir).ok_or_else(|| EvalError::Invalid {
         path: dir.clone(),
         reason: "the index just built cannot be opened".into(),
     })?;
@@ -119,11 +126,13 @@ fn cached(dir: PathBuf, reused: bool, took_ms: f64, manifest: &Manifest) -> Cach
     }
 }
 
-/// The manifest of the index in `dir` if it opens and holds the corpus with this hash.
-fn usable_manifest(dir: &Path, corpus_hash: &str) -> Option<Manifest> {
+/// The manifest of the index in `dir` if it opens and holds the corpus with this hash, embedded
+/// with `semantic` (or not embedded, for `None`).
+fn usable_manifest(dir: &Path, corpus_hash: &str, semantic: Option<&str>) -> Option<Manifest> {
     let (index, _) = kb_schema::open_index(dir).ok()?;
     let manifest = Manifest::read(&index).ok()?;
-    manifest.files.values().any(|f| f.hash == corpus_hash && f.passages > 0).then_some(manifest)
+    let holds = manifest.files.values().any(|f| f.hash == corpus_hash && f.passages > 0);
+    (holds && manifest.semantic.as_deref() == semantic).then_some(manifest)
 }
 
 fn hash_file(path: &Path) -> Result<blake3::Hash, EvalError> {
@@ -149,7 +158,7 @@ mod tests {
     }
 
     fn ensure(corpus: &Path, cache: &Path, builds: &mut Vec<PathBuf>) -> CachedIndex {
-        ensure_index(corpus, "mini", cache, &mut |d| builds.push(d.to_path_buf())).unwrap()
+        ensure_index(corpus, "mini", cache, None, &mut |d| builds.push(d.to_path_buf())).unwrap()
     }
 
     #[test]
@@ -188,7 +197,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let cache = tmp.path().join("cache");
         let corpus = write(tmp.path(), "corpus.jsonl", CORPUS);
-        let name = cache_dir_name("mini", &blake3::hash(CORPUS.as_bytes()));
+        let name = cache_dir_name("mini", &blake3::hash(CORPUS.as_bytes()), None);
         write(&cache, &format!("{name}/meta.json"), "{ not json");
         let mut builds = Vec::new();
         let index = ensure(&corpus, &cache, &mut builds);
@@ -203,16 +212,17 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let cache = tmp.path().join("cache");
         let corpus = write(tmp.path(), "corpus.jsonl", "not json\n");
-        let err = ensure_index(&corpus, "mini", &cache, &mut |_| {}).unwrap_err().to_string();
+        let err = ensure_index(&corpus, "mini", &cache, None, &mut |_| {}).unwrap_err().to_string();
         assert!(err.contains("corpus.jsonl: no document could be indexed (line 1: "), "{err}");
         assert_eq!(std::fs::read_dir(&cache).unwrap().count(), 0, "no index left behind");
     }
 
     #[test]
     fn the_key_depends_on_content_and_schema_only() {
-        let a = cache_dir_name("x", &blake3::hash(b"one"));
-        assert_eq!(a, cache_dir_name("x", &blake3::hash(b"one")));
-        assert_ne!(a, cache_dir_name("x", &blake3::hash(b"two")));
+        let a = cache_dir_name("x", &blake3::hash(b"one"), None);
+        assert_eq!(a, cache_dir_name("x", &blake3::hash(b"one"), None));
+        assert_ne!(a, cache_dir_name("x", &blake3::hash(b"two"), None));
+        assert_ne!(a, cache_dir_name("x", &blake3::hash(b"one"), Some("all-MiniLM-L6-v2")));
         assert_eq!(a.len(), "x-".len() + 16);
     }
 }

@@ -3,6 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
+use kb_indexer::SemanticModel;
 use kb_query::{SearchOptions, Searcher};
 use serde::Serialize;
 
@@ -25,6 +26,9 @@ pub struct EvalOptions {
     pub cache_root: PathBuf,
     /// How each query is searched (default [`eval_search_options`] with 100 documents).
     pub search: SearchOptions,
+    /// Semantic ranking: the corpus is indexed with passage embeddings of this model and the
+    /// search re-ranks with them (default `None`: lexical ranking only).
+    pub semantic: Option<SemanticModel>,
 }
 
 impl Default for EvalOptions {
@@ -33,6 +37,7 @@ impl Default for EvalOptions {
             split: "test".into(),
             cache_root: ".kb-eval".into(),
             search: eval_search_options(RECALL_AT),
+            semantic: None,
         }
     }
 }
@@ -97,11 +102,16 @@ pub fn evaluate(
     let folder = BeirFolder::locate(dir, &opts.split)?;
     let qrels = Qrels::read(&folder.qrels)?;
     let queries = judged_queries(&folder, &qrels, read_beir_queries(&folder.queries)?)?;
-    let index = ensure_index(&folder.corpus, &folder.name, &opts.cache_root, &mut |index_dir| {
-        progress(EvalProgress::BuildingIndex { corpus: &folder.corpus, index_dir })
-    })?;
-    let searcher = Searcher::open(&index.dir)
-        .map_err(|e| EvalError::Open { path: index.dir.clone(), source: Box::new(e) })?;
+    let semantic = opts.semantic.as_ref();
+    let index =
+        ensure_index(&folder.corpus, &folder.name, &opts.cache_root, semantic, &mut |index_dir| {
+            progress(EvalProgress::BuildingIndex { corpus: &folder.corpus, index_dir })
+        })?;
+    let open_err = |e| EvalError::Open { path: index.dir.clone(), source: Box::new(e) };
+    let mut searcher = Searcher::open(&index.dir).map_err(open_err)?;
+    if let Some(model) = semantic {
+        searcher = searcher.with_embedder(model.embedder.clone()).map_err(open_err)?;
+    }
     progress(EvalProgress::Searching { queries: queries.len() });
     let started = Instant::now();
     let timed = run_queries(&searcher, &queries, &opts.search)?;

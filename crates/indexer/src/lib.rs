@@ -29,4 +29,4 @@ pub mod formats;
 mod update;
 pub mod walk;
 
-pub use update::{update_index, IndexError, IndexOptions, IndexReport, Progress};
+pub use update::{update_index, IndexError, IndexOptions, IndexReport, Progress, SemanticModel};

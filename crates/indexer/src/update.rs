@@ -15,7 +15,10 @@ use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::{Instant, UNIX_EPOCH};
 
-use kb_schema::{FileEntry, KbSchema, Manifest, OpenError, SkipRecord};
+use std::sync::Arc;
+
+use kb_embed::Embedder;
+use kb_schema::{vector, FileEntry, KbSchema, Manifest, OpenError, Passage, SkipRecord};
 use serde::Serialize;
 use tantivy::directory::error::LockError;
 use tantivy::schema::Term;
@@ -37,12 +40,36 @@ pub struct IndexOptions {
     pub memory_budget: usize,
     /// Indexing threads (default: 2, or 1 on a single-core machine).
     pub threads: usize,
+    /// Semantic ranking: embed every passage with this model and store its vector (default
+    /// `None`: a lexical index). An index whose passages were embedded with another model, or
+    /// not at all, is rebuilt from scratch, and so is a semantic index updated without a model.
+    pub semantic: Option<SemanticModel>,
+}
+
+/// The embedding model of a semantic index: see [`IndexOptions::semantic`].
+#[derive(Clone)]
+pub struct SemanticModel {
+    /// Its name, recorded in the index's [`Manifest::semantic`].
+    pub name: String,
+    /// The model.
+    pub embedder: Arc<Embedder>,
+}
+
+impl std::fmt::Debug for SemanticModel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SemanticModel").field("name", &self.name).finish_non_exhaustive()
+    }
 }
 
 impl Default for IndexOptions {
     fn default() -> Self {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        IndexOptions { rebuild: false, memory_budget: 128 << 20, threads: cores.clamp(1, 2) }
+        IndexOptions {
+            rebuild: false,
+            memory_budget: 128 << 20,
+            threads: cores.clamp(1, 2),
+            semantic: None,
+        }
     }
 }
 
@@ -159,10 +186,17 @@ pub fn update_index(
             other => write_err(other),
         })?;
 
-    let old =
-        if opts.rebuild { Manifest::new() } else { Manifest::read(&index).map_err(write_err)? };
-    let mut run = Run::new(&schema, &writer, old.clone());
-    if opts.rebuild {
+    let semantic = opts.semantic.as_ref().map(|m| m.name.clone());
+    let mut old = Manifest::read(&index).map_err(write_err)?;
+    // Every passage of a semantic index has a vector of the same model: a change of model (or
+    // to or from none) re-embeds everything.
+    let rebuild = opts.rebuild || (old.semantic != semantic && old.documents() > 0);
+    if rebuild {
+        old = Manifest::new();
+    }
+    old.semantic = semantic.clone();
+    let mut run = Run::new(&schema, &writer, old.clone(), opts.semantic.as_ref());
+    if rebuild {
         writer.delete_all_documents().map_err(write_err)?;
         run.dirty = true;
     }
@@ -184,6 +218,7 @@ pub fn update_index(
         }
         run.remove_vanished(root, &seen);
     }
+    run.flush().map_err(write_err)?;
 
     let mut report = run.report;
     let manifest = run.manifest;
@@ -289,10 +324,22 @@ struct Run<'a> {
     dirty: bool,
     /// Files listed by the walk that were gone when they were read.
     vanished: HashSet<String>,
+    /// The model passages are embedded with, in a semantic index.
+    semantic: Option<&'a SemanticModel>,
+    /// Passages waiting to be embedded, a batch at a time, then added ([`Run::flush`]).
+    pending: Vec<Passage>,
 }
 
+/// Passages embedded at a time in a semantic index: enough to keep every core busy.
+const EMBED_BATCH: usize = 64;
+
 impl<'a> Run<'a> {
-    fn new(schema: &'a KbSchema, writer: &'a IndexWriter, manifest: Manifest) -> Self {
+    fn new(
+        schema: &'a KbSchema,
+        writer: &'a IndexWriter,
+        manifest: Manifest,
+        semantic: Option<&'a SemanticModel>,
+    ) -> Self {
         let owners = manifest
             .files
             .iter()
@@ -310,7 +357,33 @@ impl<'a> Run<'a> {
             report: IndexReport::default(),
             dirty: false,
             vanished: HashSet::new(),
+            semantic,
+            pending: Vec::new(),
         }
+    }
+
+    /// Embeds and adds the pending passages (see [`Run::pending`]).
+    fn flush(&mut self) -> tantivy::Result<()> {
+        let Some(model) = self.semantic else { return Ok(()) };
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let texts: Vec<String> = self.pending.iter().map(vector::embedding_text).collect();
+        let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let vectors = model.embedder.embed_batch(&texts);
+        for (p, v) in self.pending.drain(..).zip(vectors) {
+            self.writer.add_document(self.schema.to_document_with_vector(&p, &v))?;
+        }
+        Ok(())
+    }
+
+    /// Deletes the passages of file `key`, those added in this run included (a delete applies
+    /// to the documents added before it, so pending ones are added first).
+    fn delete_file(&mut self, key: &str) -> tantivy::Result<()> {
+        self.flush()?;
+        self.writer.delete_term(Term::from_field_text(self.schema.source_path, key));
+        self.dirty = true;
+        Ok(())
     }
 
     fn record_walk_skip(&mut self, root: &str, skip: SkipRecord) {
@@ -411,8 +484,7 @@ impl<'a> Run<'a> {
             }
         };
         if old.as_ref().is_some_and(|o| !o.doc_ids.is_empty()) {
-            self.writer.delete_term(Term::from_field_text(self.schema.source_path, key));
-            self.dirty = true;
+            self.delete_file(key)?;
         }
         if let Some(old) = &old {
             for d in &old.doc_ids {
@@ -439,7 +511,7 @@ impl<'a> Run<'a> {
                 }
                 Err(e) => {
                     let reason = format!("cannot read: {e}");
-                    self.abandon(key, &mut entry, SourceError { line: None, reason });
+                    self.abandon(key, &mut entry, SourceError { line: None, reason })?;
                 }
             },
         }
@@ -463,7 +535,7 @@ impl<'a> Run<'a> {
                 Ok(LineRecord::Skipped(err)) => entry.skipped.push(skip_record(key, err)),
                 Err(err) => {
                     duplicates.clear();
-                    self.abandon(key, entry, err);
+                    self.abandon(key, entry, err)?;
                     break;
                 }
             }
@@ -474,15 +546,20 @@ impl<'a> Run<'a> {
     /// Gives up a file part of which was added: drops its passages from the index (a delete
     /// applies to the documents added before it) and records why, without a hash, so that the
     /// next run reads it again.
-    fn abandon(&mut self, key: &str, entry: &mut FileEntry, err: SourceError) {
-        self.writer.delete_term(Term::from_field_text(self.schema.source_path, key));
-        self.dirty = true;
+    fn abandon(
+        &mut self,
+        key: &str,
+        entry: &mut FileEntry,
+        err: SourceError,
+    ) -> tantivy::Result<()> {
+        self.delete_file(key)?;
         for d in entry.doc_ids.drain(..) {
             self.owners.remove(&d);
         }
         entry.passages = 0;
         entry.hash.clear();
         entry.skipped = vec![skip_record(key, err)];
+        Ok(())
     }
 
     /// Adds the passages of one document of file `key`, unless its id is taken (then it is
@@ -509,10 +586,17 @@ impl<'a> Run<'a> {
             _ => Rc::clone(self.owner.insert(Rc::from(key))),
         };
         self.owners.insert(doc.doc_id.clone(), owner);
-        for p in &doc.passages {
-            self.writer.add_document(self.schema.to_document(p))?;
-        }
         entry.passages += doc.passages.len() as u64;
+        if self.semantic.is_some() {
+            self.pending.extend(doc.passages);
+            if self.pending.len() >= EMBED_BATCH {
+                self.flush()?;
+            }
+        } else {
+            for p in &doc.passages {
+                self.writer.add_document(self.schema.to_document(p))?;
+            }
+        }
         entry.doc_ids.push(doc.doc_id);
         self.dirty = true;
         Ok(())
@@ -658,7 +742,7 @@ mod tests {
         let (index, schema) = kb_schema::open_or_create_index(index_dir.path()).unwrap();
         let mut writer: IndexWriter = index.writer_with_num_threads(1, 15 << 20).unwrap();
         let key = "/c/r.jsonl";
-        let mut run = Run::new(&schema, &writer, Manifest::new());
+        let mut run = Run::new(&schema, &writer, Manifest::new(), None);
         let mut entry = FileEntry { hash: "h".into(), ..Default::default() };
         let info = SourceInfo { path: key, doc_id: "r", format: Format::JsonLines };
         let text = b"{\"_id\": \"a\", \"text\": \"alpha\"}\n{\"_id\": \"a\", \"text\": \"again\"}\nnot json\n{\"_id\": \"b\", \"text\": \"Caf\xe9\"}\n";

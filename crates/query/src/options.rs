@@ -2,6 +2,8 @@
 
 use kb_schema::Kind;
 
+pub use crate::semantic::Semantic;
+
 /// Options of one search. Use `..SearchOptions::default()` for the ones you don't set.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchOptions {
@@ -28,6 +30,10 @@ pub struct SearchOptions {
     /// Whether each hit carries an [`crate::Explanation`] of its score. Default false: it
     /// costs a second pass over every hit.
     pub explain: bool,
+    /// Semantic re-ranking of the best lexical candidates by embedding similarity (see
+    /// [`crate::semantic`]). On by default; it only runs on a semantic index searched with its
+    /// model ([`crate::Searcher::with_embedder`]). `weight: 0.0` turns it off.
+    pub semantic: Semantic,
 }
 
 impl Default for SearchOptions {
@@ -42,6 +48,7 @@ impl Default for SearchOptions {
             feedback: Feedback::default(),
             typos: true,
             explain: false,
+            semantic: Semantic::default(),
         }
     }
 }

@@ -1,8 +1,11 @@
 //! [`Searcher`]: an open index and the searches and lookups on it.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
+use kb_embed::Embedder;
 use kb_schema::{KbSchema, Kind, Manifest, Passage};
 use tantivy::collector::{Count, DocSetCollector, TopDocs};
 use tantivy::query::{Query, TermQuery};
@@ -17,6 +20,7 @@ use crate::fuzzy::Vocabulary;
 use crate::highlight::{self, MatchSet};
 use crate::parse::{self, Target};
 use crate::qa::{self, Lift, Threads};
+use crate::semantic::{self, Fused, Vectors};
 use crate::stats::{self, IndexStats};
 use crate::suggest;
 use crate::{Hit, QueryError, QuestionRef, SearchOptions, SearchResults, Snippet, Synonyms};
@@ -32,6 +36,12 @@ pub struct Searcher {
     doc_ids: DocIds,
     /// Query-time synonyms, if any were given ([`Searcher::with_synonyms`]).
     synonyms: Option<Synonyms>,
+    /// The embedding model the index's passages were embedded with, when it is a semantic
+    /// index ([`Searcher::semantic_model`]).
+    semantic_model: Option<String>,
+    /// The passages' embeddings and the model to embed queries with, once given
+    /// ([`Searcher::with_embedder`]).
+    semantic: Option<(Vectors, Arc<Embedder>)>,
 }
 
 impl Searcher {
@@ -47,7 +57,34 @@ impl Searcher {
             index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(read)?;
         let searcher = reader.searcher();
         let doc_ids = DocIds::open(&searcher, schema.doc_id).map_err(read)?;
-        Ok(Searcher { dir: index_dir.to_path_buf(), schema, searcher, doc_ids, synonyms: None })
+        let semantic_model = Manifest::read(searcher.index()).map_err(read)?.semantic;
+        Ok(Searcher {
+            dir: index_dir.to_path_buf(),
+            schema,
+            searcher,
+            doc_ids,
+            synonyms: None,
+            semantic_model,
+            semantic: None,
+        })
+    }
+
+    /// The embedding model the index's passages were embedded with (a name such as
+    /// `all-MiniLM-L6-v2`), or `None` for a lexical index. Semantic re-ranking needs that model:
+    /// see [`Searcher::with_embedder`].
+    pub fn semantic_model(&self) -> Option<&str> {
+        self.semantic_model.as_deref()
+    }
+
+    /// The same searcher, re-ranking with `embedder` (see [`crate::semantic`]), which must be
+    /// the index's [`Searcher::semantic_model`]. On a lexical index it changes nothing.
+    pub fn with_embedder(self, embedder: Arc<Embedder>) -> Result<Searcher, QueryError> {
+        if self.semantic_model.is_none() {
+            return Ok(self);
+        }
+        let vectors = Vectors::open(&self.searcher, self.schema.vector)
+            .map_err(|e| QueryError::read(&self.dir, e))?;
+        Ok(Searcher { semantic: Some((vectors, embedder)), ..self })
     }
 
     /// The same searcher, expanding queries with `synonyms` (see [`crate::synonyms`]): a query
@@ -94,6 +131,17 @@ impl Searcher {
         }
         let read = |e| QueryError::read(&self.dir, e);
         let mut explained: Option<(Box<dyn Query>, Lift)> = None;
+        // Hook: semantic re-ranking (semantic.rs) of a deeper pool of lexical candidates.
+        let semantic = match &self.semantic {
+            Some((vectors, embedder)) if opts.semantic.is_on() => {
+                let text = semantic::query_text(&parsed);
+                (!text.trim().is_empty()).then(|| (vectors, embedder.embed(&text)))
+            }
+            _ => None,
+        };
+        let mut fused: HashMap<DocAddress, Fused> = HashMap::new();
+        let pool =
+            if semantic.is_some() { opts.limit.max(opts.semantic.depth) } else { opts.limit };
         let (ranked, matches) = match plan {
             Plan::Index { query, matches } => {
                 // Hook: Q&A awareness (qa.rs): matching questions lift their answers, scored
@@ -107,7 +155,7 @@ impl Searcher {
                     &self.searcher,
                     &self.doc_ids,
                     query.as_ref(),
-                    opts.limit,
+                    pool,
                     opts.per_doc,
                     threads.answers(),
                     |scored| {
@@ -121,6 +169,16 @@ impl Searcher {
                     },
                 )
                 .map_err(read)?;
+                let mut ranked = ranked;
+                if let Some((vectors, vector)) = &semantic {
+                    fused = semantic::rerank(
+                        &mut ranked.hits,
+                        vector,
+                        vectors,
+                        opts.semantic.weight.min(1.0),
+                    );
+                    ranked.hits.truncate(opts.limit);
+                }
                 explained = Some((query, lift));
                 (ranked, matches)
             }
@@ -144,7 +202,10 @@ impl Searcher {
             .hits
             .into_iter()
             .enumerate()
-            .map(|(i, c)| self.hit(i + 1, c, &matches, opts, explained))
+            .map(|(i, c)| {
+                let fused = fused.get(&c.address).copied();
+                self.hit(i + 1, c, &matches, opts, explained, fused)
+            })
             .collect::<Result<Vec<_>, _>>()?;
         // Hook: "did you mean" (suggest.rs), only when little was found.
         let did_you_mean = if ranked.total < suggest::FEW {
@@ -308,6 +369,7 @@ impl Searcher {
         matches: &MatchSet,
         opts: &SearchOptions,
         explained: Option<(&dyn Query, &Lift)>,
+        fused: Option<Fused>,
     ) -> Result<Hit, QueryError> {
         let read = |e| QueryError::read(&self.dir, e);
         let p = self.load(candidate.address)?;
@@ -326,10 +388,19 @@ impl Searcher {
         };
         let explanation = match (opts.explain, explained) {
             (false, _) => None,
-            (true, Some((query, lift))) => Some(
-                explain::of_hit(&self.searcher, query, &candidate, lift.get(candidate.address))
-                    .map_err(read)?,
-            ),
+            (true, Some((query, lift))) => {
+                let lexical = Candidate {
+                    score: fused.map_or(candidate.score, |f| f.lexical),
+                    ..candidate.clone()
+                };
+                let lexical =
+                    explain::of_hit(&self.searcher, query, &lexical, lift.get(candidate.address))
+                        .map_err(read)?;
+                Some(match fused {
+                    Some(f) => f.explain(candidate.score, Some(lexical)),
+                    None => lexical,
+                })
+            }
             (true, None) => Some(explain::of_verbatim(candidate.score)),
         };
         Ok(Hit {

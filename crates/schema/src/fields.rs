@@ -1,6 +1,6 @@
 use tantivy::schema::{
-    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST, INDEXED, STORED,
-    STRING,
+    BytesOptions, Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, Value, FAST,
+    INDEXED, STORED, STRING,
 };
 use tantivy::TantivyDocument;
 
@@ -36,6 +36,9 @@ pub struct KbSchema {
     pub heading: Field,
     /// `context`: searchable context (an answer's question body), analyzed, not stored.
     pub context: Field,
+    /// `vector`: bytes, fast; the passage's embedding ([`crate::vector`]), only in indexes built
+    /// with semantic ranking on ([`crate::Manifest::semantic`]).
+    pub vector: Field,
 }
 
 impl Default for KbSchema {
@@ -70,6 +73,7 @@ impl KbSchema {
         let title = b.add_text_field("title", analyzed(true));
         let heading = b.add_text_field("heading", analyzed(true));
         let context = b.add_text_field("context", analyzed(false));
+        let vector = b.add_bytes_field("vector", BytesOptions::default().set_fast());
         KbSchema {
             schema: b.build(),
             passage_id,
@@ -82,6 +86,7 @@ impl KbSchema {
             title,
             heading,
             context,
+            vector,
         }
     }
 
@@ -100,6 +105,7 @@ impl KbSchema {
             title: f("title")?,
             heading: f("heading")?,
             context: f("context")?,
+            vector: f("vector")?,
         })
     }
 
@@ -120,6 +126,13 @@ impl KbSchema {
         if let Some(c) = &p.context {
             d.add_text(self.context, c);
         }
+        d
+    }
+
+    /// The tantivy document for a passage and its embedding (see [`crate::vector`]).
+    pub fn to_document_with_vector(&self, p: &Passage, vector: &[f32]) -> TantivyDocument {
+        let mut d = self.to_document(p);
+        d.add_bytes(self.vector, &crate::vector::encode(vector));
         d
     }
 

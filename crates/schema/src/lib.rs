@@ -42,6 +42,7 @@ mod fields;
 mod manifest;
 mod open;
 mod passage;
+pub mod vector;
 
 pub use error::OpenError;
 pub use fields::KbSchema;
@@ -52,4 +53,4 @@ pub use passage::{Kind, Passage, SourceRef};
 /// Bumped whenever the schema, the analyzer or the passage splitting changes in a way that makes
 /// an existing index disagree with what this build would write. An index with another version is
 /// rebuilt from scratch.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;

@@ -12,6 +12,10 @@ pub struct Manifest {
     pub schema_version: u32,
     /// Every source file under an indexed path, indexed or skipped, keyed by its path.
     pub files: BTreeMap<String, FileEntry>,
+    /// The embedding model every passage's vector was made with, when the index was built with
+    /// semantic ranking on (`None`: a lexical index, without vectors).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub semantic: Option<String>,
 }
 
 /// One source file in the [`Manifest`].
@@ -48,7 +52,7 @@ pub struct SkipRecord {
 impl Manifest {
     /// An empty manifest for this build's schema.
     pub fn new() -> Manifest {
-        Manifest { schema_version: crate::SCHEMA_VERSION, files: BTreeMap::new() }
+        Manifest { schema_version: crate::SCHEMA_VERSION, files: BTreeMap::new(), semantic: None }
     }
 
     /// Reads the manifest from an index's last commit.

@@ -1,0 +1,50 @@
+//! The embedding model of semantic ranking: found in the cache, or downloaded there on first use.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use kb_embed::{fetch, Embedder};
+use kb_indexer::SemanticModel;
+
+use crate::paths;
+
+/// Loads the embedding model (`$KB_MODEL_DIR`, else the model cache, where it is downloaded the
+/// first time, saying so on stderr).
+pub fn load() -> anyhow::Result<SemanticModel> {
+    let cache = paths::model_cache();
+    if std::env::var_os("KB_MODEL_DIR").is_none() && !fetch::is_cached(&cache) {
+        eprintln!(
+            "kb: downloading the embedding model {} (84 MB, once) into {}",
+            fetch::MODEL_NAME,
+            cache.display()
+        );
+    }
+    let dir = fetch::ensure_model(&cache).with_context(|| {
+        format!(
+            "cannot get the embedding model {} that semantic ranking needs (set KB_MODEL_DIR \
+             to a folder holding it, or rank lexically)",
+            fetch::MODEL_NAME
+        )
+    })?;
+    let embedder = Embedder::load(&dir)
+        .with_context(|| format!("cannot load the embedding model in {}", dir.display()))?;
+    Ok(SemanticModel { name: fetch::MODEL_NAME.to_owned(), embedder: Arc::new(embedder) })
+}
+
+/// The model a semantic index at `index_dir` was built with, loaded; `None` for a lexical index
+/// (or none at all).
+pub fn for_index(index_dir: &Path) -> anyhow::Result<Option<SemanticModel>> {
+    let Ok((index, _)) = kb_schema::open_index(index_dir) else { return Ok(None) };
+    let manifest = kb_schema::Manifest::read(&index)
+        .with_context(|| format!("cannot read the index at {}", index_dir.display()))?;
+    match manifest.semantic {
+        None => Ok(None),
+        Some(name) if name == fetch::MODEL_NAME => load().map(Some),
+        Some(other) => anyhow::bail!(
+            "the index at {} was embedded with the model {other}, which this kb does not have; \
+             `kb index --rebuild` rebuilds it",
+            index_dir.display()
+        ),
+    }
+}
