@@ -335,11 +335,12 @@ fn zero_block(m: &mut [f32], rows: usize, cols: usize, col: usize, width: usize)
 /// LayerNorm of each row of `x` (rows of `d`), in place.
 fn layer_norm(x: &mut [f32], d: usize, g: &[f32], b: &[f32], eps: f32) {
     for row in x.chunks_exact_mut(d) {
-        let mean = row.iter().sum::<f32>() / d as f32;
-        let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f32>() / d as f32;
+        let mean = sum(row) / d as f32;
+        row.iter_mut().for_each(|v| *v -= mean);
+        let var = sum_squares(row) / d as f32;
         let inv = 1.0 / (var + eps).sqrt();
         for ((v, g), b) in row.iter_mut().zip(g).zip(b) {
-            *v = (*v - mean) * inv * g + b;
+            *v = *v * inv * g + b;
         }
     }
 }
@@ -347,13 +348,62 @@ fn layer_norm(x: &mut [f32], d: usize, g: &[f32], b: &[f32], eps: f32) {
 /// Softmax of one row, in place.
 fn softmax(row: &mut [f32]) {
     let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    let mut sum = 0.0;
-    for v in row.iter_mut() {
-        *v = (*v - max).exp();
-        sum += *v;
-    }
-    let inv = 1.0 / sum;
+    row.iter_mut().for_each(|v| *v = exp_nonpositive(*v - max));
+    let inv = 1.0 / sum(row);
     row.iter_mut().for_each(|v| *v *= inv);
+}
+
+/// The sum of `v`, in 8 interleaved partial sums (so that the loop vectorizes).
+fn sum(v: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 8];
+    let chunks = v.chunks_exact(8);
+    let tail: f32 = chunks.remainder().iter().sum();
+    for c in chunks {
+        for (a, x) in acc.iter_mut().zip(c) {
+            *a += x;
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
+/// The sum of the squares of `v`, like [`sum`].
+fn sum_squares(v: &[f32]) -> f32 {
+    let mut acc = [0.0f32; 8];
+    let chunks = v.chunks_exact(8);
+    let tail: f32 = chunks.remainder().iter().map(|x| x * x).sum();
+    for c in chunks {
+        for (a, x) in acc.iter_mut().zip(c) {
+            *a += x * x;
+        }
+    }
+    acc.iter().sum::<f32>() + tail
+}
+
+/// e^x for x <= 0 (softmax's inputs once the maximum is subtracted), relative error below 3e-7:
+/// Cephes' expf (x = n ln 2 + r, a degree-5 polynomial for e^r, 2^n put in the exponent bits),
+/// flushed to 0 below -87. Branch-free float and integer operations only, so the softmax loop
+/// vectorizes, where `f32::exp` is a libm call per element.
+fn exp_nonpositive(x: f32) -> f32 {
+    const ROUND: f32 = 12_582_912.0; // 1.5 · 2^23: adding it rounds to an integer.
+    let x = x.max(-87.0);
+    let shifted = x * std::f32::consts::LOG2_E + ROUND;
+    let n = shifted - ROUND;
+    let r = x - n * 0.693_359_4 + n * 2.121_944_4e-4;
+    let mut p = 1.987_569_1e-4_f32;
+    p = p * r + 1.398_199_9e-3;
+    p = p * r + 8.333_452e-3;
+    p = p * r + 4.166_579_6e-2;
+    p = p * r + 0.166_666_66;
+    p = p * r + 0.5;
+    let e_r = p * r * r + r + 1.0;
+    // The integer n sits in the low mantissa bits of `shifted`.
+    let n_int = shifted.to_bits().wrapping_sub(ROUND.to_bits()) as i32;
+    let two_n = f32::from_bits(((n_int + 127) as u32) << 23);
+    if x <= -87.0 {
+        0.0
+    } else {
+        e_r * two_n
+    }
 }
 
 /// GELU, the exact (erf) form: `x/2 · (1 + erf(x/√2))`.
@@ -363,21 +413,22 @@ fn gelu(x: f32) -> f32 {
 
 /// erf for f32: the rational approximation of Eigen (and XLA) on [-4, 4], clamped outside
 /// (where erf is ±1 in f32); absolute error below 5e-7. Branch-free, so loops over it vectorize.
+/// (Plain `*` and `+`, not `mul_add`, which is a libm call without the `fma` target feature.)
 fn erf(x: f32) -> f32 {
     let x = x.clamp(-4.0, 4.0);
     let x2 = x * x;
     let mut p = -2.726_142_4e-10_f32;
-    p = p.mul_add(x2, 2.770_681_5e-8);
-    p = p.mul_add(x2, -2.101_024e-6);
-    p = p.mul_add(x2, -5.692_506_2e-5);
-    p = p.mul_add(x2, -7.349_906_4e-4);
-    p = p.mul_add(x2, -2.954_6e-3);
-    p = p.mul_add(x2, -1.609_603_3e-2);
+    p = p * x2 + 2.770_681_5e-8;
+    p = p * x2 - 2.101_024e-6;
+    p = p * x2 - 5.692_506_2e-5;
+    p = p * x2 - 7.349_906_4e-4;
+    p = p * x2 - 2.954_6e-3;
+    p = p * x2 - 1.609_603_3e-2;
     let mut q = -1.456_607_15e-5_f32;
-    q = q.mul_add(x2, -2.133_740_5e-4);
-    q = q.mul_add(x2, -1.682_827e-3);
-    q = q.mul_add(x2, -7.373_329_3e-3);
-    q = q.mul_add(x2, -1.426_473_9e-2);
+    q = q * x2 - 2.133_740_5e-4;
+    q = q * x2 - 1.682_827e-3;
+    q = q * x2 - 7.373_329_3e-3;
+    q = q * x2 - 1.426_473_9e-2;
     x * p / q
 }
 
@@ -474,6 +525,35 @@ mod tests {
         for (x, want) in cases {
             let got = f64::from(erf(x as f32));
             assert!((got - want).abs() < 5e-7, "erf({x}) = {got} != {want}");
+        }
+    }
+
+    #[test]
+    fn exp_is_accurate() {
+        let mut worst = 0.0f64;
+        for i in 0..=200_000 {
+            let x = -90.0 * i as f32 / 200_000.0;
+            let want = f64::from(x).exp();
+            let got = f64::from(exp_nonpositive(x));
+            if x > -87.0 {
+                worst = worst.max((got - want).abs() / want);
+            } else {
+                assert_eq!(got, 0.0);
+            }
+        }
+        assert!(worst < 3e-7, "relative error {worst}");
+        assert_eq!(exp_nonpositive(0.0), 1.0);
+        assert_eq!(exp_nonpositive(f32::NEG_INFINITY), 0.0);
+    }
+
+    #[test]
+    fn sums_match_naive() {
+        for len in [0, 1, 7, 8, 9, 31, 384] {
+            let v: Vec<f32> = (0..len).map(|i| (i as f32 * 0.37).sin()).collect();
+            let naive: f64 = v.iter().map(|&x| f64::from(x)).sum();
+            let naive2: f64 = v.iter().map(|&x| f64::from(x) * f64::from(x)).sum();
+            assert!((f64::from(sum(&v)) - naive).abs() < 1e-5, "{len}");
+            assert!((f64::from(sum_squares(&v)) - naive2).abs() < 1e-5, "{len}");
         }
     }
 
