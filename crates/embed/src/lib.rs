@@ -5,13 +5,16 @@ high cosine (dot product).
 The model is [all-MiniLM-L6-v2] (Apache-2.0, by sentence-transformers): a 6-layer BERT with
 hidden size 384, its uncased WordPiece tokenizer, mean pooling over all tokens (`[CLS]` and
 `[SEP]` included) and L2 normalization; inputs longer than 256 tokens (with `[CLS]` and `[SEP]`)
-are truncated. Everything runs in pure Rust on the CPU: the tokenizer is written here, the
-matrix products are `matrixmultiply`'s sgemm, one text at a time with no padding. The output
-matches the sentence-transformers reference to about 1e-6 per dimension.
+are truncated. Everything runs in pure Rust on the CPU: the tokenizer is written here (it agrees
+with Hugging Face `tokenizers`), the matrix products are `matrixmultiply`'s sgemm, one text at a
+time with no padding. The embeddings agree with a numpy implementation of the model within 3e-7
+per dimension. A 256-token text takes about 80 ms of one core; [`Embedder::embed_batch`] spreads
+texts over rayon's threads. The loaded model is 91 MB of f32 weights (loading takes about 0.2 s
+and peaks near twice that, the file being read whole).
 
 [`Embedder::load`] reads a model directory (`config.json`, `model.safetensors` and `vocab.txt`
 or `tokenizer.json`); [`fetch::ensure_model`] downloads one into a cache directory on first use
-(or takes the directory named by `KB_MODEL_DIR`). Any BERT checkpoint of the same shape family
+(or takes the directory named by `KB_MODEL_DIR`). Any uncased BERT checkpoint of the same family
 (absolute positions, GELU) loads the same way.
 
 [all-MiniLM-L6-v2]: https://huggingface.co/sentence-transformers/all-MiniLM-L6-v2
@@ -33,6 +36,8 @@ assert_eq!(many.len(), 2);
 # Ok::<(), kb_embed::EmbedError>(())
 ```
 */
+
+#![warn(missing_docs)]
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
