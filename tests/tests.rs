@@ -7,7 +7,8 @@
 //! - `errors`: bad input and bad use, with their messages and exit codes;
 //! - `incremental`: `kb index` bringing an index up to date, and its safety under faults;
 //! - `eval`: `kb eval` scoring a BEIR-format folder, and `kb run` writing TREC run files;
-//! - `features`: typo tolerance, "did you mean", synonyms, Q&A awareness and `--explain`.
+//! - `features`: typo tolerance, "did you mean", synonyms, Q&A awareness and `--explain`;
+//! - `semantic`: semantic indexes and re-ranking by meaning, with a word model the tests write.
 
 mod util;
 
@@ -18,3 +19,4 @@ mod features;
 mod formats;
 mod incremental;
 mod output;
+mod semantic;

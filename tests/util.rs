@@ -8,6 +8,8 @@ use serde::Deserialize;
 /// A temp work dir in which `kb` runs; the index goes to `.kb` inside it.
 pub struct Kb {
     dir: tempfile::TempDir,
+    /// The embedding model `kb` is given (`KB_MODEL_DIR`), if any.
+    model: Option<PathBuf>,
 }
 
 /// What one `kb` run did.
@@ -45,7 +47,16 @@ impl Run {
 impl Kb {
     /// An empty work dir.
     pub fn new() -> Kb {
-        Kb { dir: tempfile::tempdir().expect("temp dir") }
+        Kb { dir: tempfile::tempdir().expect("temp dir"), model: None }
+    }
+
+    /// The same work dir, `kb` being given as embedding model a word model written into it
+    /// (`kb_embed::testing::write_word_model`: words of one group embed alike).
+    pub fn with_word_model(mut self, groups: &[&[&str]]) -> Kb {
+        let dir = self.path().join("model");
+        kb_embed::testing::write_word_model(&dir, groups).expect("write the word model");
+        self.model = Some(dir);
+        self
     }
 
     /// A work dir holding a copy of the repository's bundled `corpus/`.
@@ -77,12 +88,19 @@ impl Kb {
         std::fs::remove_file(self.path().join(rel)).expect("remove fixture");
     }
 
-    /// A `kb` command in the work dir, with no `KB_*` or color variables from the outside.
+    /// A `kb` command in the work dir, with no `KB_*` or color variables from the outside, and
+    /// a model cache inside the work dir (nothing is ever downloaded into the user's).
     pub fn command(&self) -> std::process::Command {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_kb"));
         cmd.current_dir(self.path());
-        for var in ["KB_INDEX", "KB_CORPUS", "NO_COLOR", "CLICOLOR_FORCE", "CLICOLOR"] {
+        for var in
+            ["KB_INDEX", "KB_CORPUS", "KB_MODEL_DIR", "NO_COLOR", "CLICOLOR_FORCE", "CLICOLOR"]
+        {
             cmd.env_remove(var);
+        }
+        cmd.env("XDG_CACHE_HOME", self.path().join("cache"));
+        if let Some(model) = &self.model {
+            cmd.env("KB_MODEL_DIR", model);
         }
         cmd
     }

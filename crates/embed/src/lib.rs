@@ -45,8 +45,8 @@ use std::path::{Path, PathBuf};
 use rayon::prelude::*;
 
 pub mod fetch;
-pub mod testing;
 mod model;
+pub mod testing;
 mod tokenizer;
 
 #[cfg(test)]
