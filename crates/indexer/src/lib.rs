@@ -4,7 +4,8 @@
 //! - [`formats`] turns one file's bytes into documents made of passages (plain text with inferred
 //!   structure, Markdown, JSON / JSON Lines records, HTML);
 //! - [`update_index`] brings an index up to date with its sources: incremental, atomic, and
-//!   keeping going past bad files, which it lists in its [`IndexReport`].
+//!   keeping going past bad files, which it lists in its [`IndexReport`]; with a
+//!   [`SemanticModel`] it also stores every passage's embedding.
 //!
 //! Building an index from a folder:
 //!

@@ -23,7 +23,9 @@ Around them, each in its own module: before building, a query's words get *alter
 close spellings of words the index lacks ([`SearchOptions::typos`]) and [`synonyms`] (given
 with [`Searcher::with_synonyms`]), searched at a lower weight and highlighted like the words
 themselves. While collecting, a question that matches lifts its thread's answers, and an answer
-hit names its question ([`QuestionRef`]). After, a query that found little gets a corrected
+hit names its question ([`QuestionRef`]). On a semantic index searched with its model
+([`Searcher::with_embedder`]), the best lexical candidates are then re-ranked by meaning as well
+([`semantic`], [`SearchOptions::semantic`]). After, a query that found little gets a corrected
 version ([`SearchResults::did_you_mean`]), and [`SearchOptions::explain`] makes each hit carry
 the tree of its score ([`Explanation`]).
 

@@ -21,7 +21,7 @@ pub fn encode(vector: &[f32]) -> Vec<u8> {
 
 /// An embedding back from its bytes; `None` if they are not a whole number of `f32`s.
 pub fn decode(bytes: &[u8]) -> Option<Vec<f32>> {
-    if bytes.len() % 4 != 0 {
+    if !bytes.len().is_multiple_of(4) {
         return None;
     }
     Some(bytes.chunks_exact(4).map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]])).collect())
