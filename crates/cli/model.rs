@@ -35,10 +35,16 @@ pub fn load() -> anyhow::Result<SemanticModel> {
 /// The model a semantic index at `index_dir` was built with, loaded; `None` for a lexical index
 /// (or none at all).
 pub fn for_index(index_dir: &Path) -> anyhow::Result<Option<SemanticModel>> {
-    let Ok((index, _)) = kb_schema::open_index(index_dir) else { return Ok(None) };
-    let manifest = kb_schema::Manifest::read(&index)
-        .with_context(|| format!("cannot read the index at {}", index_dir.display()))?;
-    match manifest.semantic {
+    let Ok((_, _, manifest)) = kb_schema::open_index_with_manifest(index_dir) else {
+        return Ok(None);
+    };
+    named(index_dir, manifest.semantic.as_deref())
+}
+
+/// The model named `name` by the index at `index_dir` (its `Manifest::semantic`), loaded;
+/// `None` for none.
+pub fn named(index_dir: &Path, name: Option<&str>) -> anyhow::Result<Option<SemanticModel>> {
+    match name {
         None => Ok(None),
         Some(name) if name == fetch::MODEL_NAME => load().map(Some),
         Some(other) => anyhow::bail!(

@@ -50,10 +50,11 @@ pub fn run(index_dir: &Path, args: SearchArgs) -> anyhow::Result<u8> {
 /// `semantic_weight` turns semantic ranking off.
 pub(crate) fn open_searcher(index_dir: &Path, semantic_weight: f32) -> anyhow::Result<Searcher> {
     let searcher = Searcher::open(index_dir)?;
-    if searcher.semantic_model().is_none() || semantic_weight <= 0.0 {
+    if semantic_weight <= 0.0 {
         return Ok(searcher);
     }
-    match model::for_index(index_dir)? {
+    // The searcher read the model's name from the index already.
+    match model::named(index_dir, searcher.semantic_model())? {
         Some(model) => Ok(searcher.with_embedder(model.embedder)?),
         None => Ok(searcher),
     }

@@ -51,20 +51,19 @@ impl Searcher {
     /// (a garbled `meta.json`, a missing or truncated segment file): the error then says so and
     /// that `kb index --rebuild` repairs it.
     pub fn open(index_dir: &Path) -> Result<Searcher, QueryError> {
-        let (index, schema) = kb_schema::open_index(index_dir)?;
+        let (index, schema, manifest) = kb_schema::open_index_with_manifest(index_dir)?;
         let read = |e| QueryError::read(index_dir, e);
         let reader =
             index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(read)?;
         let searcher = reader.searcher();
         let doc_ids = DocIds::open(&searcher, schema.doc_id).map_err(read)?;
-        let semantic_model = Manifest::read(searcher.index()).map_err(read)?.semantic;
         Ok(Searcher {
             dir: index_dir.to_path_buf(),
             schema,
             searcher,
             doc_ids,
             synonyms: None,
-            semantic_model,
+            semantic_model: manifest.semantic,
             semantic: None,
         })
     }
@@ -151,7 +150,7 @@ impl Searcher {
                 } else {
                     self.qa_threads(&parsed, &alternatives, opts, questions).map_err(read)?
                 };
-                let (ranked, lift) = collect::top(
+                let (mut ranked, lift) = collect::top(
                     &self.searcher,
                     &self.doc_ids,
                     query.as_ref(),
@@ -169,7 +168,6 @@ impl Searcher {
                     },
                 )
                 .map_err(read)?;
-                let mut ranked = ranked;
                 if let Some((vectors, vector)) = &semantic {
                     fused = semantic::rerank(
                         &mut ranked.hits,

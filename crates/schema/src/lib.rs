@@ -47,7 +47,9 @@ pub mod vector;
 pub use error::OpenError;
 pub use fields::KbSchema;
 pub use manifest::{FileEntry, Manifest, SkipRecord};
-pub use open::{create_index, index_exists, open_index, open_or_create_index};
+pub use open::{
+    create_index, index_exists, open_index, open_index_with_manifest, open_or_create_index,
+};
 pub use passage::{Kind, Passage, SourceRef};
 
 /// Bumped whenever the schema, the analyzer or the passage splitting changes in a way that makes

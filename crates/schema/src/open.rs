@@ -12,6 +12,12 @@ pub fn index_exists(dir: &Path) -> bool {
 
 /// Opens the index in `dir`, registers the analyzer and checks the schema version.
 pub fn open_index(dir: &Path) -> Result<(Index, KbSchema), OpenError> {
+    open_index_with_manifest(dir).map(|(index, schema, _)| (index, schema))
+}
+
+/// [`open_index`], also returning the [`Manifest`] it read to check the version (for a caller
+/// that needs it, without reading the index's metadata again).
+pub fn open_index_with_manifest(dir: &Path) -> Result<(Index, KbSchema, Manifest), OpenError> {
     if !index_exists(dir) {
         return Err(OpenError::NotFound(dir.to_path_buf()));
     }
@@ -33,7 +39,7 @@ pub fn open_index(dir: &Path) -> Result<(Index, KbSchema), OpenError> {
     let schema = KbSchema::from_schema(&index.schema())
         .ok_or_else(|| damaged("fields are missing from the schema".into()))?;
     analyzer::register(&index);
-    Ok((index, schema))
+    Ok((index, schema, manifest))
 }
 
 /// Creates an empty index in `dir` (the folder is created if needed) and registers the analyzer.
