@@ -48,7 +48,8 @@ pub use error::OpenError;
 pub use fields::KbSchema;
 pub use manifest::{FileEntry, Manifest, SkipRecord};
 pub use open::{
-    create_index, index_exists, open_index, open_index_with_manifest, open_or_create_index,
+    create_index, create_index_in_ram, index_exists, open_index, open_index_with_manifest,
+    open_or_create_index,
 };
 pub use passage::{Kind, Passage, SourceRef};
 

@@ -16,6 +16,16 @@ pub struct Manifest {
     /// semantic ranking on (`None`: a lexical index, without vectors).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub semantic: Option<String>,
+    /// Documents a program pushed through the library (`kb::Kb::upsert`) rather than read from a
+    /// file, keyed by document id, with their passage counts. Indexing files never removes them,
+    /// nor does a rebuild; only a removal by id does.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
+    pub pushed: BTreeMap<String, u64>,
+    /// The synonym groups searches expand queries with (the text of the corpus's `synonyms.txt`
+    /// as `kb index` last read it), so that every way of searching this index (the CLI, the
+    /// library, the server) uses the same ones.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub synonyms: Option<String>,
 }
 
 /// One source file in the [`Manifest`].
@@ -52,7 +62,7 @@ pub struct SkipRecord {
 impl Manifest {
     /// An empty manifest for this build's schema.
     pub fn new() -> Manifest {
-        Manifest { schema_version: crate::SCHEMA_VERSION, files: BTreeMap::new(), semantic: None }
+        Manifest { schema_version: crate::SCHEMA_VERSION, ..Manifest::default() }
     }
 
     /// Reads the manifest from an index's last commit.
@@ -77,13 +87,13 @@ impl Manifest {
         serde_json::to_string(self).expect("a manifest always serializes")
     }
 
-    /// Total passages over all files.
+    /// Total passages over all files and pushed documents.
     pub fn passages(&self) -> u64 {
-        self.files.values().map(|f| f.passages).sum()
+        self.files.values().map(|f| f.passages).sum::<u64>() + self.pushed.values().sum::<u64>()
     }
 
-    /// Total documents over all files.
+    /// Total documents over all files and pushed documents.
     pub fn documents(&self) -> u64 {
-        self.files.values().map(|f| f.doc_ids.len() as u64).sum()
+        self.files.values().map(|f| f.doc_ids.len() as u64).sum::<u64>() + self.pushed.len() as u64
     }
 }

@@ -55,6 +55,14 @@ pub fn create_index(dir: &Path) -> Result<(Index, KbSchema), OpenError> {
     Ok((index, schema))
 }
 
+/// Creates an empty index in memory (nothing on disk) and registers the analyzer.
+pub fn create_index_in_ram() -> (Index, KbSchema) {
+    let schema = KbSchema::new();
+    let index = Index::create_in_ram(schema.schema.clone());
+    analyzer::register(&index);
+    (index, schema)
+}
+
 /// Opens the index in `dir`, or creates an empty one if there is none.
 pub fn open_or_create_index(dir: &Path) -> Result<(Index, KbSchema), OpenError> {
     if index_exists(dir) {
