@@ -42,7 +42,8 @@ fn bad_files_are_reported_and_the_rest_indexed() {
     kb.write("docs/mixed.jsonl", "{\"_id\": \"a\", \"title\": \"A\", \"text\": \"alpha kettles\"}\nnot json\n{\"_id\": \"b\", \"title\": \"B\", \"text\": \"beta\"}\n");
     let run = kb.run(&["index", "--json", "docs"]).expect_code(2);
     let report: IndexOutput = run.json();
-    assert_eq!(report.documents, 3, "good.md + two good lines of mixed.jsonl: {report:?}");
+    // latin1.txt keeps its title: invalid UTF-8 costs only the paragraph it is in.
+    assert_eq!(report.documents, 4, "good.md, latin1.txt, two lines of mixed.jsonl: {report:?}");
     let skipped: Vec<(String, Option<u32>)> =
         report.skipped.iter().map(|s| (s.path.clone(), s.line)).collect();
     assert!(skipped.contains(&("docs/broken.json".into(), Some(3))), "{skipped:?}");

@@ -3,9 +3,12 @@
 //! - [`walk`] lists the source files under a folder (or takes one file);
 //! - [`formats`] turns one file's bytes into documents made of passages (plain text with inferred
 //!   structure, Markdown, JSON / JSON Lines records, HTML);
-//! - [`update_index`] brings an index up to date with its sources: incremental, atomic, and
-//!   keeping going past bad files, which it lists in its [`IndexReport`]; with a
-//!   [`SemanticModel`] it also stores every passage's embedding.
+//! - [`update_index`] (a folder) and [`update`] (an open index, on disk or in memory) bring an
+//!   index up to date with its sources: incremental, atomic, and keeping going past bad files,
+//!   which they list in their [`IndexReport`]; with a [`SemanticModel`] they also store every
+//!   passage's embedding;
+//! - [`push_documents`] and [`remove_documents`] add, replace and remove documents a program
+//!   gives as [`formats::Record`]s, which indexing files leaves alone.
 //!
 //! Building an index from a folder:
 //!
@@ -30,4 +33,7 @@ pub mod formats;
 mod update;
 pub mod walk;
 
-pub use update::{update_index, IndexError, IndexOptions, IndexReport, Progress, SemanticModel};
+pub use update::{
+    push_documents, remove_documents, update, update_index, IndexError, IndexOptions, IndexReport,
+    Progress, SemanticModel,
+};

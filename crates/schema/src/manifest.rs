@@ -45,6 +45,10 @@ pub struct FileEntry {
     pub passages: u64,
     /// What could not be indexed: the whole file (no line) or single records (with their line).
     pub skipped: Vec<SkipRecord>,
+    /// Ids of documents the file holds that were refused because a file earlier in path order,
+    /// or a pushed document, has them: the file is read again when one of them is free.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub refused: Vec<String>,
 }
 
 /// Something that could not be indexed, and why.

@@ -1,8 +1,11 @@
 //! Bytes -> text: the checks every format shares before it looks at the content.
 //!
-//! A file is refused as a whole when it is binary (a NUL byte early on), not UTF-8 (with the line
-//! and byte of the first bad sequence, so it can be found and fixed), or empty. A UTF-8 byte-order
-//! mark is dropped, since editors on Windows write one and it is not text.
+//! A file is refused as a whole when it is binary (a NUL byte early on), UTF-16, or empty. A
+//! UTF-8 byte-order mark is dropped, since editors on Windows write one and it is not text.
+//! Invalid UTF-8 costs as little as the format allows: the line of a JSON Lines file, the
+//! paragraph of a text or Markdown file (see [`decode_by_paragraph`]); other formats are
+//! refused whole, with the line and byte of the first bad sequence so it can be found and fixed.
+//! JSON Lines files are checked line by line: only a NUL in the first line makes one binary.
 
 use std::borrow::Cow;
 use std::io::Read;
@@ -15,6 +18,16 @@ const BINARY_SNIFF_BYTES: usize = 8 * 1024;
 
 /// The UTF-8 byte-order mark.
 pub(crate) const BOM: &str = "\u{feff}";
+
+/// How much of a file one bad spot costs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Checks {
+    /// The whole file must be UTF-8 text.
+    Whole,
+    /// Lines are checked one by one later (JSON Lines): here only UTF-16, a NUL in the first
+    /// line (a binary file) and emptiness refuse the file.
+    ByLine,
+}
 
 /// Checks that `bytes` are non-empty UTF-8 text and returns them as a string without a BOM.
 pub(crate) fn decode(bytes: &[u8]) -> Result<&str, SourceError> {
@@ -29,6 +42,68 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<&str, SourceError> {
         return Err(whole_file("empty file"));
     }
     Ok(text)
+}
+
+/// The checks of [`Checks::ByLine`] on a file held in memory.
+pub(crate) fn check_by_line(bytes: &[u8]) -> Result<(), SourceError> {
+    let mut reader = bytes;
+    check_stream_in(&mut reader, CHUNK_BYTES, Checks::ByLine, &mut |_| {})
+        .map_err(|e| whole_file(&format!("cannot read: {e}")))?
+        .verdict
+}
+
+/// [`decode`] for formats read as paragraphs (plain text, Markdown): a line that is not UTF-8
+/// loses only its paragraph (the lines between blank lines around it), which is left out of the
+/// text (its lines kept, empty, so that line numbers stay true) and reported with its line.
+/// `Err` as [`decode`] does, and when nothing is left.
+pub(crate) fn decode_by_paragraph(
+    bytes: &[u8],
+) -> Result<(Cow<'_, str>, Vec<SourceError>), SourceError> {
+    let bad = match decode(bytes) {
+        Ok(text) => return Ok((Cow::Borrowed(text), Vec::new())),
+        Err(err) if err.reason.starts_with("invalid UTF-8") => err,
+        Err(err) => return Err(err),
+    };
+    let lines: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
+    let blank = |l: &[u8]| l.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r'));
+    let mut keep = vec![true; lines.len()];
+    let mut lost = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if blank(lines[i]) {
+            i += 1;
+            continue;
+        }
+        let end = (i..lines.len()).find(|&j| blank(lines[j])).unwrap_or(lines.len());
+        let first_bad = (i..end)
+            .find_map(|j| std::str::from_utf8(lines[j]).err().map(|e| (j, e.valid_up_to() + 1)));
+        if let Some((j, byte)) = first_bad {
+            keep[i..end].iter_mut().for_each(|k| *k = false);
+            let line = u32::try_from(j + 1).unwrap_or(u32::MAX);
+            let mut err = invalid_utf8(line, byte);
+            err.reason.push_str("; its paragraph is not indexed");
+            lost.push(err);
+        }
+        i = end;
+    }
+    let mut text = String::with_capacity(bytes.len());
+    for (n, (line, keep)) in lines.iter().zip(&keep).enumerate() {
+        if n > 0 {
+            text.push('\n');
+        }
+        if *keep {
+            // Kept lines are whole paragraphs' lines that are all UTF-8.
+            text.push_str(std::str::from_utf8(line).unwrap_or_default());
+        }
+    }
+    let text = match text.strip_prefix(BOM) {
+        Some(rest) => rest.to_owned(),
+        None => text,
+    };
+    if text.trim().is_empty() {
+        return Err(bad);
+    }
+    Ok((Cow::Owned(text), lost))
 }
 
 /// The checks on the first [`BINARY_SNIFF_BYTES`] of a file.
@@ -59,14 +134,15 @@ pub(crate) struct Checked {
     pub verdict: Result<(), SourceError>,
 }
 
-/// Makes the checks of [`decode`] (same errors, same order) on a file read piece by piece, so
-/// that a file of any size is checked in bounded memory. Every byte read is passed to
-/// `on_bytes` (to hash it), all of them even when the file is refused.
+/// Makes the checks of [`decode`] (same errors, same order), or those of [`Checks::ByLine`], on
+/// a file read piece by piece, so that a file of any size is checked in bounded memory. Every
+/// byte read is passed to `on_bytes` (to hash it), all of them even when the file is refused.
 pub(crate) fn check_stream(
     reader: &mut dyn Read,
+    checks: Checks,
     on_bytes: &mut dyn FnMut(&[u8]),
 ) -> std::io::Result<Checked> {
-    check_stream_in(reader, CHUNK_BYTES, on_bytes)
+    check_stream_in(reader, CHUNK_BYTES, checks, on_bytes)
 }
 
 /// [`check_stream`] reading `chunk` bytes at a time (at least 4, so that a piece always holds a
@@ -74,6 +150,7 @@ pub(crate) fn check_stream(
 fn check_stream_in(
     reader: &mut dyn Read,
     chunk: usize,
+    checks: Checks,
     on_bytes: &mut dyn FnMut(&[u8]),
 ) -> std::io::Result<Checked> {
     let mut buf = vec![0u8; chunk.max(4)];
@@ -84,13 +161,26 @@ fn check_stream_in(
     let mut lines = LineTracker::default();
     let mut bad_utf8: Option<SourceError> = None;
     let mut has_text = false;
+    // By line: whether a byte past the first three (a BOM's place) is not whitespace.
+    let mut text_after_bom = false;
     loop {
         let n = fill(reader, &mut buf[carry..])?;
         let new = &buf[carry..carry + n];
         on_bytes(new);
+        let offset = total;
         total += n as u64;
         if head.len() < BINARY_SNIFF_BYTES {
             head.extend_from_slice(&new[..n.min(BINARY_SNIFF_BYTES - head.len())]);
+        }
+        if checks == Checks::ByLine {
+            if !text_after_bom {
+                let skip = 3u64.saturating_sub(offset).min(n as u64) as usize;
+                text_after_bom = new[skip..].iter().any(|b| !b.is_ascii_whitespace());
+            }
+            if n == 0 {
+                break;
+            }
+            continue;
         }
         if bad_utf8.is_none() {
             let piece = &buf[..carry + n];
@@ -122,6 +212,20 @@ fn check_stream_in(
         if n == 0 {
             break;
         }
+    }
+    if checks == Checks::ByLine {
+        let first3 = &head[..head.len().min(3)];
+        let has_text = text_after_bom
+            || (first3 != BOM.as_bytes() && first3.iter().any(|b| !b.is_ascii_whitespace()));
+        let first_line = head.split(|&b| b == b'\n').next().unwrap_or_default();
+        let verdict = check_head(first_line).and_then(|()| {
+            if has_text {
+                Ok(())
+            } else {
+                Err(whole_file("empty file"))
+            }
+        });
+        return Ok(Checked { bytes: total, verdict });
     }
     let verdict = check_head(&head).and_then(|()| match bad_utf8 {
         Some(err) => Err(err),
@@ -241,8 +345,10 @@ mod tests {
     /// every byte.
     fn streamed(bytes: &[u8], chunk: usize) -> Result<(), SourceError> {
         let mut seen = Vec::new();
-        let checked =
-            check_stream_in(&mut &bytes[..], chunk, &mut |b| seen.extend_from_slice(b)).unwrap();
+        let checked = check_stream_in(&mut &bytes[..], chunk, Checks::Whole, &mut |b| {
+            seen.extend_from_slice(b)
+        })
+        .unwrap();
         assert_eq!(seen, bytes);
         assert_eq!(checked.bytes, bytes.len() as u64);
         checked.verdict
@@ -304,6 +410,48 @@ mod tests {
             let bytes = parts.concat();
             proptest::prop_assert_eq!(streamed(&bytes, chunk), decode(&bytes).map(|_| ()));
         }
+    }
+
+    /// What `check_stream_in` says by line of `bytes` read `chunk` bytes at a time.
+    fn by_line(bytes: &[u8], chunk: usize) -> Result<(), SourceError> {
+        check_stream_in(&mut &bytes[..], chunk, Checks::ByLine, &mut |_| {}).unwrap().verdict
+    }
+
+    #[test]
+    fn checks_by_line_refuse_only_binary_utf16_and_empty_files() {
+        let cases: [(&[u8], Option<&str>); 9] = [
+            (b"{\"a\": 1}\n\xff\n{\"b\": \x00}\n", None),
+            (b"\xff", None),
+            (b"\xef\xbb", None),
+            ("\u{feff}x".as_bytes(), None),
+            (b"{\"a\": \x00}\n{}\n", Some("binary file")),
+            (b"\xff\xfe{\x00", Some("UTF-16 text is not supported; save the file as UTF-8")),
+            (b"", Some("empty file")),
+            (b" \r\n\t\n", Some("empty file")),
+            ("\u{feff}\n ".as_bytes(), Some("empty file")),
+        ];
+        for (bytes, expected) in cases {
+            for chunk in [1, 2, 3, 4, 7, CHUNK_BYTES] {
+                let verdict = by_line(bytes, chunk).map_err(|e| e.reason);
+                assert_eq!(
+                    verdict,
+                    expected.map_or(Ok(()), |r| Err(r.to_owned())),
+                    "{bytes:?} by {chunk}"
+                );
+            }
+            assert_eq!(check_by_line(bytes), by_line(bytes, CHUNK_BYTES));
+        }
+    }
+
+    #[test]
+    fn paragraphs_that_are_not_utf8_are_blanked_keeping_lines() {
+        let (text, lost) = decode_by_paragraph(b"T\n\na\xff\nb\n\nc\n\n\xc3\n").unwrap();
+        assert_eq!(text, "T\n\n\n\n\nc\n\n\n");
+        let lines: Vec<_> = lost.iter().map(|e| e.line).collect();
+        assert_eq!(lines, [Some(3), Some(8)]);
+        assert!(matches!(decode_by_paragraph(b"ok\n").unwrap().0, Cow::Borrowed("ok\n")));
+        assert_eq!(decode_by_paragraph(b"\x00x\xff").unwrap_err().reason, "binary file");
+        assert_eq!(decode_by_paragraph(b" \n\xff").unwrap_err().line, Some(2));
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! Source formats: bytes of one file -> documents made of passages.
 //!
-//! One module per format; [`parse_source`] dispatches on [`Format`] after the checks all
-//! formats share (binary, UTF-8, empty: see `decode`). Passages are numbered and named by
+//! One module per format. Every format gives the same thing, [`Records`]: an iterator of
+//! [`Item`]s (a document, or a record skipped with its line), read from memory ([`records`],
+//! [`parse_source`]) or, for the formats that can be read a record at a time (JSON Lines, JSON
+//! arrays), streamed from the file in bounded memory (the indexer's `Source`). The checks all
+//! formats share (binary, UTF-8, empty) are in `decode`. Passages are numbered and named by
 //! `document`, so every format yields ids `{doc_id}#{position}` with positions 0..n.
 //!
 //! ```
@@ -18,8 +21,11 @@
 //! assert_eq!(doc.passages[1].heading.as_deref(), Some("Brewing"));
 //! assert_eq!((doc.passages[1].kind, doc.passages[1].source.line), (Kind::Article, 7));
 //!
-//! let err = parse_source(b"Title\n\nCaf\xe9 au lait\n", info).unwrap_err();
-//! assert_eq!((err.line, err.reason.as_str()), (Some(3), "invalid UTF-8 at line 3, byte 4"));
+//! // Invalid UTF-8 costs its paragraph only.
+//! let parsed = parse_source(b"Title\n\nCaf\xe9 au lait\n\nTea.\n", info)?;
+//! assert_eq!(parsed.documents[0].passages[0].text, "Tea.");
+//! let skip = &parsed.skipped[0];
+//! assert_eq!((skip.line, skip.reason.as_str()), (Some(3), "invalid UTF-8 at line 3, byte 4; its paragraph is not indexed"));
 //! # Ok::<(), kb_indexer::formats::SourceError>(())
 //! ```
 
@@ -32,10 +38,12 @@ mod document;
 mod html;
 mod json;
 mod markdown;
+mod source;
 mod text;
 
-pub(crate) use decode::{check_stream, Checked};
-pub(crate) use json::{JsonLines, LineRecord};
+pub(crate) use json::build as build_record;
+pub use json::{Answer, Record};
+pub(crate) use source::Source;
 
 /// A source file format kb can ingest.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -119,21 +127,84 @@ impl std::fmt::Display for SourceError {
 
 impl std::error::Error for SourceError {}
 
-/// Parses the bytes of one source file into its documents.
+/// One thing a file holds: a document, or a record (or paragraph) that was left out.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Item {
+    /// A document made of passages.
+    Document(ParsedDocument),
+    /// A record skipped (a bad JSON Lines line, an array element without id, a paragraph that
+    /// is not UTF-8), with its line; the rest of the file is kept.
+    Skipped(SourceError),
+}
+
+/// The items of one file, in file order, the same for every format. An `Err` item means the
+/// file as a whole failed part-way (it could no longer be read, or changed while it was): the
+/// items before it must be dropped too.
+pub type Records<'a> = Box<dyn Iterator<Item = Result<Item, SourceError>> + 'a>;
+
+/// The records of one source file held in memory.
 ///
-/// `Err` when the file as a whole cannot be read: binary, not UTF-8 (with the line of the first
-/// bad byte), empty, not valid JSON (with line and column), or holding no text at all. A JSON
-/// Lines or JSON array file with some bad records is `Ok`, the bad records listed in
-/// [`ParsedFile::skipped`]. Never panics, whatever the bytes.
-pub fn parse_source(bytes: &[u8], info: SourceInfo<'_>) -> Result<ParsedFile, SourceError> {
-    let text = decode::decode(bytes)?;
-    let parsed = match info.format {
-        Format::Text => text::parse(text, info)?,
-        Format::Markdown => markdown::parse(text, info)?,
-        Format::Json => json::parse_json(text, info)?,
-        Format::JsonLines => json::parse_json_lines(text, info),
-        Format::Html => html::parse(text, info)?,
+/// `Err` when the file as a whole cannot be read: binary, UTF-16, empty, not valid JSON (with
+/// line and column), or not UTF-8 where the format cannot lose less (HTML, JSON). Never panics,
+/// whatever the bytes.
+pub fn records<'a>(bytes: &'a [u8], info: SourceInfo<'a>) -> Result<Records<'a>, SourceError> {
+    match info.format {
+        Format::JsonLines => {
+            decode::check_by_line(bytes)?;
+            Ok(Box::new(json::JsonLines::new(bytes, info)))
+        }
+        Format::Json => {
+            decode::decode(bytes)?;
+            json::json_records(&mut || Ok(Box::new(bytes) as Box<dyn std::io::BufRead>), info)
+        }
+        Format::Text | Format::Markdown | Format::Html => {
+            let items = whole_file_items(bytes, info)?;
+            Ok(Box::new(items.into_iter().map(Ok)))
+        }
+    }
+}
+
+/// The items of a file of a format parsed whole (text, Markdown, HTML): the paragraphs lost to
+/// invalid UTF-8 first, then its document.
+fn whole_file_items(bytes: &[u8], info: SourceInfo<'_>) -> Result<Vec<Item>, SourceError> {
+    let (text, lost) = match info.format {
+        Format::Html => (std::borrow::Cow::Borrowed(decode::decode(bytes)?), Vec::new()),
+        _ => decode::decode_by_paragraph(bytes)?,
     };
+    let parsed = match info.format {
+        Format::Text => text::parse(&text, info),
+        Format::Markdown => markdown::parse(&text, info),
+        _ => html::parse(&text, info),
+    };
+    let parsed = match parsed {
+        Ok(parsed) => parsed,
+        // What was lost is the better reason when nothing is left.
+        Err(err) => return Err(lost.into_iter().next().unwrap_or(err)),
+    };
+    let skipped = lost.into_iter().chain(parsed.skipped).map(Item::Skipped);
+    Ok(skipped.chain(parsed.documents.into_iter().map(Item::Document)).collect())
+}
+
+/// Collects records into a [`ParsedFile`]; the first `Err` item is the result.
+pub(crate) fn collect(records: Records<'_>) -> Result<ParsedFile, SourceError> {
+    let mut file = ParsedFile::default();
+    for item in records {
+        match item? {
+            Item::Document(d) => file.documents.push(d),
+            Item::Skipped(e) => file.skipped.push(e),
+        }
+    }
+    Ok(file)
+}
+
+/// Parses the bytes of one source file into its documents: [`records`], collected.
+///
+/// `Err` when the file as a whole cannot be read (see [`records`]) or holds no text at all. A
+/// file with some bad records (JSON Lines lines, JSON array elements, paragraphs that are not
+/// UTF-8) is `Ok`, the bad records listed in [`ParsedFile::skipped`]. Never panics, whatever
+/// the bytes.
+pub fn parse_source(bytes: &[u8], info: SourceInfo<'_>) -> Result<ParsedFile, SourceError> {
+    let parsed = collect(records(bytes, info)?)?;
     if parsed.documents.is_empty() && parsed.skipped.is_empty() {
         return Err(SourceError { line: None, reason: "no text to index".to_owned() });
     }
@@ -169,10 +240,43 @@ mod tests {
             assert_eq!(err(b"").reason, "empty file", "{format:?}");
             assert_eq!(err(b" \r\n\t").reason, "empty file", "{format:?}");
             assert_eq!(err(b"\x00\x01\x02binary").reason, "binary file", "{format:?}");
-            let bad = err(b"{\"a\":\n\n\"Caf\xe9\"}");
+            // Invalid UTF-8 refuses the file, or loses the line or paragraph it is in.
+            let bad = match parse_source(b"{\"a\":\n\n\"Caf\xe9\"}", info(format)) {
+                Err(err) => err,
+                Ok(parsed) => parsed.skipped.last().expect("a skip").clone(),
+            };
             assert_eq!(bad.line, Some(3), "{format:?}");
-            assert_eq!(bad.reason, "invalid UTF-8 at line 3, byte 5", "{format:?}");
+            assert!(bad.reason.starts_with("invalid UTF-8 at line 3, byte 5"), "{format:?}");
         }
+    }
+
+    /// Issue 14, item 11: invalid UTF-8 in plain text and Markdown loses its paragraph only.
+    #[test]
+    fn invalid_utf8_loses_one_paragraph_of_text_and_markdown() {
+        for (format, bytes) in [
+            (Format::Text, &b"Tea\n\nGreen tea.\n\nCaf\xe9 au lait\nand more.\n\nBlack tea.\n"[..]),
+            (
+                Format::Markdown,
+                b"# Tea\n\nGreen tea.\n\nCaf\xe9 au lait\nand more.\n\nBlack tea.\n",
+            ),
+        ] {
+            let parsed = parse_source(bytes, info(format)).unwrap();
+            let doc = &parsed.documents[0];
+            assert_eq!(doc.title, "Tea", "{format:?}");
+            let texts: Vec<(&str, u32)> =
+                doc.passages.iter().map(|p| (p.text.as_str(), p.source.line)).collect();
+            assert_eq!(texts, [("Green tea.", 3), ("Black tea.", 8)], "{format:?}");
+            let skips: Vec<_> =
+                parsed.skipped.iter().map(|s| (s.line, s.reason.as_str())).collect();
+            assert_eq!(
+                skips,
+                [(Some(5), "invalid UTF-8 at line 5, byte 4; its paragraph is not indexed")],
+                "{format:?}"
+            );
+        }
+        // Nothing left: the file is refused with the first bad spot.
+        let err = parse_source(b"Caf\xe9\n", info(Format::Text)).unwrap_err();
+        assert_eq!((err.line, err.reason.as_str()), (Some(1), "invalid UTF-8 at line 1, byte 4"));
     }
 
     #[test]
