@@ -119,3 +119,87 @@ fn plain_text_thread_and_article_kinds() {
     let out = kb.search("calves vet", &["--kind", "answer"]);
     assert!(out.hits[0].text.starts_with("Ask a vet"), "{:#?}", out.hits);
 }
+
+/// `kb index --json` on `docs`, expecting exit 2 (something was skipped).
+fn index_with_skips(kb: &Kb) -> IndexOutput {
+    kb.run(&["index", "--json", "docs"]).expect_code(2).json()
+}
+
+/// Issue 14, item 11: a NUL byte or invalid UTF-8 in one JSON Lines line skips that line,
+/// named with its number, and the other lines are indexed.
+#[test]
+fn json_lines_with_a_nul_byte_or_bad_utf8_lose_one_line() {
+    let kb = Kb::new();
+    kb.write(
+        "docs/r.jsonl",
+        b"{\"_id\": \"a\", \"text\": \"aardvark\"}\n{\"_id\": \"b\", \"text\": \"nul\x00\"}\n{\"_id\": \"c\", \"text\": \"Caf\xe9\"}\n{\"_id\": \"d\", \"text\": \"dugong\"}\n"
+            .as_slice(),
+    );
+    let report = index_with_skips(&kb);
+    assert_eq!((report.documents, report.passages), (2, 2), "{report:?}");
+    let skipped: Vec<_> = report.skipped.iter().map(|s| (s.line, s.reason.as_str())).collect();
+    assert_eq!(
+        skipped,
+        [
+            (Some(2), "a NUL byte (binary data) at line 2, byte 26"),
+            (Some(3), "invalid UTF-8 at line 3, byte 26"),
+        ]
+    );
+    let stderr = kb.run(&["index", "docs"]).expect_code(2).stderr;
+    assert!(stderr.contains("docs/r.jsonl:2: skipped: a NUL byte"), "{stderr}");
+    assert_eq!(kb.search("aardvark dugong", &["--per-doc", "0"]).total, 2);
+}
+
+/// Issue 14, item 11: invalid UTF-8 in a text or Markdown file loses only its paragraph,
+/// reported with its line; the rest of the file is searchable.
+#[test]
+fn invalid_utf8_in_text_and_markdown_loses_one_paragraph() {
+    let kb = Kb::new();
+    kb.write(
+        "docs/tea.txt",
+        b"Tea\n\nGreen tea is steamed.\n\nCaf\xe9 au lait.\n\nBlack tea is oxidised.\n".as_slice(),
+    );
+    kb.write("docs/coffee.md", b"# Coffee\n\nEspresso is pressed.\n\nLatte \xff art.\n".as_slice());
+    let report = index_with_skips(&kb);
+    let skipped: Vec<_> =
+        report.skipped.iter().map(|s| (s.path.as_str(), s.line, s.reason.as_str())).collect();
+    assert_eq!(
+        skipped,
+        [
+            (
+                "docs/coffee.md",
+                Some(5),
+                "invalid UTF-8 at line 5, byte 7; its paragraph is not indexed"
+            ),
+            (
+                "docs/tea.txt",
+                Some(5),
+                "invalid UTF-8 at line 5, byte 4; its paragraph is not indexed"
+            ),
+        ]
+    );
+    let hits = kb.search("steamed oxidised espresso", &["--per-doc", "0"]).hits;
+    let mut found: Vec<(&str, u32)> =
+        hits.iter().map(|h| (h.source.path.as_str(), h.source.line)).collect();
+    found.sort();
+    assert_eq!(found, [("docs/coffee.md", 3), ("docs/tea.txt", 3), ("docs/tea.txt", 7)]);
+    assert_eq!(kb.search("latte", &[]).total, 0);
+}
+
+/// Issue 14, item 5: a `.json` array is read record by record, each hit naming its record's
+/// line.
+#[test]
+fn json_arrays_name_each_records_line() {
+    let kb = Kb::new();
+    let mut array = String::from("[\n");
+    for i in 0..500 {
+        let sep = if i == 0 { "" } else { ",\n" };
+        array.push_str(&format!("{sep}{{\"id\": \"r{i}\",\n \"text\": \"record number{i}\"}}"));
+    }
+    array.push_str("\n]\n");
+    kb.write("docs/many.json", array);
+    let report: IndexOutput = kb.run(&["index", "--json", "docs"]).expect_code(0).json();
+    assert_eq!(report.documents, 500);
+    let hit = &kb.search("number417", &[]).hits[0];
+    assert_eq!((hit.doc_id.as_str(), hit.source.line), ("r417", 2 + 2 * 417));
+}

@@ -225,3 +225,60 @@ fn watch_keeps_the_index_current() {
     child.kill().unwrap();
     child.wait().unwrap();
 }
+
+/// Issue 14, item 2: a file refused a duplicate id gets it when the file that had it is
+/// renamed and then deleted (it used to stay refused: 0 documents).
+#[test]
+fn a_duplicate_id_comes_back_after_a_rename_and_a_delete() {
+    let kb = Kb::new();
+    let record =
+        "{\"id\": \"A1\", \"title\": \"Aspirin\", \"text\": \"Aspirin thins the blood.\"}\n";
+    kb.write("docs/old.jsonl", record);
+    kb.write("docs/twin.jsonl", record);
+    let first: IndexOutput = kb.run(&["index", "--json", "docs"]).expect_code(2).json();
+    assert_eq!(first.documents, 1);
+    std::fs::rename(kb.path().join("docs/old.jsonl"), kb.path().join("docs/new.jsonl")).unwrap();
+    let renamed: IndexOutput = kb.run(&["index", "--json", "docs"]).expect_code(2).json();
+    assert_eq!((renamed.documents, renamed.skipped.len()), (1, 1));
+    assert_eq!(renamed.skipped[0].path, "docs/twin.jsonl");
+    kb.remove("docs/new.jsonl");
+    let deleted = index(&kb, &["docs"]);
+    assert_eq!((deleted.removed, deleted.documents), (1, 1), "{deleted:?}");
+    let hit = &kb.search("aspirin", &[]).hits[0];
+    assert_eq!(hit.source.path, "docs/twin.jsonl");
+    // As a clean build has it.
+    let rebuilt = index(&kb, &["--rebuild", "docs"]);
+    assert_eq!((rebuilt.documents, rebuilt.passages), (deleted.documents, deleted.passages));
+}
+
+/// Which file has a duplicate id does not depend on history: the first in path order, as in a
+/// clean build.
+#[test]
+fn the_first_file_in_path_order_has_a_duplicate_id() {
+    let kb = Kb::new();
+    kb.write("docs/m.jsonl", "{\"id\": \"X\", \"text\": \"walrus m\"}\n");
+    index(&kb, &["docs"]);
+    kb.write("docs/a.jsonl", "{\"id\": \"X\", \"text\": \"walrus a\"}\n");
+    let run: IndexOutput = kb.run(&["index", "--json", "docs"]).expect_code(2).json();
+    assert_eq!(run.skipped[0].path, "docs/m.jsonl");
+    assert_eq!(kb.search("walrus", &[]).hits[0].source.path, "docs/a.jsonl");
+}
+
+/// Issue 11: passages keep the path as it was given; files are known by their canonical path,
+/// so the same folder spelled another way is found unchanged.
+#[test]
+fn paths_are_stored_as_given_and_files_known_however_spelled() {
+    let kb = Kb::new();
+    kb.write("docs/sub/a.md", "# A\n\nAlpaca.\n");
+    index(&kb, &["docs"]);
+    assert_eq!(kb.search("alpaca", &[]).hits[0].source.path, "docs/sub/a.md");
+    let absolute = kb.path().join("docs").canonicalize().unwrap();
+    for spelling in ["./docs", "docs/", absolute.to_str().unwrap()] {
+        let again = index(&kb, &[spelling]);
+        assert_eq!((again.unchanged, again.added, again.committed), (1, 0, false), "{spelling}");
+    }
+    kb.write("docs/sub/b.md", "# B\n\nBison.\n");
+    index(&kb, &["./docs/sub"]);
+    assert_eq!(kb.search("bison", &[]).hits[0].source.path, "./docs/sub/b.md");
+    assert_eq!(kb.search("alpaca", &[]).hits[0].source.path, "docs/sub/a.md");
+}
