@@ -40,7 +40,7 @@ use crate::formats::Format;
 pub const MAX_DEPTH: usize = 256;
 
 /// The name of the synonyms file at the top of a corpus folder; it is not a document.
-const SYNONYMS_FILE: &str = "synonyms.txt";
+pub const SYNONYMS_FILE: &str = "synonyms.txt";
 
 /// A file to index.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -21,11 +21,11 @@ pub struct Manifest {
     /// nor does a rebuild; only a removal by id does.
     #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
     pub pushed: BTreeMap<String, u64>,
-    /// The synonym groups searches expand queries with (the text of the corpus's `synonyms.txt`
-    /// as `kb index` last read it), so that every way of searching this index (the CLI, the
-    /// library, the server) uses the same ones.
-    #[serde(skip_serializing_if = "Option::is_none", default)]
-    pub synonyms: Option<String>,
+    /// The synonym groups searches expand queries with: the text of the `synonyms.txt` at the
+    /// top of each indexed folder as the last run read it, keyed by the folder, so that every
+    /// way of searching this index (the CLI, the library, the server) uses the same ones.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
+    pub synonyms: BTreeMap<String, String>,
 }
 
 /// One source file in the [`Manifest`].

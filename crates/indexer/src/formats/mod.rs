@@ -35,6 +35,7 @@ use kb_schema::Passage;
 
 mod decode;
 mod document;
+#[cfg(feature = "html")]
 mod html;
 mod json;
 mod markdown;
@@ -174,7 +175,14 @@ fn whole_file_items(bytes: &[u8], info: SourceInfo<'_>) -> Result<Vec<Item>, Sou
     let parsed = match info.format {
         Format::Text => text::parse(&text, info),
         Format::Markdown => markdown::parse(&text, info),
+        #[cfg(feature = "html")]
         _ => html::parse(&text, info),
+        #[cfg(not(feature = "html"))]
+        _ => Err(SourceError {
+            line: None,
+            reason: "HTML is not read by this build of kb (built without the `html` feature)"
+                .to_owned(),
+        }),
     };
     let parsed = match parsed {
         Ok(parsed) => parsed,

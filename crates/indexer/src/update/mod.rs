@@ -273,7 +273,8 @@ fn run(
         }
     }
 
-    let Run { writer, manifest, mut report, .. } = run;
+    let Run { writer, mut manifest, mut report, .. } = run;
+    record_synonyms(&mut manifest, roots);
     if writer.is_dirty() || manifest != old {
         progress(Progress::Committing);
         writer.commit(&manifest)?;
@@ -284,6 +285,27 @@ fn run(
     report.skipped = skipped_under(&manifest, roots);
     report.took_ms = started.elapsed().as_secs_f64() * 1000.0;
     Ok(report)
+}
+
+/// Records in `manifest` the text of the `synonyms.txt` at the top of each root folder (keyed by
+/// the folder), and forgets that of a root folder that no longer has one, so that every way of
+/// searching the index expands queries with the same groups. A file that cannot be read counts
+/// as none.
+fn record_synonyms(manifest: &mut Manifest, roots: &[Root]) {
+    for root in roots.iter().filter(|r| r.canonical.is_dir()) {
+        let key = root.canonical.to_string_lossy().into_owned();
+        match std::fs::read(root.canonical.join(crate::walk::SYNONYMS_FILE)) {
+            Ok(bytes) => {
+                // Lines that are not UTF-8 are left out (the synonyms parser would skip them).
+                let lines =
+                    bytes.split(|&b| b == b'\n').filter_map(|l| std::str::from_utf8(l).ok());
+                manifest.synonyms.insert(key, lines.collect::<Vec<_>>().join("\n"));
+            }
+            Err(_) => {
+                manifest.synonyms.remove(&key);
+            }
+        }
+    }
 }
 
 /// What the run does with one manifest key.
