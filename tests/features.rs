@@ -214,3 +214,30 @@ fn feedback_brings_in_related_passages_and_feedback_0_turns_it_off() {
     found.sort();
     assert_eq!(found, ["a#0", "b#0"]);
 }
+
+#[test]
+fn synonyms_live_in_the_index_and_edits_take_effect_at_the_next_index() {
+    let kb = Kb::new();
+    kb.write("corpus/a.md", "# Legs\n\nThe shin bone is also called the tibia.\n");
+    kb.write("corpus/synonyms.txt", "botox, botulinum toxin\n");
+    kb.run(&["index", "corpus"]).expect_code(0);
+    assert!(kb.search("shank", &[]).hits.is_empty());
+    kb.write("corpus/synonyms.txt", "botox, botulinum toxin\nshank, shin\n");
+    // Recorded by `kb index`, not read at search time.
+    assert!(kb.search("shank", &[]).hits.is_empty());
+    let run = kb.run(&["index", "corpus", "--json"]).expect_code(0);
+    assert!(run.stdout.contains("\"unchanged\":1"), "no document is read again: {}", run.stdout);
+    let out = kb.search("shank", &[]);
+    assert_eq!(out.hits[0].lit(), ["shin"]);
+    // The index carries them: a search from elsewhere, without the corpus, expands the same way.
+    let elsewhere = Kb::new();
+    let index = kb.path().join(".kb");
+    let run = elsewhere
+        .run(&["--index", index.to_str().unwrap(), "search", "--json", "shank"])
+        .expect_code(0);
+    assert!(run.stdout.contains("<mark>shin</mark>"), "{}", run.stdout);
+    // Removing the file removes the groups at the next index.
+    kb.remove("corpus/synonyms.txt");
+    kb.run(&["index", "corpus"]).expect_code(0);
+    assert!(kb.search("shank", &[]).hits.is_empty());
+}

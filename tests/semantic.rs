@@ -92,7 +92,7 @@ fn a_semantic_index_without_its_model_is_a_clear_error() {
     kb.run(&["index", "--semantic", "docs"]).expect_code(0);
     let (code, stderr) = run_without_model(&kb, &["search", "automobile repair"]);
     assert_eq!(code, 2, "{stderr}");
-    assert!(stderr.contains("cannot get the embedding model"), "{stderr}");
+    assert!(stderr.contains("embedding model all-MiniLM-L6-v2 is not available"), "{stderr}");
     assert!(stderr.contains("KB_MODEL_DIR"), "{stderr}");
     // The words alone still search it.
     let (code, stderr) =
@@ -128,4 +128,37 @@ fn eval_scores_semantic_ranking_on_a_semantic_index_of_its_own() {
     // Each has an index of its own in the cache.
     let cached = std::fs::read_dir(kb.path().join(".kb-eval")).expect("cache").count();
     assert_eq!(cached, 2);
+}
+
+#[test]
+fn the_library_ranks_a_semantic_index_by_meaning_without_wiring_and_keeps_it_semantic() {
+    let work = workshop();
+    work.run(&["index", "--semantic", "docs"]).expect_code(0);
+    // The library finds the model where the CLI does (`KB_MODEL_DIR`); no other test of this
+    // process reads it (the CLI runs are given their own environment).
+    std::env::set_var("KB_MODEL_DIR", work.path().join("model"));
+    let kb = kb::Kb::open(work.path().join(".kb")).expect("open");
+    assert_eq!(kb.semantic_model().unwrap().as_deref(), Some(kb::model::DEFAULT_MODEL));
+    let ranked = |kb: &kb::Kb, weight: f32| {
+        let mut opts = kb::SearchOptions::default();
+        opts.semantic.weight = weight;
+        let results = kb.search("automobile repair", &opts).unwrap();
+        results.hits.into_iter().map(|h| h.doc_id).collect::<Vec<_>>()
+    };
+    // Default options rank by meaning, as `kb search` does; weight 0 by words alone.
+    assert_eq!(ranked(&kb, 0.6), doc_ids(&work, "automobile repair", &[]));
+    assert_eq!(ranked(&kb, 0.7), ["workshop", "kitchen", "stew"]);
+    assert_eq!(ranked(&kb, 0.0)[0], "kitchen");
+
+    // Indexing with default options keeps the index semantic: a new file is embedded too.
+    work.write(
+        "docs/garage.txt",
+        "Garage\n\nThe garage will mend any automobile, car or vehicle.\n",
+    );
+    let report = kb.index(&[work.path().join("docs")]).unwrap();
+    assert_eq!(report.added, 1);
+    assert_eq!(kb.semantic_model().unwrap().as_deref(), Some(kb::model::DEFAULT_MODEL));
+    let out = work.run(&["stats", "--json"]).expect_code(0);
+    assert!(out.stdout.contains("\"documents\":4"), "{}", out.stdout);
+    assert!(ranked(&kb, 0.7).contains(&"garage".to_string()));
 }

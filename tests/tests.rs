@@ -8,7 +8,8 @@
 //! - `incremental`: `kb index` bringing an index up to date, and its safety under faults;
 //! - `eval`: `kb eval` scoring a BEIR-format folder, and `kb run` writing TREC run files;
 //! - `features`: typo tolerance, "did you mean", synonyms, Q&A awareness and `--explain`;
-//! - `semantic`: semantic indexes and re-ranking by meaning, with a word model the tests write.
+//! - `semantic`: semantic indexes and re-ranking by meaning, with a word model the tests write;
+//! - `library`: the `kb` library as other tools use it, and its JSON equal to the CLI's.
 
 mod util;
 
@@ -18,5 +19,6 @@ mod eval;
 mod features;
 mod formats;
 mod incremental;
+mod library;
 mod output;
 mod semantic;

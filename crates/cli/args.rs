@@ -86,7 +86,7 @@ pub struct SearchArgs {
     #[arg(required = true, num_args = 1.., value_name = "QUERY")]
     pub query: Vec<String>,
     /// How many hits to show.
-    #[arg(long, short = 'n', default_value_t = 10)]
+    #[arg(long, short = 'n', default_value_t = kb::SearchOptions::default().limit)]
     pub limit: usize,
     /// Only passages of this kind.
     #[arg(long, value_enum)]
@@ -95,7 +95,7 @@ pub struct SearchArgs {
     #[arg(long, value_name = "ID")]
     pub doc: Option<String>,
     /// At most this many hits from one document (0: no limit).
-    #[arg(long, default_value_t = 3, value_name = "N")]
+    #[arg(long, default_value_t = kb::SearchOptions::default().per_doc, value_name = "N")]
     pub per_doc: usize,
     /// Print one JSON object (schema in the README).
     #[arg(long)]
@@ -107,11 +107,11 @@ pub struct SearchArgs {
     /// Share of the pseudo-relevance feedback expansion in the final query (0 turns it off:
     /// faster, and only passages with the query's own words, or their typo and synonym
     /// alternatives, are found).
-    #[arg(long, value_name = "WEIGHT", default_value_t = kb_query::Feedback::default().weight)]
+    #[arg(long, value_name = "WEIGHT", default_value_t = kb::Feedback::default().weight)]
     pub feedback: f32,
     /// Share of meaning (embedding similarity) in the ranking of a semantic index (see
     /// `kb index --semantic`), between 0 (words only) and 1.
-    #[arg(long, value_name = "WEIGHT", default_value_t = kb_query::Semantic::default().weight)]
+    #[arg(long, value_name = "WEIGHT", default_value_t = kb::Semantic::default().weight)]
     pub semantic: f32,
     /// When to color highlights (respects NO_COLOR).
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
@@ -158,12 +158,12 @@ pub struct EvalArgs {
     #[arg(long, value_name = "DIR")]
     pub cache: Option<PathBuf>,
     /// Share of the pseudo-relevance feedback expansion in the final query (0 turns it off).
-    #[arg(long, value_name = "WEIGHT", default_value_t = kb_query::Feedback::default().weight)]
+    #[arg(long, value_name = "WEIGHT", default_value_t = kb::Feedback::default().weight)]
     pub feedback: f32,
     /// Share of meaning in the ranking: the corpus is indexed with passage embeddings
     /// (all-MiniLM-L6-v2, downloaded on first use) and the best lexical candidates re-ranked
     /// by their similarity to the query. 0 evaluates lexical ranking alone, on a lexical index.
-    #[arg(long, value_name = "WEIGHT", default_value_t = kb_query::Semantic::default().weight)]
+    #[arg(long, value_name = "WEIGHT", default_value_t = kb::Semantic::default().weight)]
     pub semantic: f32,
 }
 
@@ -185,11 +185,11 @@ pub struct RunArgs {
     #[arg(long)]
     pub snippets: bool,
     /// Share of the pseudo-relevance feedback expansion in the final query (0 turns it off).
-    #[arg(long, value_name = "WEIGHT", default_value_t = kb_query::Feedback::default().weight)]
+    #[arg(long, value_name = "WEIGHT", default_value_t = kb::Feedback::default().weight)]
     pub feedback: f32,
     /// Share of meaning (embedding similarity) in the ranking of a semantic index (see
     /// `kb index --semantic`), between 0 (words only) and 1.
-    #[arg(long, value_name = "WEIGHT", default_value_t = kb_query::Semantic::default().weight)]
+    #[arg(long, value_name = "WEIGHT", default_value_t = kb::Semantic::default().weight)]
     pub semantic: f32,
     /// Write each query's wall time to this file: `query-id<TAB>milliseconds` a line, in query
     /// order (for latency distributions and finding slow queries).

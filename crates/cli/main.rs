@@ -23,9 +23,23 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             let mut stderr = std::io::stderr().lock();
-            let _ = writeln!(stderr, "kb: {err:#}");
+            let _ = writeln!(stderr, "kb: {err:#}{}", advice(&err));
             ExitCode::from(commands::EXIT_ERROR)
         }
+    }
+}
+
+/// What to do about a library error, for the few that have a remedy (the library's messages
+/// only say what happened).
+fn advice(err: &anyhow::Error) -> &'static str {
+    match err.chain().find_map(|e| e.downcast_ref::<kb::Error>()) {
+        Some(kb::Error::Damaged { .. }) => "; `kb index --rebuild` repairs it",
+        Some(kb::Error::OtherVersion { .. }) => "; `kb index --rebuild` rebuilds it",
+        Some(kb::Error::Locked(_)) => "; try again when it is done",
+        Some(kb::Error::ModelUnavailable { .. }) => {
+            "; set KB_MODEL_DIR to a folder holding the model, or rank by words with --semantic 0"
+        }
+        _ => "",
     }
 }
 

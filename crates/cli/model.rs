@@ -1,56 +1,25 @@
-//! The embedding model of semantic ranking: found in the cache, or downloaded there on first use.
+//! The embedding model of semantic ranking, as the command line sees it: the library loads it
+//! (and downloads it on first use) without a word, so the command says so first.
 
-use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
-use kb_embed::{fetch, Embedder};
 use kb_indexer::SemanticModel;
 
-use crate::paths;
-
-/// Loads the embedding model (`$KB_MODEL_DIR`, else the model cache, where it is downloaded the
-/// first time, saying so on stderr).
-pub fn load() -> anyhow::Result<SemanticModel> {
-    let cache = paths::model_cache();
-    if std::env::var_os("KB_MODEL_DIR").is_none() && !fetch::is_cached(&cache) {
+/// Says on stderr that the model `name` is about to be downloaded, when it is.
+pub fn announce_download(name: &str) {
+    if kb::model::needs_download(name) {
         eprintln!(
-            "kb: downloading the embedding model {} (84 MB, once) into {}",
-            fetch::MODEL_NAME,
-            cache.display()
+            "kb: downloading the embedding model {name} (84 MB, once) into {}",
+            kb::model::model_cache().display()
         );
     }
-    let dir = fetch::ensure_model(&cache).with_context(|| {
-        format!(
-            "cannot get the embedding model {} that semantic ranking needs (set KB_MODEL_DIR \
-             to a folder holding it, or rank lexically)",
-            fetch::MODEL_NAME
-        )
-    })?;
-    let embedder = Embedder::load(&dir)
-        .with_context(|| format!("cannot load the embedding model in {}", dir.display()))?;
-    Ok(SemanticModel { name: fetch::MODEL_NAME.to_owned(), embedder: Arc::new(embedder) })
 }
 
-/// The model a semantic index at `index_dir` was built with, loaded; `None` for a lexical index
-/// (or none at all).
-pub fn for_index(index_dir: &Path) -> anyhow::Result<Option<SemanticModel>> {
-    let Ok((_, _, manifest)) = kb_schema::open_index_with_manifest(index_dir) else {
-        return Ok(None);
-    };
-    named(index_dir, manifest.semantic.as_deref())
-}
-
-/// The model named `name` by the index at `index_dir` (its `Manifest::semantic`), loaded;
-/// `None` for none.
-pub fn named(index_dir: &Path, name: Option<&str>) -> anyhow::Result<Option<SemanticModel>> {
-    match name {
-        None => Ok(None),
-        Some(name) if name == fetch::MODEL_NAME => load().map(Some),
-        Some(other) => anyhow::bail!(
-            "the index at {} was embedded with the model {other}, which this kb does not have; \
-             `kb index --rebuild` rebuilds it",
-            index_dir.display()
-        ),
-    }
+/// The default embedding model, loaded (for `kb eval`, which builds its own index).
+pub fn load() -> anyhow::Result<SemanticModel> {
+    let name = kb::model::DEFAULT_MODEL;
+    announce_download(name);
+    let embedder = kb::model::load(name).context("semantic ranking needs it")?;
+    Ok(SemanticModel { name: name.to_owned(), embedder: Arc::new(embedder) })
 }

@@ -20,16 +20,6 @@ pub fn corpus_dir(flag: Option<&Path>) -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("corpus"))
 }
 
-/// Where downloaded embedding models are kept: `$XDG_CACHE_HOME/kb/models`, else
-/// `$HOME/.cache/kb/models`, else `./.kb-models`. (`$KB_MODEL_DIR` names a model folder to use
-/// instead; see `kb_embed::fetch::ensure_model`.)
-pub fn model_cache() -> PathBuf {
-    let var = |name| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
-    var("XDG_CACHE_HOME")
-        .or_else(|| var("HOME").map(|home| home.join(".cache")))
-        .map_or_else(|| PathBuf::from(".kb-models"), |cache| cache.join("kb").join("models"))
-}
-
 /// A stored source path as people should see it: relative to the current directory when it
 /// lies under it, else as stored.
 pub fn display_path(stored: &str) -> String {

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use kb_indexer::{update_index, IndexOptions, IndexReport, Progress};
+use kb::{IndexOptions, IndexReport, Kb, Progress};
 use notify::{RecursiveMode, Watcher};
 
 use super::{EXIT_ERROR, EXIT_OK};
@@ -19,11 +19,12 @@ pub fn run(index_dir: &Path, args: IndexArgs) -> anyhow::Result<u8> {
         if args.paths.is_empty() { vec![paths::corpus_dir(None)] } else { args.paths.clone() };
     // Semantic until told otherwise: an index built with --semantic stays so.
     let semantic = if args.lexical {
-        None
+        Some(false)
     } else if args.semantic {
-        Some(model::load()?)
+        model::announce_download(kb::model::DEFAULT_MODEL);
+        Some(true)
     } else {
-        model::for_index(index_dir)?
+        None
     };
     let opts = IndexOptions {
         rebuild: args.rebuild,
@@ -146,19 +147,23 @@ pub fn build(
         .expect("the template is valid")
         .progress_chars("=> "),
     );
-    let report = update_index(index_dir, roots, opts, &mut |p| match p {
-        Progress::Listed { files } => bar.set_length(files),
-        Progress::File { path, bytes } => {
-            bar.inc(1);
-            bar.inc_length(0);
-            bar.set_message(paths::display_path(path));
-            let _ = bytes;
-        }
-        Progress::Committing => bar.set_message("committing"),
-    })
-    .with_context(|| format!("cannot update the index at {}", index_dir.display()));
+    let report = Kb::open_or_create(index_dir)
+        .and_then(|kb| {
+            kb.index_with_progress(roots, opts, &mut |p| match p {
+                Progress::Listed { files } => bar.set_length(files),
+                Progress::File { path, bytes } => {
+                    bar.inc(1);
+                    bar.inc_length(0);
+                    bar.set_message(paths::display_path(path));
+                    let _ = bytes;
+                }
+                Progress::Committing => bar.set_message("committing"),
+            })
+        })
+        .with_context(|| format!("cannot update the index at {}", index_dir.display()));
     bar.finish_and_clear();
     let report = report?;
+    report_synonyms(roots);
     let mut err = std::io::stderr().lock();
     for skip in &report.skipped {
         let path = paths::display_path(&skip.path);
@@ -168,4 +173,28 @@ pub fn build(
         };
     }
     Ok(report)
+}
+
+/// Reports on stderr the lines of each root folder's `synonyms.txt` that cannot be used (the
+/// index records the file; searches skip those lines).
+fn report_synonyms(roots: &[PathBuf]) {
+    for root in roots {
+        let path = root.join(kb_indexer::walk::SYNONYMS_FILE);
+        if !root.is_dir() || !path.is_file() {
+            continue;
+        }
+        match kb_query::Synonyms::load(&path) {
+            Ok(synonyms) => {
+                for skipped in synonyms.skipped() {
+                    eprintln!(
+                        "kb: {}:{}: line ignored: {}",
+                        path.display(),
+                        skipped.line,
+                        skipped.reason
+                    );
+                }
+            }
+            Err(err) => eprintln!("kb: {err}; it is not used"),
+        }
+    }
 }

@@ -4,21 +4,29 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
-use kb_eval::{eval_search_options, read_query_file, run_queries, write_run, Latency, RUN_TAG};
-use kb_query::SearchOptions;
+use kb::{Kb, SearchOptions};
+use kb_eval::{
+    eval_search_options, rank_with, read_query_file, run_with, write_run, Latency, RUN_TAG,
+};
 
-use super::search::{ensure_index, open_searcher};
+use super::search::ensure_index;
 use super::EXIT_OK;
 use crate::args::RunArgs;
 
 pub fn run(index_dir: &Path, args: RunArgs) -> anyhow::Result<u8> {
     let queries = read_query_file(&args.queries)?;
     ensure_index(index_dir, args.corpus.as_deref())?;
-    let searcher = open_searcher(index_dir, args.semantic)?;
+    let kb = Kb::open(index_dir)?;
     let mut opts = SearchOptions { snippets: args.snippets, ..eval_search_options(args.limit) };
     opts.feedback.weight = args.feedback;
     opts.semantic.weight = args.semantic;
-    let timed = run_queries(&searcher, &queries, &opts)?;
+    if opts.semantic.weight > 0.0 {
+        if let Some(name) = kb.semantic_model()? {
+            crate::model::announce_download(&name);
+        }
+    }
+    let timed =
+        run_with(&queries, &mut |query| rank_with(query, &mut |text| kb.search(text, &opts)))?;
     if let Some(path) = &args.timings {
         let mut lines = String::new();
         for (query, ms) in queries.iter().zip(&timed.latencies_ms) {

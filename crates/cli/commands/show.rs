@@ -4,27 +4,22 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::bail;
-use kb_query::Searcher;
+use kb::Kb;
 
 use super::EXIT_OK;
 use crate::args::ShowArgs;
 use crate::printer;
 
 pub fn run(index_dir: &Path, args: ShowArgs) -> anyhow::Result<u8> {
-    let searcher = Searcher::open(index_dir)?;
-    let passages = if args.id.contains('#') {
-        searcher.passage(&args.id)?.into_iter().collect()
-    } else {
-        searcher.document(&args.id)?
-    };
-    if passages.is_empty() {
+    let kb = Kb::open(index_dir)?;
+    let Some(shown) = kb.show(&args.id)? else {
         bail!("no passage or document with id {:?} in the index", args.id);
-    }
+    };
     let mut out = anstream::AutoStream::new(std::io::stdout().lock(), anstream::ColorChoice::Auto);
     if args.json {
-        printer::json::write_passages(&mut out, &passages)?;
+        printer::json::write_passages(&mut out, &shown)?;
     } else {
-        printer::standard::write_passages(&mut out, &passages)?;
+        printer::standard::write_passages(&mut out, &shown.passages)?;
     }
     out.flush()?;
     Ok(EXIT_OK)

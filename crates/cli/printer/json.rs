@@ -1,5 +1,10 @@
 //! JSON output for tools. These shapes are a contract: fields may be added, never changed.
 //!
+//! The library owns them: `kb search`, `kb index`, `kb stats` and `kb show` print the `kb`
+//! library's [`SearchResults`], [`IndexReport`], [`Stats`] and [`PassageList`] exactly as they
+//! serialize, so a tool calling the library and a tool reading this output see the same
+//! objects. What follows documents them in one place.
+//!
 //! # `kb search --json`
 //!
 //! One JSON object:
@@ -50,7 +55,8 @@
 //! # `kb show ID --json`
 //!
 //! `{"passages": [{"passage_id", "doc_id", "doc_title", "kind", "heading", "position", "text",
-//! "source": {"path", "line"}}]}`.
+//! "source": {"path", "line"}}]}`: one passage for a passage id, all of a document's for a
+//! document id.
 //!
 //! # `kb eval DIR --json`
 //!
@@ -74,234 +80,31 @@
 
 use std::io::Write;
 
+use kb::{IndexReport, PassageList, SearchResults, Stats};
 use kb_eval::EvalReport;
-use kb_indexer::IndexReport;
-use kb_query::{IndexStats, SearchResults};
-use kb_schema::{Passage, SkipRecord};
 use serde::Serialize;
 
 use crate::paths::display_path;
 
-#[derive(Serialize)]
-struct SearchOutput<'a> {
-    query: &'a str,
-    total: usize,
-    took_ms: f64,
-    hits: Vec<HitOutput<'a>>,
-    did_you_mean: Option<&'a str>,
-}
-
-#[derive(Serialize)]
-struct HitOutput<'a> {
-    rank: usize,
-    score: f32,
-    doc_id: &'a str,
-    doc_title: &'a str,
-    kind: &'a str,
-    passage_id: &'a str,
-    heading: Option<&'a str>,
-    text: &'a str,
-    snippet: String,
-    highlights: Vec<[usize; 2]>,
-    source: SourceOutput,
-    question: Option<&'a kb_query::QuestionRef>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    explain: Option<&'a kb_query::Explanation>,
-}
-
-#[derive(Serialize)]
-struct SourceOutput {
-    path: String,
-    line: u32,
-}
-
-impl SourceOutput {
-    fn new(source: &kb_schema::SourceRef) -> Self {
-        SourceOutput { path: display_path(&source.path), line: source.line }
-    }
-}
-
-/// Writes `kb search --json`.
+/// Writes `kb search --json`: the library's [`SearchResults`] as they serialize.
 pub fn write_search(out: &mut impl Write, results: &SearchResults) -> std::io::Result<()> {
-    let output = SearchOutput {
-        query: &results.query,
-        total: results.total,
-        took_ms: results.took_ms,
-        hits: results
-            .hits
-            .iter()
-            .map(|h| HitOutput {
-                rank: h.rank,
-                score: h.score,
-                doc_id: &h.doc_id,
-                doc_title: &h.doc_title,
-                kind: h.kind.as_str(),
-                passage_id: &h.passage_id,
-                heading: h.heading.as_deref(),
-                text: &h.text,
-                snippet: html_snippet(&h.snippet.text, &h.snippet.highlights),
-                highlights: h.highlights.iter().map(|r| [r.start, r.end]).collect(),
-                source: SourceOutput::new(&h.source),
-                question: h.question.as_ref(),
-                explain: h.explanation.as_ref(),
-            })
-            .collect(),
-        did_you_mean: results.did_you_mean.as_deref(),
-    };
-    write_line(out, &output)
+    write_line(out, results)
 }
 
-/// The snippet as HTML: text escaped, each highlight wrapped in `<mark>`.
-pub fn html_snippet(text: &str, highlights: &[std::ops::Range<usize>]) -> String {
-    let mut html = String::with_capacity(text.len() + highlights.len() * 13);
-    let mut at = 0;
-    for r in highlights {
-        if r.start < at || r.end > text.len() {
-            continue;
-        }
-        escape_into(&mut html, &text[at..r.start]);
-        html.push_str("<mark>");
-        escape_into(&mut html, &text[r.clone()]);
-        html.push_str("</mark>");
-        at = r.end;
-    }
-    escape_into(&mut html, &text[at..]);
-    html
+/// Writes `kb index --json`: the library's [`IndexReport`] as it serializes.
+pub fn write_index_report(out: &mut impl Write, report: &IndexReport) -> std::io::Result<()> {
+    write_line(out, report)
 }
 
-fn escape_into(html: &mut String, text: &str) {
-    for c in text.chars() {
-        match c {
-            '&' => html.push_str("&amp;"),
-            '<' => html.push_str("&lt;"),
-            '>' => html.push_str("&gt;"),
-            '"' => html.push_str("&quot;"),
-            '\'' => html.push_str("&#39;"),
-            c => html.push(c),
-        }
-    }
+/// Writes `kb stats --json`: the library's [`Stats`] as they serialize (with `file_list` when
+/// the stats hold it, `kb stats --files`).
+pub fn write_stats(out: &mut impl Write, stats: &Stats) -> std::io::Result<()> {
+    write_line(out, stats)
 }
 
-#[derive(Serialize)]
-struct SkipOutput {
-    path: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    line: Option<u32>,
-    reason: String,
-}
-
-fn skips(list: &[SkipRecord]) -> Vec<SkipOutput> {
-    list.iter()
-        .map(|s| SkipOutput { path: display_path(&s.path), line: s.line, reason: s.reason.clone() })
-        .collect()
-}
-
-/// Writes `kb index --json`.
-pub fn write_index_report(out: &mut impl Write, r: &IndexReport) -> std::io::Result<()> {
-    #[derive(Serialize)]
-    struct Output {
-        added: u64,
-        changed: u64,
-        removed: u64,
-        unchanged: u64,
-        skipped: Vec<SkipOutput>,
-        documents: u64,
-        passages: u64,
-        took_ms: f64,
-        bytes_read: u64,
-        committed: bool,
-    }
-    write_line(
-        out,
-        &Output {
-            added: r.added,
-            changed: r.changed,
-            removed: r.removed,
-            unchanged: r.unchanged,
-            skipped: skips(&r.skipped),
-            documents: r.documents,
-            passages: r.passages,
-            took_ms: r.took_ms,
-            bytes_read: r.bytes_read,
-            committed: r.committed,
-        },
-    )
-}
-
-/// Writes `kb stats --json`.
-pub fn write_stats(out: &mut impl Write, s: &IndexStats, files: bool) -> std::io::Result<()> {
-    #[derive(Serialize)]
-    struct FileOutput {
-        path: String,
-        documents: u64,
-        passages: u64,
-        skipped: Vec<SkipOutput>,
-    }
-    #[derive(Serialize)]
-    struct Output<'a> {
-        documents: u64,
-        passages: u64,
-        by_kind: &'a kb_query::KindCounts,
-        files: u64,
-        index_bytes: u64,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        file_list: Option<Vec<FileOutput>>,
-    }
-    let file_list = files.then(|| {
-        s.file_list
-            .iter()
-            .map(|f| FileOutput {
-                path: display_path(&f.path),
-                documents: f.documents,
-                passages: f.passages,
-                skipped: skips(&f.skipped),
-            })
-            .collect()
-    });
-    write_line(
-        out,
-        &Output {
-            documents: s.documents,
-            passages: s.passages,
-            by_kind: &s.by_kind,
-            files: s.files,
-            index_bytes: s.index_bytes,
-            file_list,
-        },
-    )
-}
-
-/// Writes `kb show --json`.
-pub fn write_passages(out: &mut impl Write, passages: &[Passage]) -> std::io::Result<()> {
-    #[derive(Serialize)]
-    struct PassageOutput<'a> {
-        passage_id: &'a str,
-        doc_id: &'a str,
-        doc_title: &'a str,
-        kind: &'a str,
-        heading: Option<&'a str>,
-        position: u32,
-        text: &'a str,
-        source: SourceOutput,
-    }
-    #[derive(Serialize)]
-    struct Output<'a> {
-        passages: Vec<PassageOutput<'a>>,
-    }
-    let passages = passages
-        .iter()
-        .map(|p| PassageOutput {
-            passage_id: &p.id,
-            doc_id: &p.doc_id,
-            doc_title: &p.doc_title,
-            kind: p.kind.as_str(),
-            heading: p.heading.as_deref(),
-            position: p.position,
-            text: &p.text,
-            source: SourceOutput::new(&p.source),
-        })
-        .collect();
-    write_line(out, &Output { passages })
+/// Writes `kb show --json`: the library's [`PassageList`] as it serializes.
+pub fn write_passages(out: &mut impl Write, passages: &PassageList) -> std::io::Result<()> {
+    write_line(out, passages)
 }
 
 /// Writes `kb eval --json`.
@@ -354,16 +157,4 @@ pub fn write_eval(out: &mut impl Write, r: &EvalReport) -> std::io::Result<()> {
 fn write_line(out: &mut impl Write, value: &impl Serialize) -> std::io::Result<()> {
     serde_json::to_writer(&mut *out, value)?;
     out.write_all(b"\n")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn snippet_html_escapes_and_marks() {
-        let text = "a <b> & \"Botox\" calves";
-        let html = html_snippet(text, &[9..14, 16..22]);
-        assert_eq!(html, "a &lt;b&gt; &amp; &quot;<mark>Botox</mark>&quot; <mark>calves</mark>");
-    }
 }

@@ -4,10 +4,8 @@
 use std::io::Write;
 
 use anstyle::{AnsiColor, Style};
+use kb::{IndexReport, Kind, Passage, SearchResults, Stats};
 use kb_eval::EvalReport;
-use kb_indexer::IndexReport;
-use kb_query::{IndexStats, SearchResults};
-use kb_schema::{Kind, Passage};
 
 use crate::paths::display_path;
 
@@ -115,7 +113,7 @@ pub fn write_index_report(out: &mut impl Write, r: &IndexReport) -> std::io::Res
 }
 
 /// Writes `kb stats`.
-pub fn write_stats(out: &mut impl Write, s: &IndexStats, files: bool) -> std::io::Result<()> {
+pub fn write_stats(out: &mut impl Write, s: &Stats) -> std::io::Result<()> {
     writeln!(out, "documents   {}", s.documents)?;
     writeln!(
         out,
@@ -124,9 +122,9 @@ pub fn write_stats(out: &mut impl Write, s: &IndexStats, files: bool) -> std::io
     )?;
     writeln!(out, "files       {}", s.files)?;
     writeln!(out, "index size  {:.1} KiB", s.index_bytes as f64 / 1024.0)?;
-    if files {
+    if let Some(file_list) = &s.file_list {
         writeln!(out)?;
-        for f in &s.file_list {
+        for f in file_list {
             let path = display_path(&f.path);
             if f.passages > 0 {
                 writeln!(

@@ -49,5 +49,5 @@ pub use queries::{
     parse_beir_queries, parse_query_lines, read_beir_queries, read_query_file, Query,
 };
 pub use ranking::{Ranking, ScoredDoc};
-pub use retrieval::{eval_search_options, rank, run_queries, run_with, TimedRun};
+pub use retrieval::{eval_search_options, rank, rank_with, run_queries, run_with, TimedRun};
 pub use run_file::{parse_run, read_run, write_run, Run, RUN_TAG};

@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use kb_query::{SearchOptions, Searcher};
+use kb_query::{SearchOptions, SearchResults, Searcher};
 
 use crate::queries::Query;
 use crate::ranking::Ranking;
@@ -26,11 +26,19 @@ pub fn rank(
     query: &Query,
     opts: &SearchOptions,
 ) -> Result<Ranking, EvalError> {
+    rank_with(query, &mut |text| searcher.search(text, opts))
+}
+
+/// [`rank`] through any search function (a `kb::Kb`'s, say) with the options it was made
+/// with.
+pub fn rank_with<E: std::error::Error + Send + Sync + 'static>(
+    query: &Query,
+    search: &mut dyn FnMut(&str) -> Result<SearchResults, E>,
+) -> Result<Ranking, EvalError> {
     if query.text.trim().is_empty() {
         return Ok(Ranking::default());
     }
-    let results = searcher
-        .search(&query.text, opts)
+    let results = search(&query.text)
         .map_err(|e| EvalError::Search { query_id: query.id.clone(), source: Box::new(e) })?;
     Ok(Ranking::from_scores(results.hits.into_iter().map(|h| (h.doc_id, h.score))))
 }

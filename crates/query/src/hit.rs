@@ -1,11 +1,20 @@
+//! The answer to a search: [`SearchResults`] of ranked [`Hit`]s. These types are the wire
+//! format of `kb search --json` (and of the server's `/search`): they serialize to exactly
+//! what those print, and fields may be added, never changed.
+
 use std::ops::Range;
 
 use kb_schema::{Kind, SourceRef};
-use serde::Serialize;
+use serde::{Serialize, Serializer};
 
 use crate::explain::Explanation;
 
 /// One ranked passage.
+///
+/// Serializes as `{"rank", "score", "doc_id", "doc_title", "kind", "passage_id", "heading",
+/// "text", "highlights": [[start, end], ...], "snippet": "<mark>…</mark> HTML", "source":
+/// {"path", "line"}, "question": {"passage_id", "title"} | null}`, plus `"explain"` when
+/// [`crate::SearchOptions::explain`] is on.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Hit {
     /// 1-based rank in the results.
@@ -24,7 +33,8 @@ pub struct Hit {
     pub heading: Option<String>,
     /// The whole passage text.
     pub text: String,
-    /// Byte ranges into `text` of every matched word.
+    /// Byte ranges into `text` of every matched word (`[start, end]` pairs in JSON).
+    #[serde(serialize_with = "ranges")]
     pub highlights: Vec<Range<usize>>,
     /// The best fragment of the passage, with its own highlight ranges.
     pub snippet: Snippet,
@@ -33,8 +43,9 @@ pub struct Hit {
     /// For an answer, the question it answers (`None` for other kinds, and when
     /// [`crate::SearchOptions::snippets`] is off).
     pub question: Option<QuestionRef>,
-    /// How the score was made, when [`crate::SearchOptions::explain`] is on.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// How the score was made, when [`crate::SearchOptions::explain`] is on (`"explain"` in
+    /// JSON).
+    #[serde(rename = "explain", skip_serializing_if = "Option::is_none")]
     pub explanation: Option<Explanation>,
 }
 
@@ -48,7 +59,9 @@ pub struct QuestionRef {
 }
 
 /// The best fragment of a passage, cut at sentence or word boundaries.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+///
+/// Serializes as its HTML ([`Snippet::to_html`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Snippet {
     /// The fragment text. When the passage was cut, it starts and/or ends with `…`.
     pub text: String,
@@ -56,17 +69,70 @@ pub struct Snippet {
     pub highlights: Vec<Range<usize>>,
 }
 
-/// The answer to one search.
+impl Snippet {
+    /// The fragment as HTML: the text escaped (`& < > " '`), each highlight wrapped in
+    /// `<mark>…</mark>`.
+    ///
+    /// ```
+    /// let snippet = kb_query::Snippet { text: "a <b> & Botox".into(), highlights: vec![8..13] };
+    /// assert_eq!(snippet.to_html(), "a &lt;b&gt; &amp; <mark>Botox</mark>");
+    /// ```
+    pub fn to_html(&self) -> String {
+        let text = &self.text;
+        let mut html = String::with_capacity(text.len() + self.highlights.len() * 13);
+        let mut at = 0;
+        for r in &self.highlights {
+            if r.start < at || r.end > text.len() || r.start > r.end {
+                continue;
+            }
+            escape_html_into(&mut html, &text[at..r.start]);
+            html.push_str("<mark>");
+            escape_html_into(&mut html, &text[r.clone()]);
+            html.push_str("</mark>");
+            at = r.end;
+        }
+        escape_html_into(&mut html, &text[at..]);
+        html
+    }
+}
+
+impl Serialize for Snippet {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.to_html())
+    }
+}
+
+/// Appends `text` to `html`, escaped for HTML text and attribute values.
+pub fn escape_html_into(html: &mut String, text: &str) {
+    for c in text.chars() {
+        match c {
+            '&' => html.push_str("&amp;"),
+            '<' => html.push_str("&lt;"),
+            '>' => html.push_str("&gt;"),
+            '"' => html.push_str("&quot;"),
+            '\'' => html.push_str("&#39;"),
+            c => html.push(c),
+        }
+    }
+}
+
+/// Byte ranges as `[start, end]` pairs.
+fn ranges<S: Serializer>(ranges: &[Range<usize>], serializer: S) -> Result<S::Ok, S::Error> {
+    serializer.collect_seq(ranges.iter().map(|r| [r.start, r.end]))
+}
+
+/// The answer to one search: serializes to the `kb search --json` object, `{"query", "total",
+/// "took_ms", "hits": [...], "did_you_mean"}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SearchResults {
     /// The query as given.
     pub query: String,
     /// How many passages matched (before grouping and the limit).
     pub total: usize,
-    /// The ranked hits.
-    pub hits: Vec<Hit>,
     /// Wall time of the search, milliseconds.
     pub took_ms: f64,
+    /// The ranked hits.
+    pub hits: Vec<Hit>,
     /// A corrected query, when this one found little (fewer than 3 passages) and some of its
     /// words are missing from the index but close to indexed ones.
     pub did_you_mean: Option<String>,

@@ -25,13 +25,19 @@ use crate::stats::{self, IndexStats};
 use crate::suggest;
 use crate::{Hit, QueryError, QuestionRef, SearchOptions, SearchResults, Snippet, Synonyms};
 
+/// What messages call an index in memory.
+const MEMORY: &str = "(index in memory)";
+
 /// A snapshot of an index, open for searching.
 ///
 /// Opening never takes the writer lock, so searches work while `kb index` updates the index in
 /// another process; they see the last commit made before [`Searcher::open`].
 pub struct Searcher {
-    dir: PathBuf,
+    /// The index folder; `None` for an index in memory.
+    dir: Option<PathBuf>,
     schema: KbSchema,
+    /// The manifest of the commit this searcher sees.
+    manifest: Manifest,
     searcher: tantivy::Searcher,
     doc_ids: DocIds,
     /// Query-time synonyms, if any were given ([`Searcher::with_synonyms`]).
@@ -52,20 +58,52 @@ impl Searcher {
     /// that `kb index --rebuild` repairs it.
     pub fn open(index_dir: &Path) -> Result<Searcher, QueryError> {
         let (index, schema, manifest) = kb_schema::open_index_with_manifest(index_dir)?;
-        let read = |e| QueryError::read(index_dir, e);
+        Searcher::with_parts(index, schema, manifest, Some(index_dir.to_path_buf()))
+    }
+
+    /// Opens an index that is open already (one in memory, say: `dir` is `None` then), at its
+    /// last commit.
+    pub fn from_index(index: tantivy::Index, dir: Option<PathBuf>) -> Result<Searcher, QueryError> {
+        let label = dir.clone().unwrap_or_else(|| PathBuf::from(MEMORY));
+        let schema = KbSchema::from_schema(&index.schema()).ok_or_else(|| {
+            QueryError::Index(kb_schema::OpenError::Damaged {
+                path: label.clone(),
+                detail: "fields are missing from the schema".into(),
+            })
+        })?;
+        kb_schema::analyzer::register(&index);
+        let manifest = Manifest::read(&index).map_err(|e| QueryError::read(&label, e))?;
+        Searcher::with_parts(index, schema, manifest, dir)
+    }
+
+    fn with_parts(
+        index: tantivy::Index,
+        schema: KbSchema,
+        manifest: Manifest,
+        dir: Option<PathBuf>,
+    ) -> Result<Searcher, QueryError> {
+        let label = dir.clone().unwrap_or_else(|| PathBuf::from(MEMORY));
+        let read = |e| QueryError::read(&label, e);
         let reader =
             index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(read)?;
         let searcher = reader.searcher();
         let doc_ids = DocIds::open(&searcher, schema.doc_id).map_err(read)?;
         Ok(Searcher {
-            dir: index_dir.to_path_buf(),
+            dir,
             schema,
+            semantic_model: manifest.semantic.clone(),
+            manifest,
             searcher,
             doc_ids,
             synonyms: None,
-            semantic_model: manifest.semantic,
             semantic: None,
         })
+    }
+
+    /// The manifest of the commit this searcher sees: which files are indexed, the embedding
+    /// model, the recorded synonyms.
+    pub fn manifest(&self) -> &Manifest {
+        &self.manifest
     }
 
     /// The embedding model the index's passages were embedded with (a name such as
@@ -82,7 +120,7 @@ impl Searcher {
             return Ok(self);
         }
         let vectors = Vectors::open(&self.searcher, self.schema.vector)
-            .map_err(|e| QueryError::read(&self.dir, e))?;
+            .map_err(|e| QueryError::read(self.label(), e))?;
         Ok(Searcher { semantic: Some((vectors, embedder)), ..self })
     }
 
@@ -111,7 +149,7 @@ impl Searcher {
         let vocabulary = Vocabulary::new(&self.searcher, &self.schema);
         let typos = opts.typos.then_some(&vocabulary);
         let alternatives = expand::alternatives(&parsed, typos, self.synonyms.as_ref())
-            .map_err(|e| QueryError::read(&self.dir, e))?;
+            .map_err(|e| QueryError::read(self.label(), e))?;
         let mut plan = self.builder(opts, &alternatives).build(&parsed);
         // The best questions, when feedback's first pass tells them (see `qa.rs`).
         let mut questions = None;
@@ -128,7 +166,7 @@ impl Searcher {
                 plan = self.builder(opts, &alternatives).with_expansion(&expansion).build(&parsed);
             }
         }
-        let read = |e| QueryError::read(&self.dir, e);
+        let read = |e| QueryError::read(self.label(), e);
         let mut explained: Option<(Box<dyn Query>, Lift)> = None;
         // Hook: semantic re-ranking (semantic.rs) of a deeper pool of lexical candidates.
         let semantic = match &self.semantic {
@@ -227,7 +265,7 @@ impl Searcher {
         let top = self
             .searcher
             .search(&query, &TopDocs::with_limit(1).order_by_score())
-            .map_err(|e| QueryError::read(&self.dir, e))?;
+            .map_err(|e| QueryError::read(self.label(), e))?;
         top.first().map(|&(_, address)| self.load(address)).transpose()
     }
 
@@ -237,7 +275,7 @@ impl Searcher {
         let addresses = self
             .searcher
             .search(&query, &DocSetCollector)
-            .map_err(|e| QueryError::read(&self.dir, e))?;
+            .map_err(|e| QueryError::read(self.label(), e))?;
         let mut passages =
             addresses.into_iter().map(|a| self.load(a)).collect::<Result<Vec<_>, _>>()?;
         passages.sort_by_key(|p| p.position);
@@ -246,22 +284,29 @@ impl Searcher {
 
     /// What the index holds: documents, passages by kind, files, size.
     pub fn stats(&self) -> Result<IndexStats, QueryError> {
-        let read = |e| QueryError::read(&self.dir, e);
-        let manifest = Manifest::read(self.searcher.index()).map_err(read)?;
-        let mut stats = stats::from_manifest(&manifest);
+        let read = |e| QueryError::read(self.label(), e);
+        let mut stats = stats::from_manifest(&self.manifest);
         stats.passages = self.searcher.num_docs();
         for kind in kb_schema::Kind::ALL {
             let query = raw_term_query(self.schema.kind, kind.as_str());
             let n = self.searcher.search(&query, &Count).map_err(read)?;
             stats.by_kind.add(kind, n as u64);
         }
-        stats.index_bytes = stats::dir_bytes(&self.dir).map_err(|e| read(e.into()))?;
+        stats.index_bytes = match &self.dir {
+            Some(dir) => stats::dir_bytes(dir).map_err(|e| read(e.into()))?,
+            None => 0,
+        };
         Ok(stats)
     }
 
-    /// The index directory.
-    pub fn index_dir(&self) -> &Path {
-        &self.dir
+    /// The index directory (`None` for an index in memory).
+    pub fn index_dir(&self) -> Option<&Path> {
+        self.dir.as_deref()
+    }
+
+    /// The index directory, or a label for an index in memory, for messages.
+    fn label(&self) -> &Path {
+        self.dir.as_deref().unwrap_or(Path::new(MEMORY))
     }
 
     /// The pseudo-relevance feedback terms for `query` (see [`crate::feedback`]): empty when
@@ -284,7 +329,7 @@ impl Searcher {
         {
             return Ok((Vec::new(), None));
         }
-        let read = |e| QueryError::read(&self.dir, e);
+        let read = |e| QueryError::read(self.label(), e);
         let fetch =
             if for_questions { fb.passages.max(qa::FIRST_PASS_FOR_QUESTIONS) } else { fb.passages };
         let mut top = self
@@ -312,8 +357,8 @@ impl Searcher {
     /// Reads a stored passage.
     fn load(&self, address: DocAddress) -> Result<Passage, QueryError> {
         let doc: TantivyDocument =
-            self.searcher.doc(address).map_err(|e| QueryError::read(&self.dir, e))?;
-        self.schema.from_document(&doc).ok_or_else(|| QueryError::bad_document(&self.dir))
+            self.searcher.doc(address).map_err(|e| QueryError::read(self.label(), e))?;
+        self.schema.from_document(&doc).ok_or_else(|| QueryError::bad_document(self.label()))
     }
 
     /// A query builder for `opts`, with the query's typo and synonym `alternatives`.
@@ -369,7 +414,7 @@ impl Searcher {
         explained: Option<(&dyn Query, &Lift)>,
         fused: Option<Fused>,
     ) -> Result<Hit, QueryError> {
-        let read = |e| QueryError::read(&self.dir, e);
+        let read = |e| QueryError::read(self.label(), e);
         let p = self.load(candidate.address)?;
         let (highlights, snippet) = if opts.snippets {
             highlight::highlight(&p.text, matches)

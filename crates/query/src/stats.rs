@@ -1,11 +1,13 @@
-//! What an index holds: [`IndexStats`] for `kb stats`.
+//! What an index holds: [`IndexStats`], the `kb stats --json` object.
 
 use std::path::Path;
 
 use kb_schema::{Kind, Manifest, SkipRecord};
 use serde::Serialize;
 
-/// What an index holds.
+/// What an index holds. Serializes to the `kb stats --json` object: `{"documents", "passages",
+/// "by_kind": {"article", "question", "answer"}, "files", "index_bytes"}`, and `"file_list"`
+/// when it was asked for (`kb stats --files`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct IndexStats {
     /// Documents (articles and Q&A threads), from the manifest.
@@ -18,8 +20,9 @@ pub struct IndexStats {
     pub files: u64,
     /// Total size of the index directory's files, in bytes.
     pub index_bytes: u64,
-    /// Every file the manifest knows, indexed or skipped, by path.
-    pub file_list: Vec<FileStats>,
+    /// Every file the manifest knows, indexed or skipped, by path, when asked for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_list: Option<Vec<FileStats>>,
 }
 
 /// Passage counts by kind.
@@ -72,7 +75,7 @@ pub(crate) fn from_manifest(manifest: &Manifest) -> IndexStats {
     IndexStats {
         documents: manifest.documents(),
         files: file_list.iter().filter(|f| f.documents > 0).count() as u64,
-        file_list,
+        file_list: Some(file_list),
         ..IndexStats::default()
     }
 }
@@ -110,10 +113,11 @@ mod tests {
         manifest.files.insert("docs/a.png".into(), entry(&[], 0, vec![skip.clone()]));
         let stats = from_manifest(&manifest);
         assert_eq!((stats.documents, stats.files), (2, 1));
-        let paths: Vec<&str> = stats.file_list.iter().map(|f| f.path.as_str()).collect();
+        let list = stats.file_list.expect("the manifest's part lists the files");
+        let paths: Vec<&str> = list.iter().map(|f| f.path.as_str()).collect();
         assert_eq!(paths, ["docs/a.png", "docs/b.jsonl"]);
-        assert_eq!(stats.file_list[0].skipped, [skip]);
-        assert_eq!((stats.file_list[1].documents, stats.file_list[1].passages), (2, 3));
+        assert_eq!(list[0].skipped, [skip]);
+        assert_eq!((list[1].documents, list[1].passages), (2, 3));
     }
 
     #[test]

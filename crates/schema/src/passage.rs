@@ -47,9 +47,14 @@ pub struct SourceRef {
 }
 
 /// The unit of retrieval: a paragraph, a list item, a question, or one answer.
+///
+/// Serializes as one element of `kb show --json`'s `passages` list: `{"passage_id", "doc_id",
+/// "doc_title", "kind", "heading", "position", "text", "source": {"path", "line"}}` (the
+/// context is searched, never shown).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Passage {
     /// Stable passage id: `{doc_id}#{position}`.
+    #[serde(rename = "passage_id")]
     pub id: String,
     /// Stable id of the document the passage belongs to.
     pub doc_id: String,
@@ -65,6 +70,7 @@ pub struct Passage {
     pub text: String,
     /// Searchable context that is not part of the passage's text: for an answer, the body of the
     /// question it answers. Indexed with a low weight, never shown.
+    #[serde(skip_serializing, default)]
     pub context: Option<String>,
     /// Source file and line.
     pub source: SourceRef,
