@@ -8,7 +8,9 @@
 //! - `incremental`: `kb index` bringing an index up to date, and its safety under faults;
 //! - `eval`: `kb eval` scoring a BEIR-format folder, and `kb run` writing TREC run files;
 //! - `features`: typo tolerance, "did you mean", synonyms, Q&A awareness and `--explain`;
-//! - `semantic`: semantic indexes and re-ranking by meaning, with a word model the tests write.
+//! - `semantic`: semantic indexes and re-ranking by meaning, with a word model the tests write;
+//! - `safety`: nothing lost, nothing hangs: the index folder's files, special files and links,
+//!   read-only folders, full disks, the exit-code policy.
 
 mod util;
 
@@ -19,4 +21,5 @@ mod features;
 mod formats;
 mod incremental;
 mod output;
+mod safety;
 mod semantic;

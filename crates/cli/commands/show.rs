@@ -12,11 +12,15 @@ use crate::printer;
 
 pub fn run(index_dir: &Path, args: ShowArgs) -> anyhow::Result<u8> {
     let searcher = Searcher::open(index_dir)?;
-    let passages = if args.id.contains('#') {
+    // A passage id (`doc#3`), else a document id, which may contain `#` itself.
+    let mut passages: Vec<_> = if args.id.contains('#') {
         searcher.passage(&args.id)?.into_iter().collect()
     } else {
-        searcher.document(&args.id)?
+        Vec::new()
     };
+    if passages.is_empty() {
+        passages = searcher.document(&args.id)?;
+    }
     if passages.is_empty() {
         bail!("no passage or document with id {:?} in the index", args.id);
     }

@@ -26,8 +26,13 @@
 //! ```
 #![deny(missing_docs)]
 
+mod faults;
 pub mod formats;
+pub mod ownership;
+mod regular;
 mod update;
 pub mod walk;
 
-pub use update::{update_index, IndexError, IndexOptions, IndexReport, Progress, SemanticModel};
+pub use faults::update_index;
+pub use ownership::FolderError;
+pub use update::{IndexError, IndexOptions, IndexReport, Progress, SemanticModel};

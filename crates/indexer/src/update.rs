@@ -28,7 +28,8 @@ use crate::formats::{
     check_stream, parse_source, Checked, Format, JsonLines, LineRecord, ParsedDocument, ParsedFile,
     SourceError, SourceInfo,
 };
-use crate::walk::{walk, SourceFile};
+use crate::ownership::FolderError;
+use crate::walk::{walk_with, SourceFile, WalkOptions};
 
 /// How [`update_index`] runs.
 #[derive(Debug, Clone)]
@@ -44,6 +45,8 @@ pub struct IndexOptions {
     /// `None`: a lexical index). An index whose passages were embedded with another model, or
     /// not at all, is rebuilt from scratch, and so is a semantic index updated without a model.
     pub semantic: Option<SemanticModel>,
+    /// Which files are read: links leading outside a root, the size limit (see [`WalkOptions`]).
+    pub walk: WalkOptions,
 }
 
 /// The embedding model of a semantic index: see [`IndexOptions::semantic`].
@@ -69,6 +72,7 @@ impl Default for IndexOptions {
             memory_budget: 128 << 20,
             threads: cores.clamp(1, 2),
             semantic: None,
+            walk: WalkOptions::default(),
         }
     }
 }
@@ -145,6 +149,9 @@ pub enum IndexError {
         #[source]
         source: TantivyError,
     },
+    /// The index folder: not kb's to replace, read-only, full (see [`crate::ownership`]).
+    #[error(transparent)]
+    Folder(#[from] FolderError),
 }
 
 /// Brings the index in `index_dir` up to date with the files under `roots` (folders or files),
@@ -169,12 +176,7 @@ pub fn update_index(
         .map(|r| r.canonicalize().map_err(|source| IndexError::Root { path: r.clone(), source }))
         .collect::<Result<Vec<_>, _>>()?;
 
-    let (index, schema) = match kb_schema::open_or_create_index(index_dir) {
-        Ok(opened) => opened,
-        Err(OpenError::OtherVersion { .. }) => recreate(index_dir)?,
-        Err(OpenError::Damaged { .. }) if opts.rebuild => recreate(index_dir)?,
-        Err(e) => return Err(e.into()),
-    };
+    let (index, schema) = crate::ownership::open_for_update(index_dir, opts.rebuild)?;
     let write_err = |source| IndexError::Write { path: index_dir.to_path_buf(), source };
     let per_thread = (opts.memory_budget / opts.threads.max(1)).max(15 << 20);
     let mut writer: IndexWriter = index
@@ -201,7 +203,7 @@ pub fn update_index(
         run.dirty = true;
     }
 
-    let walks: Vec<_> = roots.iter().map(|r| (r, walk(r))).collect();
+    let walks: Vec<_> = roots.iter().map(|r| (r, walk_with(r, &opts.walk))).collect();
     progress(Progress::Listed { files: walks.iter().map(|(_, w)| w.files.len() as u64).sum() });
     for (root, walked) in &walks {
         let root_key = path_key(root);
@@ -267,7 +269,7 @@ enum Parsed {
 
 /// Reads a whole file; its content and blake3 hash.
 fn read_whole(path: &Path) -> std::io::Result<(Content, String)> {
-    let bytes = std::fs::read(path)?;
+    let bytes = crate::regular::read(path)?;
     let hash = blake3::hash(&bytes).to_hex().to_string();
     Ok((Content::Whole(bytes), hash))
 }
@@ -275,7 +277,7 @@ fn read_whole(path: &Path) -> std::io::Result<(Content, String)> {
 /// Reads a file piece by piece, hashing it and making the checks every format shares; the file
 /// stays open for the records to be read.
 fn read_checked(path: &Path) -> std::io::Result<(Content, String)> {
-    let mut file = File::open(path)?;
+    let mut file = crate::regular::open(path)?;
     let mut hasher = blake3::Hasher::new();
     let checked = check_stream(&mut file, &mut |bytes| {
         hasher.update(bytes);
@@ -285,19 +287,7 @@ fn read_checked(path: &Path) -> std::io::Result<(Content, String)> {
 
 /// The skip record of a problem with one record (or the whole) of file `key`.
 fn skip_record(key: &str, err: SourceError) -> SkipRecord {
-    SkipRecord { path: key.to_owned(), line: err.line, reason: err.reason }
-}
-
-/// Removes whatever is in `dir` that belongs to an index and creates a fresh one.
-fn recreate(dir: &Path) -> Result<(tantivy::Index, KbSchema), IndexError> {
-    let root_err = |source| IndexError::Root { path: dir.to_path_buf(), source };
-    for entry in std::fs::read_dir(dir).map_err(root_err)? {
-        let path = entry.map_err(root_err)?.path();
-        if path.is_file() {
-            std::fs::remove_file(&path).map_err(root_err)?;
-        }
-    }
-    Ok(kb_schema::create_index(dir)?)
+    SkipRecord::failure(key, err.line, err.reason)
 }
 
 /// The manifest key of a path: the path as a string.
@@ -423,7 +413,8 @@ impl<'a> Run<'a> {
             .map_or(0, |d| d.as_nanos() as u64);
         let old = self.manifest.files.get(key).cloned();
         if let Some(old) = &old {
-            if old.size == size && old.mtime_ns == mtime_ns && !old.hash.is_empty() {
+            let same_id = old.source_id == file.doc_id;
+            if old.size == size && old.mtime_ns == mtime_ns && !old.hash.is_empty() && same_id {
                 self.report.unchanged += 1;
                 return Ok(0);
             }
@@ -441,7 +432,7 @@ impl<'a> Run<'a> {
             }
         };
         if let Some(old) = &old {
-            if old.hash == hash {
+            if old.hash == hash && old.source_id == file.doc_id {
                 // Touched but not changed: remember the new time so the next run only stats it.
                 let entry = self.manifest.files.get_mut(key).expect("entry exists");
                 entry.mtime_ns = mtime_ns;
@@ -456,8 +447,15 @@ impl<'a> Run<'a> {
         };
         self.report.bytes_read += bytes_read;
         let info = SourceInfo { path: key, doc_id: &file.doc_id, format: file.format };
-        let mut entry =
-            FileEntry { root: root.to_owned(), hash, size, mtime_ns, ..Default::default() };
+        let source_id = file.doc_id.clone();
+        let mut entry = FileEntry {
+            root: root.to_owned(),
+            hash,
+            size,
+            mtime_ns,
+            source_id,
+            ..Default::default()
+        };
         let parsed = match content {
             Content::Whole(bytes) => parse_source(&bytes, info).map(Parsed::Whole),
             Content::Checked(file, checked) => checked.verdict.map(|()| Parsed::Lines(file)),
@@ -465,7 +463,7 @@ impl<'a> Run<'a> {
         let parsed = match parsed {
             Ok(parsed) => parsed,
             Err(err) => {
-                let skip = SkipRecord { path: key.to_owned(), line: err.line, reason: err.reason };
+                let skip = SkipRecord::failure(key, err.line, err.reason);
                 match old {
                     // Never lose data: a file that was indexed and is now unreadable keeps its
                     // previous passages until it parses again (its old hash is kept, so the
@@ -578,7 +576,7 @@ impl<'a> Run<'a> {
             } else {
                 format!("document id {:?} is already indexed from {owner}", doc.doc_id)
             };
-            duplicates.push(SkipRecord { path: key.to_owned(), line, reason });
+            duplicates.push(SkipRecord::failure(key, line, reason));
             return Ok(());
         }
         let owner = match &self.owner {
@@ -610,8 +608,7 @@ impl<'a> Run<'a> {
             self.vanished.insert(key.to_owned());
             return;
         }
-        let skip =
-            SkipRecord { path: key.to_owned(), line: None, reason: format!("cannot read: {err}") };
+        let skip = SkipRecord::failure(key, None, format!("cannot read: {err}"));
         self.record_walk_skip(root, skip);
     }
 

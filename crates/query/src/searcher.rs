@@ -51,7 +51,7 @@ impl Searcher {
     /// (a garbled `meta.json`, a missing or truncated segment file): the error then says so and
     /// that `kb index --rebuild` repairs it.
     pub fn open(index_dir: &Path) -> Result<Searcher, QueryError> {
-        let (index, schema, manifest) = kb_schema::open_index_with_manifest(index_dir)?;
+        let (index, schema, manifest) = kb_schema::open_index_for_reading(index_dir)?;
         let read = |e| QueryError::read(index_dir, e);
         let reader =
             index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(read)?;
@@ -255,7 +255,8 @@ impl Searcher {
             let n = self.searcher.search(&query, &Count).map_err(read)?;
             stats.by_kind.add(kind, n as u64);
         }
-        stats.index_bytes = stats::dir_bytes(&self.dir).map_err(|e| read(e.into()))?;
+        stats.index_bytes =
+            stats::committed_bytes(self.searcher.index(), &self.dir).map_err(read)?;
         Ok(stats)
     }
 

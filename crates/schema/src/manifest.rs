@@ -45,6 +45,11 @@ pub struct FileEntry {
     pub passages: u64,
     /// What could not be indexed: the whole file (no line) or single records (with their line).
     pub skipped: Vec<SkipRecord>,
+    /// The document id the file was read under (its path under the root, without extension,
+    /// or with it when two files of a folder would share an id: see `kb_indexer::walk`). A file
+    /// whose id changed is read again. Empty in manifests written before it was recorded.
+    #[serde(skip_serializing_if = "String::is_empty", default)]
+    pub source_id: String,
 }
 
 /// Something that could not be indexed, and why.
@@ -57,6 +62,46 @@ pub struct SkipRecord {
     pub line: Option<u32>,
     /// Why it was skipped.
     pub reason: String,
+    /// Whether it is a failure or a file kb does not read by design (serialized as
+    /// `"failure"` / `"by_design"`; records written before the field existed read as failures).
+    #[serde(default)]
+    pub kind: SkipKind,
+}
+
+/// What kind of skip a [`SkipRecord`] is: it decides `kb index`'s exit status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipKind {
+    /// Something that should have been indexed was not: unreadable, invalid content, a
+    /// duplicate id, too large. `kb index` exits 2.
+    #[default]
+    Failure,
+    /// A file kb does not read by design: not a document type (images, fonts, scripts), an
+    /// empty file, a special file (pipe, socket, device), a link leading outside the indexed
+    /// folder. Not a failure: `kb index` exits 0.
+    ByDesign,
+}
+
+impl SkipRecord {
+    /// A failure to index `path` (or its record at `line`).
+    pub fn failure(path: impl Into<String>, line: Option<u32>, reason: impl Into<String>) -> Self {
+        SkipRecord { path: path.into(), line, reason: reason.into(), kind: SkipKind::Failure }
+    }
+
+    /// A file kb does not read by design (see [`SkipKind::ByDesign`]).
+    pub fn by_design(path: impl Into<String>, reason: impl Into<String>) -> Self {
+        SkipRecord {
+            path: path.into(),
+            line: None,
+            reason: reason.into(),
+            kind: SkipKind::ByDesign,
+        }
+    }
+
+    /// Whether this is a real failure ([`SkipKind::Failure`]).
+    pub fn is_failure(&self) -> bool {
+        self.kind == SkipKind::Failure
+    }
 }
 
 impl Manifest {
