@@ -142,3 +142,28 @@ impl Manifest {
         self.files.values().map(|f| f.doc_ids.len() as u64).sum::<u64>() + self.pushed.len() as u64
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The kind is an added field: records written before it read as failures, and it
+    /// serializes by name.
+    #[test]
+    fn skip_kinds_serialize_by_name_and_default_to_failure() {
+        let old: SkipRecord = serde_json::from_str(r#"{"path":"a.png","reason":"x"}"#).unwrap();
+        assert_eq!(old.kind, SkipKind::Failure);
+        assert!(old.is_failure());
+        let by_design = SkipRecord::by_design("a.png", "not a document type");
+        assert_eq!(
+            serde_json::to_string(&by_design).unwrap(),
+            r#"{"path":"a.png","reason":"not a document type","kind":"by_design"}"#
+        );
+        assert!(!by_design.is_failure());
+        let failure = SkipRecord::failure("b.json", Some(3), "invalid JSON");
+        assert_eq!(
+            serde_json::to_string(&failure).unwrap(),
+            r#"{"path":"b.json","line":3,"reason":"invalid JSON","kind":"failure"}"#
+        );
+    }
+}
