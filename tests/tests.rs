@@ -9,7 +9,9 @@
 //! - `eval`: `kb eval` scoring a BEIR-format folder, and `kb run` writing TREC run files;
 //! - `features`: typo tolerance, "did you mean", synonyms, Q&A awareness and `--explain`;
 //! - `semantic`: semantic indexes and re-ranking by meaning, with a word model the tests write;
-//! - `library`: the `kb` library as other tools use it, and its JSON equal to the CLI's.
+//! - `library`: the `kb` library as other tools use it, and its JSON equal to the CLI's;
+//! - `safety`: nothing lost, nothing hangs: the index folder's files, special files and links,
+//!   read-only folders, full disks, the exit-code policy.
 
 mod util;
 
@@ -21,4 +23,5 @@ mod formats;
 mod incremental;
 mod library;
 mod output;
+mod safety;
 mod semantic;

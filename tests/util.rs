@@ -28,6 +28,11 @@ impl Run {
         }
     }
 
+    /// The run of a command made with [`Kb::command`].
+    pub fn from_output(out: Output) -> Run {
+        Run::from(out)
+    }
+
     /// Asserts the exit code, showing both streams when it differs.
     pub fn expect_code(self, code: i32) -> Run {
         assert_eq!(
@@ -108,6 +113,47 @@ impl Kb {
     /// Runs `kb ARGS...` to completion.
     pub fn run(&self, args: &[&str]) -> Run {
         Run::from(self.command().args(args).output().expect("kb runs"))
+    }
+
+    /// Runs `kb ARGS...`, killing it (and failing the test) if it has not finished within
+    /// `secs` seconds: for runs that used to hang.
+    pub fn run_within(&self, secs: u64, args: &[&str]) -> Run {
+        let mut child = self
+            .command()
+            .args(args)
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("kb runs");
+        // Drained as the child writes, so a full pipe never stalls it.
+        fn drain(
+            mut from: impl std::io::Read + Send + 'static,
+        ) -> std::thread::JoinHandle<Vec<u8>> {
+            std::thread::spawn(move || {
+                let mut bytes = Vec::new();
+                let _ = from.read_to_end(&mut bytes);
+                bytes
+            })
+        }
+        let stdout = drain(child.stdout.take().expect("stdout"));
+        let stderr = drain(child.stderr.take().expect("stderr"));
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(secs);
+        let status = loop {
+            if let Some(status) = child.try_wait().expect("wait for kb") {
+                break status;
+            }
+            if std::time::Instant::now() > deadline {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("kb {args:?} did not finish within {secs} s");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        };
+        Run::from(Output {
+            status,
+            stdout: stdout.join().expect("stdout read"),
+            stderr: stderr.join().expect("stderr read"),
+        })
     }
 
     /// `kb search --json QUERY EXTRA...`, parsed into the strict output types.
@@ -242,4 +288,6 @@ pub struct SkipOutput {
     #[serde(default)]
     pub line: Option<u32>,
     pub reason: String,
+    /// "failure" or "by_design".
+    pub kind: String,
 }

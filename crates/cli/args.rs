@@ -2,19 +2,26 @@
 
 use std::path::PathBuf;
 
+use std::ffi::OsString;
+
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// kb: a full-text searchable knowledge base. Ranked passages with highlighted snippets.
 ///
 /// Exit status: `search` exits 0 with hits, 1 with none, 2 on error; `index` exits 0 when every
-/// file was indexed and 2 when something was skipped or failed (the summary says what); the
-/// others exit 0, or 2 on error.
+/// document was indexed (files kb does not read by design, such as images, empty files, pipes
+/// and links leading outside the folder, are not failures) and 2 when something failed (the
+/// summary says what); the others exit 0, or 2 on error.
 #[derive(Debug, Parser)]
 #[command(name = "kb", version, propagate_version = true)]
 pub struct Args {
     /// Index directory [default: $KB_INDEX, else ./.kb]
     #[arg(long, global = true, value_name = "DIR")]
     pub index: Option<PathBuf>,
+
+    /// Print no progress and no notes (results, errors and failed files are still printed).
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
 
     #[command(subcommand)]
     pub command: Command,
@@ -74,6 +81,13 @@ pub struct IndexArgs {
     /// Make a semantic index lexical again (drops the embeddings; rebuilds the index).
     #[arg(long)]
     pub lexical: bool,
+    /// Files larger than this are not read (listed as skipped, a failure).
+    #[arg(long, value_name = "MB", default_value_t = 512, value_parser = at_least_one_u64)]
+    pub max_file_mb: u64,
+    /// Follow symbolic links that lead outside the indexed folders (by default they are listed
+    /// as skipped, "outside the indexed folder"; links within are always followed).
+    #[arg(long)]
+    pub follow_links: bool,
 }
 
 /// `kb search`.
@@ -82,11 +96,12 @@ pub struct SearchArgs {
     /// The query: words (all optional, more matches rank higher), "quoted phrases", +required,
     /// -excluded, title:word, heading:word, kind:answer, doc:ID. A word missing from the index
     /// also matches close spellings (from 5 letters on), and the corpus's synonyms.txt expands
-    /// words and phrases.
+    /// words and phrases. A query that starts with an excluded word goes after `--`
+    /// (`kb search -- -botox calf`) or in quotes with other words (`kb search "-botox calf"`).
     #[arg(required = true, num_args = 1.., value_name = "QUERY")]
     pub query: Vec<String>,
-    /// How many hits to show.
-    #[arg(long, short = 'n', default_value_t = kb::SearchOptions::default().limit)]
+    /// How many hits to show (at least 1).
+    #[arg(long, short = 'n', default_value_t = kb::SearchOptions::default().limit, value_parser = at_least_one)]
     pub limit: usize,
     /// Only passages of this kind.
     #[arg(long, value_enum)]
@@ -107,11 +122,11 @@ pub struct SearchArgs {
     /// Share of the pseudo-relevance feedback expansion in the final query (0 turns it off:
     /// faster, and only passages with the query's own words, or their typo and synonym
     /// alternatives, are found).
-    #[arg(long, value_name = "WEIGHT", default_value_t = kb::Feedback::default().weight)]
+    #[arg(long, value_name = "WEIGHT", default_value_t = kb::Feedback::default().weight, value_parser = feedback_weight)]
     pub feedback: f32,
     /// Share of meaning (embedding similarity) in the ranking of a semantic index (see
     /// `kb index --semantic`), between 0 (words only) and 1.
-    #[arg(long, value_name = "WEIGHT", default_value_t = kb::Semantic::default().weight)]
+    #[arg(long, value_name = "WEIGHT", default_value_t = kb::Semantic::default().weight, value_parser = semantic_weight)]
     pub semantic: f32,
     /// When to color highlights (respects NO_COLOR).
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
@@ -158,12 +173,12 @@ pub struct EvalArgs {
     #[arg(long, value_name = "DIR")]
     pub cache: Option<PathBuf>,
     /// Share of the pseudo-relevance feedback expansion in the final query (0 turns it off).
-    #[arg(long, value_name = "WEIGHT", default_value_t = kb::Feedback::default().weight)]
+    #[arg(long, value_name = "WEIGHT", default_value_t = kb::Feedback::default().weight, value_parser = feedback_weight)]
     pub feedback: f32,
     /// Share of meaning in the ranking: the corpus is indexed with passage embeddings
     /// (all-MiniLM-L6-v2, downloaded on first use) and the best lexical candidates re-ranked
     /// by their similarity to the query. 0 evaluates lexical ranking alone, on a lexical index.
-    #[arg(long, value_name = "WEIGHT", default_value_t = kb::Semantic::default().weight)]
+    #[arg(long, value_name = "WEIGHT", default_value_t = kb::Semantic::default().weight, value_parser = semantic_weight)]
     pub semantic: f32,
 }
 
@@ -174,8 +189,8 @@ pub struct RunArgs {
     /// file as one query per line, its id being the line number.
     #[arg(long, value_name = "FILE")]
     pub queries: PathBuf,
-    /// Documents per query.
-    #[arg(long, short = 'n', default_value_t = 100)]
+    /// Documents per query (at least 1).
+    #[arg(long, short = 'n', default_value_t = 100, value_parser = at_least_one)]
     pub limit: usize,
     /// Write the run to this file instead of standard output.
     #[arg(long, value_name = "FILE")]
@@ -185,11 +200,11 @@ pub struct RunArgs {
     #[arg(long)]
     pub snippets: bool,
     /// Share of the pseudo-relevance feedback expansion in the final query (0 turns it off).
-    #[arg(long, value_name = "WEIGHT", default_value_t = kb::Feedback::default().weight)]
+    #[arg(long, value_name = "WEIGHT", default_value_t = kb::Feedback::default().weight, value_parser = feedback_weight)]
     pub feedback: f32,
     /// Share of meaning (embedding similarity) in the ranking of a semantic index (see
     /// `kb index --semantic`), between 0 (words only) and 1.
-    #[arg(long, value_name = "WEIGHT", default_value_t = kb::Semantic::default().weight)]
+    #[arg(long, value_name = "WEIGHT", default_value_t = kb::Semantic::default().weight, value_parser = semantic_weight)]
     pub semantic: f32,
     /// Write each query's wall time to this file: `query-id<TAB>milliseconds` a line, in query
     /// order (for latency distributions and finding slow queries).
@@ -252,4 +267,90 @@ pub enum ColorArg {
     Always,
     /// Never color.
     Never,
+}
+
+/// `--limit`: a count of at least 1.
+fn at_least_one(s: &str) -> Result<usize, String> {
+    match s.parse::<usize>() {
+        Ok(0) => Err("must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err(format!("must be a whole number of at least 1 (got {s:?})")),
+    }
+}
+
+/// `--max-file-mb`: at least 1.
+fn at_least_one_u64(s: &str) -> Result<u64, String> {
+    at_least_one(s).map(|n| n as u64)
+}
+
+/// A weight in `low..=high` (or `low..high` when `high_included` is false), finite.
+fn weight_in(s: &str, high_included: bool, range: &str) -> Result<f32, String> {
+    let valid =
+        |w: f32| w.is_finite() && w >= 0.0 && if high_included { w <= 1.0 } else { w < 1.0 };
+    match s.trim().parse::<f32>() {
+        Ok(w) if valid(w) => Ok(w),
+        _ => Err(format!("must be a number {range} (got {s:?})")),
+    }
+}
+
+/// `--feedback`: from 0 (off) up to, not including, 1.
+fn feedback_weight(s: &str) -> Result<f32, String> {
+    weight_in(s, false, "from 0 (off) to less than 1")
+}
+
+/// `--semantic`: from 0 (words only) to 1.
+fn semantic_weight(s: &str) -> Result<f32, String> {
+    weight_in(s, true, "from 0 (words only) to 1")
+}
+
+/// The command line as clap is to read it: a `kb search` argument that starts with `-` and holds
+/// a space (`kb search "-botox calf"`) cannot be a flag, so it is the query, which starts with an
+/// excluded word; a leading space keeps clap from reading it as flags (the query language
+/// ignores it).
+pub fn command_line(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
+    /// `kb search`'s options (and the global ones) that take a value.
+    const TAKE_VALUE: [&str; 10] = [
+        "--index",
+        "--limit",
+        "-n",
+        "--kind",
+        "--doc",
+        "--per-doc",
+        "--feedback",
+        "--semantic",
+        "--color",
+        "--corpus",
+    ];
+    let mut args: Vec<OsString> = args.into_iter().collect();
+    let mut in_search = false;
+    let mut value_next = false;
+    for arg in args.iter_mut().skip(1) {
+        let Some(text) = arg.to_str() else {
+            value_next = false;
+            continue;
+        };
+        if text == "--" {
+            break;
+        }
+        if value_next {
+            value_next = false;
+            continue;
+        }
+        if TAKE_VALUE.contains(&text) {
+            value_next = true;
+            continue;
+        }
+        if !in_search {
+            in_search = text == "search";
+            if !text.starts_with('-') && !in_search {
+                // Another command.
+                break;
+            }
+            continue;
+        }
+        if text.starts_with('-') && !text.starts_with("--") && text.contains(char::is_whitespace) {
+            *arg = OsString::from(format!(" {text}"));
+        }
+    }
+    args
 }

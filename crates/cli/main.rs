@@ -15,7 +15,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let args = args::Args::parse();
+    let args = args::Args::parse_from(args::command_line(std::env::args_os()));
     match commands::run(args) {
         Ok(code) => ExitCode::from(code),
         Err(err) => {
@@ -23,7 +23,7 @@ fn main() -> ExitCode {
                 return ExitCode::SUCCESS;
             }
             let mut stderr = std::io::stderr().lock();
-            let _ = writeln!(stderr, "kb: {err:#}{}", advice(&err));
+            let _ = writeln!(stderr, "kb: {}{}", message(&err), advice(&err));
             ExitCode::from(commands::EXIT_ERROR)
         }
     }
@@ -41,6 +41,23 @@ fn advice(err: &anyhow::Error) -> &'static str {
         }
         _ => "",
     }
+}
+
+/// The error and its causes, `: `-separated, leaving out a cause whose text is already part of
+/// the message (tantivy's errors quote their I/O error, which is also their source).
+fn message(err: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if message.contains(&text) {
+            continue;
+        }
+        if !message.is_empty() {
+            message.push_str(": ");
+        }
+        message.push_str(&text);
+    }
+    message
 }
 
 /// A closed pipe (`kb search x | head -1`) is not an error.

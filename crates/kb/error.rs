@@ -70,6 +70,11 @@ pub enum Error {
         #[source]
         source: std::io::Error,
     },
+    /// The index folder cannot be written as asked: it holds files that are not kb's (kb
+    /// deletes nothing it did not write), or an index kb did not write, or it is read-only, or
+    /// its disk is full (the previous commit is intact and what the failed run wrote is gone).
+    #[error(transparent)]
+    Folder(#[from] kb_indexer::FolderError),
     /// The search engine failed while writing or reading the index.
     #[error("{}: {source}", path.display())]
     Engine {
@@ -122,6 +127,7 @@ impl From<kb_indexer::IndexError> for Error {
             }
             IndexError::Root { path, source } => Error::Io { path, source },
             IndexError::Write { path, source } => io_or_engine(path, source),
+            IndexError::Folder(folder) => Error::Folder(folder),
         }
     }
 }

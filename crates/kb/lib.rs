@@ -76,7 +76,7 @@ mod synonyms;
 
 pub use error::{Error, Result};
 pub use handle::Kb;
-pub use options::IndexOptions;
+pub use options::{IndexOptions, WalkOptions};
 
 /// A document pushed through [`Kb::upsert`]: deserializes from exactly the record shapes a
 /// JSON Lines file holds, an article `{"id" | "_id", "title", "text"}` or a Q&A thread

@@ -1,5 +1,7 @@
 //! What an indexing call is asked to do ([`IndexOptions`]), and the checks on search options.
 
+pub use kb_indexer::walk::WalkOptions;
+
 use crate::{Error, SearchOptions};
 
 /// Options of [`crate::Kb::index_with`]: the ones `kb index` has.
@@ -17,6 +19,9 @@ pub struct IndexOptions {
     /// index semantic (`--semantic`), `Some(false)` makes it lexical (`--lexical`), `None`
     /// keeps it as it is (the default: a semantic index stays semantic).
     pub semantic: Option<bool>,
+    /// Which files are read: links leading outside an indexed folder (`--follow-links`), the
+    /// size limit (`--max-file-mb`).
+    pub walk: WalkOptions,
 }
 
 impl Default for IndexOptions {
@@ -27,6 +32,7 @@ impl Default for IndexOptions {
             memory_budget: indexer.memory_budget,
             threads: indexer.threads,
             semantic: None,
+            walk: indexer.walk,
         }
     }
 }
@@ -38,6 +44,7 @@ impl IndexOptions {
             rebuild: self.rebuild,
             memory_budget: self.memory_budget,
             threads: self.threads,
+            walk: self.walk.clone(),
             ..kb_indexer::IndexOptions::default()
         }
     }
@@ -45,15 +52,16 @@ impl IndexOptions {
 
 /// Refuses search options out of their ranges, naming the valid one.
 pub(crate) fn check(opts: &SearchOptions) -> Result<(), Error> {
-    let weight = |name: &str, w: f32| {
-        if w.is_finite() && (0.0..=1.0).contains(&w) {
-            Ok(())
-        } else {
-            Err(Error::BadInput(format!("{name} weight must be between 0 and 1, not {w}")))
-        }
-    };
-    weight("the feedback", opts.feedback.weight)?;
-    weight("the semantic", opts.semantic.weight)?;
+    let w = opts.feedback.weight;
+    if !(w.is_finite() && (0.0..1.0).contains(&w)) {
+        return Err(Error::BadInput(format!(
+            "the feedback weight must be at least 0 and below 1, not {w}"
+        )));
+    }
+    let w = opts.semantic.weight;
+    if !(w.is_finite() && (0.0..=1.0).contains(&w)) {
+        return Err(Error::BadInput(format!("the semantic weight must be between 0 and 1, not {w}")));
+    }
     if opts.limit == 0 {
         return Err(Error::BadInput("the limit must be at least 1".to_owned()));
     }

@@ -23,6 +23,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<u8> {
         opts.semantic = Some(model::load()?);
     }
     let report = evaluate(&args.dir, &opts, &mut |p| match p {
+        EvalProgress::BuildingIndex { .. } if super::quiet() => {}
         EvalProgress::BuildingIndex { corpus, index_dir } => eprintln!(
             "kb: indexing {} into {} (once for this corpus)",
             display_path(&corpus.to_string_lossy()),

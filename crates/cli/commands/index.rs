@@ -6,11 +6,11 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use anyhow::Context;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use kb::{IndexOptions, IndexReport, Kb, Progress};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
+use kb::{IndexOptions, IndexReport, Kb, Progress, WalkOptions};
 use notify::{RecursiveMode, Watcher};
 
-use super::{EXIT_ERROR, EXIT_OK};
+use super::{quiet, EXIT_ERROR, EXIT_OK};
 use crate::args::IndexArgs;
 use crate::{model, paths, printer};
 
@@ -30,6 +30,10 @@ pub fn run(index_dir: &Path, args: IndexArgs) -> anyhow::Result<u8> {
         rebuild: args.rebuild,
         memory_budget: args.memory_mb.saturating_mul(1 << 20),
         semantic,
+        walk: WalkOptions {
+            follow_links: args.follow_links,
+            max_file_bytes: args.max_file_mb.saturating_mul(1 << 20),
+        },
         ..IndexOptions::default()
     };
     let report = build(index_dir, &roots, &opts)?;
@@ -44,7 +48,8 @@ pub fn run(index_dir: &Path, args: IndexArgs) -> anyhow::Result<u8> {
     if args.watch {
         return watch(index_dir, &roots, &opts, args.json);
     }
-    Ok(if report.skipped.is_empty() { EXIT_OK } else { EXIT_ERROR })
+    // Files kb does not read by design are not failures.
+    Ok(if report.skipped.iter().any(|s| s.is_failure()) { EXIT_ERROR } else { EXIT_OK })
 }
 
 /// How long the files must stay quiet before a change is indexed.
@@ -68,7 +73,9 @@ fn watch(
             .watch(root, RecursiveMode::Recursive)
             .with_context(|| format!("cannot watch {}", root.display()))?;
     }
-    eprintln!("kb: watching {} for changes (Ctrl-C to stop)", list(roots));
+    if !quiet() {
+        eprintln!("kb: watching {} for changes (Ctrl-C to stop)", list(roots));
+    }
     // Events carry absolute paths (symlinks resolved): compare them with the canonical roots.
     let watched: Vec<PathBuf> =
         roots.iter().map(|r| r.canonicalize().unwrap_or_else(|_| r.clone())).collect();
@@ -125,28 +132,50 @@ fn list(roots: &[PathBuf]) -> String {
     roots.iter().map(|r| r.display().to_string()).collect::<Vec<_>>().join(", ")
 }
 
-/// Runs an update with a progress bar on stderr (only when stderr is a terminal) and reports
-/// each skipped file there as `path:line: reason`.
+/// Bytes this process has read so far through `read` calls (Linux's `rchar` in
+/// `/proc/self/io`): while indexing, the source files (the index itself is mapped, not read).
+/// `None` where that is not known.
+fn bytes_read() -> Option<u64> {
+    let io = std::fs::read_to_string("/proc/self/io").ok()?;
+    io.lines().find_map(|l| l.strip_prefix("rchar: ")).and_then(|n| n.trim().parse().ok())
+}
+
+/// Runs an update with a progress bar on stderr (only when stderr is a terminal and not
+/// `--quiet`) and reports there each file that failed as `path:line: reason`, and the files kb
+/// does not read by design in one line (`kb stats --files` lists them).
 pub fn build(
     index_dir: &Path,
     roots: &[PathBuf],
     opts: &IndexOptions,
 ) -> anyhow::Result<IndexReport> {
+    let visible = std::io::stderr().is_terminal() && !quiet();
     let bar = ProgressBar::with_draw_target(
         Some(0),
-        if std::io::stderr().is_terminal() {
-            ProgressDrawTarget::stderr()
-        } else {
-            ProgressDrawTarget::hidden()
-        },
+        if visible { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() },
     );
+    // Files per second, and the bytes read so far, which keep growing while a large file is
+    // read (the bar is redrawn on a timer, not only when a file is done).
+    let start = bytes_read();
     bar.set_style(
         ProgressStyle::with_template(
-            "{spinner} indexing [{bar:30}] {pos}/{len} files {binary_bytes_per_sec} {wide_msg}",
+            "{spinner} indexing [{bar:30}] {pos}/{len} files ({rate}{read}) {wide_msg}",
         )
         .expect("the template is valid")
+        .with_key("rate", |state: &ProgressState, w: &mut dyn std::fmt::Write| {
+            let secs = state.elapsed().as_secs_f64();
+            let rate = if secs > 0.0 { state.pos() as f64 / secs } else { 0.0 };
+            let _ = write!(w, "{rate:.1} files/s");
+        })
+        .with_key("read", move |_: &ProgressState, w: &mut dyn std::fmt::Write| {
+            if let (Some(start), Some(now)) = (start, bytes_read()) {
+                let _ = write!(w, ", {:.1} MB read", now.saturating_sub(start) as f64 / 1e6);
+            }
+        })
         .progress_chars("=> "),
     );
+    if visible {
+        bar.enable_steady_tick(Duration::from_millis(250));
+    }
     let report = Kb::open_or_create(index_dir)
         .and_then(|kb| {
             kb.index_with_progress(roots, opts, &mut |p| match p {
@@ -165,7 +194,15 @@ pub fn build(
     let report = report?;
     report_synonyms(roots);
     let mut err = std::io::stderr().lock();
-    for skip in &report.skipped {
+    let other = report.skipped.iter().filter(|s| !s.is_failure()).count();
+    if other > 0 && !quiet() {
+        let files = if other == 1 { "file" } else { "files" };
+        let _ = writeln!(
+            err,
+            "kb: {other} {files} of other types skipped (not documents, empty, special files or links leading outside; kb stats --files lists them)"
+        );
+    }
+    for skip in report.skipped.iter().filter(|s| s.is_failure()) {
         let path = paths::display_path(&skip.path);
         let _ = match skip.line {
             Some(line) => writeln!(err, "kb: {path}:{line}: skipped: {}", skip.reason),

@@ -7,6 +7,8 @@ mod search;
 mod show;
 mod stats;
 
+use std::sync::atomic::{AtomicBool, Ordering};
+
 use crate::args::{Args, Command};
 use crate::paths;
 
@@ -14,11 +16,20 @@ use crate::paths;
 pub const EXIT_OK: u8 = 0;
 /// Exit code of `search` when nothing matched.
 pub const EXIT_NO_HITS: u8 = 1;
-/// Exit code on error, and of `index` when something was skipped.
+/// Exit code on error, and of `index` when a file failed to be indexed.
 pub const EXIT_ERROR: u8 = 2;
+
+/// `-q/--quiet`: no progress and no notes.
+static QUIET: AtomicBool = AtomicBool::new(false);
+
+/// Whether progress and notes are to be left out (`-q/--quiet`).
+pub fn quiet() -> bool {
+    QUIET.load(Ordering::Relaxed)
+}
 
 /// Runs the command the arguments name.
 pub fn run(args: Args) -> anyhow::Result<u8> {
+    QUIET.store(args.quiet, Ordering::Relaxed);
     let index_dir = paths::index_dir(args.index.as_deref());
     match args.command {
         Command::Index(a) => index::run(&index_dir, a),

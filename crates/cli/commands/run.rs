@@ -47,6 +47,9 @@ pub fn run(index_dir: &Path, args: RunArgs) -> anyhow::Result<u8> {
             out.flush()?;
         }
     }
+    if super::quiet() {
+        return Ok(EXIT_OK);
+    }
     let latency = Latency::of(&timed.latencies_ms);
     let total: f64 = timed.latencies_ms.iter().sum();
     eprintln!(

@@ -56,14 +56,22 @@ pub(crate) fn ensure_index(index_dir: &Path, corpus: Option<&Path>) -> anyhow::R
             corpus.display()
         );
     }
-    eprintln!("kb: no index at {} yet; building it from {}", index_dir.display(), corpus.display());
+    if !super::quiet() {
+        eprintln!(
+            "kb: no index at {} yet; building it from {}",
+            index_dir.display(),
+            corpus.display()
+        );
+    }
     let report =
         super::index::build(index_dir, std::slice::from_ref(&corpus), &kb::IndexOptions::default())
             .with_context(|| format!("cannot build the index from {}", corpus.display()))?;
-    eprintln!(
-        "kb: indexed {} documents, {} passages in {:.0} ms",
-        report.documents, report.passages, report.took_ms
-    );
+    if !super::quiet() {
+        eprintln!(
+            "kb: indexed {} documents, {} passages in {:.0} ms",
+            report.documents, report.passages, report.took_ms
+        );
+    }
     Ok(())
 }
 

@@ -41,16 +41,19 @@
 //!
 //! # `kb index --json`
 //!
-//! `{"added", "changed", "removed", "unchanged", "skipped": [{"path", "line"?, "reason"}],
-//! "documents", "passages", "took_ms"}`: file counts of this run, then the totals in the index
-//! after it; `skipped` lists whole files and single records (with their line) not indexed.
+//! `{"added", "changed", "removed", "unchanged", "skipped": [{"path", "line"?, "reason",
+//! "kind"}], "documents", "passages", "took_ms"}`: file counts of this run, then the totals in
+//! the index after it; `skipped` lists whole files and single records (with their line) not
+//! indexed; `kind` is `"failure"` (exit status 2) or `"by_design"` for a file kb does not read by
+//! design (not a document type, empty, a special file, a link leading outside the folder).
 //! Also `"bytes_read"` and `"committed"` (false when the index was already up to date).
 //!
 //! # `kb stats --json`
 //!
 //! `{"documents", "passages", "by_kind": {"article", "question", "answer"}, "files",
 //! "index_bytes"}`; with `--files`, also `"file_list": [{"path", "documents", "passages",
-//! "skipped": [{"path", "line"?, "reason"}]}]`.
+//! "skipped": [{"path", "line"?, "reason", "kind"}]}]`; `index_bytes` counts the committed
+//! index only (`meta.json` and the segment files it lists).
 //!
 //! # `kb show ID --json`
 //!

@@ -70,11 +70,14 @@ pub fn write_search(out: &mut impl Write, results: &SearchResults) -> std::io::R
         writeln!(out, "did you mean: {TITLE}{suggestion}{TITLE:#}?")?;
     }
     let shown = results.hits.len();
-    let plural = if shown == 1 { "" } else { "s" };
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
     writeln!(
         out,
-        "{shown} hit{plural} ({} passages matched) in {:.1} ms",
-        results.total, results.took_ms
+        "{shown} hit{} ({} passage{} matched) in {:.1} ms",
+        plural(shown),
+        results.total,
+        plural(results.total),
+        results.took_ms
     )
 }
 
@@ -85,17 +88,19 @@ fn flat(s: &str) -> String {
 
 /// Writes the `kb index` summary.
 pub fn write_index_report(out: &mut impl Write, r: &IndexReport) -> std::io::Result<()> {
+    let failed = r.skipped.iter().filter(|s| s.is_failure()).count();
     if !r.committed {
         writeln!(out, "index is up to date: {} files unchanged, nothing to do", r.unchanged)?;
     } else {
         writeln!(
             out,
-            "files: {} added, {} changed, {} removed, {} unchanged, {} skipped",
+            "files: {} added, {} changed, {} removed, {} unchanged, {} skipped, {} of other types",
             r.added,
             r.changed,
             r.removed,
             r.unchanged,
-            r.skipped.len()
+            failed,
+            r.skipped.len() - failed
         )?;
     }
     writeln!(
@@ -106,8 +111,8 @@ pub fn write_index_report(out: &mut impl Write, r: &IndexReport) -> std::io::Res
         r.took_ms,
         r.bytes_read as f64 / 1e6
     )?;
-    if !r.skipped.is_empty() {
-        writeln!(out, "skipped (see messages above): {}", r.skipped.len())?;
+    if failed > 0 {
+        writeln!(out, "skipped (see messages above): {failed}")?;
     }
     Ok(())
 }

@@ -29,11 +29,16 @@
 //! ```
 #![deny(missing_docs)]
 
+mod faults;
 pub mod formats;
+pub mod ownership;
+mod regular;
 mod update;
 pub mod walk;
 
+pub use faults::update_index;
+pub use ownership::FolderError;
 pub use update::{
-    push_documents, remove_documents, update, update_index, IndexError, IndexOptions, IndexReport,
-    Progress, SemanticModel,
+    push_documents, remove_documents, update, IndexError, IndexOptions, IndexReport, Progress,
+    SemanticModel,
 };

@@ -5,10 +5,18 @@
 //! - Hidden files and folders (name starting with `.`, such as the `.kb` index itself) are not
 //!   read and not listed.
 //! - A `synonyms.txt` directly in a root folder is configuration, not a document.
-//! - A file whose extension kb does not read is listed as skipped (`unsupported file type`), so
-//!   that every file under an indexed path is either indexed or explained.
-//! - Symbolic links are followed; a loop, a dangling link, an unreadable folder or nesting
+//! - Files kb does not read by design are listed as skipped with [`SkipKind::ByDesign`], so that
+//!   every file under an indexed path is either indexed or explained: a file whose extension kb
+//!   does not read ("not a document type"), an empty file, anything but a regular file (a named
+//!   pipe, a socket, a device: "not a regular file", found from its metadata, never opened), and
+//!   a symbolic link leading outside the root ("outside the indexed folder") unless
+//!   [`WalkOptions::follow_links`] is set.
+//! - A file larger than [`WalkOptions::max_file_bytes`] is a failure (skipped, with its size).
+//! - Links inside the root are followed; a loop, a dangling link, an unreadable folder or nesting
 //!   deeper than [`MAX_DEPTH`] is one skip record each, never an error of the whole walk.
+//! - Document ids are the path under the root without extension (`sub/notes`); when two files of
+//!   a folder would get the same id (`notes.md`, `notes.txt`), those files keep their extension
+//!   (`notes.md`, `notes.txt`), so both are indexed and every other id stays as it is.
 //!
 //! ```
 //! use kb_indexer::walk::walk;
@@ -23,13 +31,15 @@
 //! let ids: Vec<&str> = walked.files.iter().map(|f| f.doc_id.as_str()).collect();
 //! assert_eq!(ids, ["sub/notes"]);
 //! assert_eq!(walked.skipped.len(), 1);
-//! assert_eq!(walked.skipped[0].reason, "unsupported file type");
+//! assert_eq!(walked.skipped[0].reason, "not a document type");
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
-use kb_schema::SkipRecord;
+use kb_schema::{SkipKind, SkipRecord};
 use walkdir::WalkDir;
 
 use crate::formats::Format;
@@ -54,6 +64,22 @@ pub struct SourceFile {
     pub format: Format,
 }
 
+/// Which files [`walk_with`] reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalkOptions {
+    /// Follow symbolic links that lead outside the root (default `false`: they are listed as
+    /// skipped, by design). Links inside the root are always followed.
+    pub follow_links: bool,
+    /// Files larger than this are not read (default 512 MiB): skipped as a failure.
+    pub max_file_bytes: u64,
+}
+
+impl Default for WalkOptions {
+    fn default() -> Self {
+        WalkOptions { follow_links: false, max_file_bytes: 512 << 20 }
+    }
+}
+
 /// What [`walk`] found under a root.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Walked {
@@ -63,10 +89,18 @@ pub struct Walked {
     pub skipped: Vec<SkipRecord>,
 }
 
-/// Lists the source files under `root`, a folder or a single file. Never fails: whatever cannot
-/// be listed is in [`Walked::skipped`].
+/// Lists the source files under `root`, a folder or a single file, with the default
+/// [`WalkOptions`]. Never fails: whatever cannot be listed is in [`Walked::skipped`].
 pub fn walk(root: &Path) -> Walked {
-    let mut walked = Walked::default();
+    walk_with(root, &WalkOptions::default())
+}
+
+/// Lists the source files under `root`, a folder or a single file. Never fails: whatever cannot
+/// be listed or read is in [`Walked::skipped`].
+pub fn walk_with(root: &Path, opts: &WalkOptions) -> Walked {
+    let mut files = Vec::new();
+    let skipped = RefCell::new(Vec::new());
+    let inside = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let entries = WalkDir::new(root)
         .follow_links(true)
         .max_depth(MAX_DEPTH)
@@ -74,13 +108,36 @@ pub fn walk(root: &Path) -> Walked {
         .into_iter()
         // Hidden folders are not even entered. The root itself is always read: it was asked for
         // (and temp folders are often hidden ones).
-        .filter_entry(|e| e.depth() == 0 || !is_hidden(e.file_name()));
+        .filter_entry(|e| {
+            if e.depth() == 0 {
+                return true;
+            }
+            if is_hidden(e.file_name()) {
+                return false;
+            }
+            if e.path_is_symlink() && !opts.follow_links {
+                // A dangling link fails to resolve: walkdir reports it below.
+                if let Ok(target) = e.path().canonicalize() {
+                    if !target.starts_with(&inside) {
+                        skipped.borrow_mut().push(SkipRecord::by_design(
+                            e.path().to_string_lossy(),
+                            format!(
+                                "link leading outside the indexed folder (to {}); not followed (--follow-links follows it)",
+                                target.display()
+                            ),
+                        ));
+                        return false;
+                    }
+                }
+            }
+            true
+        });
     for entry in entries {
         let entry = match entry {
             Ok(entry) => entry,
             Err(err) => {
                 if let Some(skip) = skip_for_error(root, &err) {
-                    walked.skipped.push(skip);
+                    skipped.borrow_mut().push(skip);
                 }
                 continue;
             }
@@ -88,7 +145,7 @@ pub fn walk(root: &Path) -> Walked {
         let path = entry.path();
         if entry.file_type().is_dir() {
             if entry.depth() == MAX_DEPTH {
-                walked.skipped.push(skip(
+                skipped.borrow_mut().push(skip(
                     path,
                     format!("folder nested more than {MAX_DEPTH} levels deep; not read"),
                 ));
@@ -98,19 +155,83 @@ pub fn walk(root: &Path) -> Walked {
         if entry.depth() == 1 && entry.file_name().eq_ignore_ascii_case(SYNONYMS_FILE) {
             continue;
         }
-        match Format::of(path) {
-            Some(format) => walked.files.push(SourceFile {
-                path: path.to_path_buf(),
-                doc_id: doc_id(root, path),
-                format,
-            }),
-            None => walked.skipped.push(skip(path, "unsupported file type".to_owned())),
+        let meta = match entry.metadata() {
+            Ok(meta) => meta,
+            Err(err) => {
+                skipped.borrow_mut().push(skip(path, format!("cannot read file: {err}")));
+                continue;
+            }
+        };
+        let by_design = |reason: String| SkipRecord::by_design(path.to_string_lossy(), reason);
+        if !meta.is_file() {
+            skipped.borrow_mut().push(by_design(format!("not a regular file ({})", what(&meta))));
+            continue;
         }
+        let Some(format) = Format::of(path) else {
+            skipped.borrow_mut().push(by_design("not a document type".to_owned()));
+            continue;
+        };
+        if meta.len() == 0 {
+            skipped.borrow_mut().push(by_design("empty file".to_owned()));
+            continue;
+        }
+        if meta.len() > opts.max_file_bytes {
+            skipped.borrow_mut().push(skip(
+                path,
+                format!(
+                    "{:.1} MB, larger than the {:.1} MB limit (--max-file-mb); not read",
+                    meta.len() as f64 / 1e6,
+                    opts.max_file_bytes as f64 / 1e6
+                ),
+            ));
+            continue;
+        }
+        files.push(SourceFile { path: path.to_path_buf(), doc_id: doc_id(root, path), format });
     }
     // walkdir sorts each folder by name, which is path order already; sorting again keeps the
     // promise whatever walkdir's order.
-    walked.files.sort_by(|a, b| a.path.cmp(&b.path));
-    walked
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    // Files that would share an id keep their extension in it.
+    let mut counts: HashMap<String, usize> = HashMap::new();
+    for f in &files {
+        *counts.entry(f.doc_id.clone()).or_default() += 1;
+    }
+    for f in &mut files {
+        if counts[&f.doc_id] > 1 {
+            f.doc_id = doc_id_with_extension(root, &f.path);
+        }
+    }
+    Walked { files, skipped: skipped.into_inner() }
+}
+
+/// What kind of file that is not a regular one is.
+fn what(meta: &std::fs::Metadata) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        let t = meta.file_type();
+        if t.is_fifo() {
+            return "a named pipe";
+        }
+        if t.is_socket() {
+            return "a socket";
+        }
+        if t.is_char_device() || t.is_block_device() {
+            return "a device";
+        }
+    }
+    let _ = meta;
+    "a special file"
+}
+
+/// The document id of `path` under `root` keeping the file's extension (`sub/notes.md`): the
+/// id of files that would otherwise share one.
+pub fn doc_id_with_extension(root: &Path, path: &Path) -> String {
+    let id = doc_id(root, path);
+    match path.extension() {
+        Some(ext) => format!("{id}.{}", ext.to_string_lossy()),
+        None => id,
+    }
 }
 
 /// The document id of `path` under `root`: the relative path without extension, `/`-separated;
@@ -135,8 +256,14 @@ fn is_hidden(name: &std::ffi::OsStr) -> bool {
     name.as_encoded_bytes().starts_with(b".")
 }
 
+/// A failure to read `path`.
 fn skip(path: &Path, reason: String) -> SkipRecord {
-    SkipRecord { path: path.to_string_lossy().into_owned(), line: None, reason }
+    SkipRecord {
+        path: path.to_string_lossy().into_owned(),
+        line: None,
+        reason,
+        kind: SkipKind::Failure,
+    }
 }
 
 /// The skip record for an entry walkdir could not read; `None` for hidden ones, which would not
@@ -229,8 +356,8 @@ mod tests {
         assert_eq!(
             skipped,
             [
-                (path("README"), None, "unsupported file type"),
-                (path("picture.png"), None, "unsupported file type"),
+                (path("README"), None, "not a document type"),
+                (path("picture.png"), None, "not a document type"),
             ]
         );
     }
@@ -293,7 +420,8 @@ mod tests {
         std::os::unix::fs::symlink(root.join("elsewhere/linked.md"), docs.join("alias.md"))
             .unwrap();
         std::os::unix::fs::symlink(root.join("nowhere"), docs.join(".hidden-dangling")).unwrap();
-        let walked = walk(&docs);
+        let follow = WalkOptions { follow_links: true, ..WalkOptions::default() };
+        let walked = walk_with(&docs, &follow);
         assert_eq!(ids(&walked), ["alias", "good"]);
         assert_eq!(walked.files[0].path, docs.join("alias.md"));
         let skipped: Vec<(&str, &str)> =
@@ -306,6 +434,58 @@ mod tests {
         );
         assert_eq!(skipped[1].0, path("loop"));
         assert!(skipped[1].1.starts_with("symbolic link loop"), "{}", skipped[1].1);
+
+        // By default the link leading outside `docs` is not followed: skipped, by design.
+        let walked = walk(&docs);
+        assert_eq!(ids(&walked), ["good"]);
+        let outside = &walked.skipped[0];
+        assert_eq!(outside.path, path("alias.md"));
+        assert_eq!(outside.kind, SkipKind::ByDesign);
+        assert!(
+            outside.reason.starts_with("link leading outside the indexed folder"),
+            "{outside:?}"
+        );
+        assert_eq!(walked.skipped.len(), 3, "{:?}", walked.skipped);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn special_empty_and_large_files_are_skipped_without_being_opened() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let pipe = std::ffi::CString::new(root.join("pipe.md").to_str().unwrap()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(pipe.as_ptr(), 0o644) }, 0);
+        write(root, "empty.md", "");
+        write(root, "big.txt", "0123456789");
+        write(root, "small.txt", "012345678");
+        let opts = WalkOptions { max_file_bytes: 9, ..WalkOptions::default() };
+        let walked = walk_with(root, &opts);
+        assert_eq!(ids(&walked), ["small"]);
+        let skipped: Vec<(&str, SkipKind)> =
+            walked.skipped.iter().map(|s| (s.reason.as_str(), s.kind)).collect();
+        assert_eq!(
+            skipped,
+            [
+                (
+                    "0.0 MB, larger than the 0.0 MB limit (--max-file-mb); not read",
+                    SkipKind::Failure
+                ),
+                ("empty file", SkipKind::ByDesign),
+                ("not a regular file (a named pipe)", SkipKind::ByDesign),
+            ]
+        );
+    }
+
+    #[test]
+    fn files_that_would_share_an_id_keep_their_extension() {
+        let dir = tempfile::tempdir().unwrap();
+        for rel in ["notes.md", "notes.txt", "calf-reduction.txt", "sub/notes.md"] {
+            write(dir.path(), rel, "x");
+        }
+        assert_eq!(
+            ids(&walk(dir.path())),
+            ["calf-reduction", "notes.md", "notes.txt", "sub/notes"]
+        );
     }
 
     #[cfg(unix)]

@@ -57,7 +57,7 @@ impl Searcher {
     /// (a garbled `meta.json`, a missing or truncated segment file): the error then says so and
     /// that `kb index --rebuild` repairs it.
     pub fn open(index_dir: &Path) -> Result<Searcher, QueryError> {
-        let (index, schema, manifest) = kb_schema::open_index_with_manifest(index_dir)?;
+        let (index, schema, manifest) = kb_schema::open_index_for_reading(index_dir)?;
         Searcher::with_parts(index, schema, manifest, Some(index_dir.to_path_buf()))
     }
 
@@ -293,7 +293,7 @@ impl Searcher {
             stats.by_kind.add(kind, n as u64);
         }
         stats.index_bytes = match &self.dir {
-            Some(dir) => stats::dir_bytes(dir).map_err(|e| read(e.into()))?,
+            Some(dir) => stats::committed_bytes(self.searcher.index(), dir).map_err(read)?,
             None => 0,
         };
         Ok(stats)

@@ -1,6 +1,6 @@
 //! What an index holds: [`IndexStats`], the `kb stats --json` object.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use kb_schema::{Kind, Manifest, SkipRecord};
 use serde::Serialize;
@@ -18,7 +18,7 @@ pub struct IndexStats {
     pub by_kind: KindCounts,
     /// Source files that are indexed (that produced at least one document).
     pub files: u64,
-    /// Total size of the index directory's files, in bytes.
+    /// Size of the committed index, in bytes: `meta.json` and the segment files it lists.
     pub index_bytes: u64,
     /// Every file the manifest knows, indexed or skipped, by path, when asked for.
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -80,13 +80,18 @@ pub(crate) fn from_manifest(manifest: &Manifest) -> IndexStats {
     }
 }
 
-/// Total size of the files directly in `dir` (an index directory has no subfolders).
-pub(crate) fn dir_bytes(dir: &Path) -> std::io::Result<u64> {
+/// Total size of the committed index in `dir`: `meta.json` and the files of the segments it
+/// lists. Files a killed or failed run left behind, and anything else in the folder, do not
+/// count (the next `kb index` removes the former).
+pub(crate) fn committed_bytes(index: &tantivy::Index, dir: &Path) -> tantivy::Result<u64> {
+    let meta = index.load_metas()?;
     let mut total = 0;
-    for entry in std::fs::read_dir(dir)? {
-        let meta = entry?.metadata()?;
-        if meta.is_file() {
-            total += meta.len();
+    for name in meta.list_segment_files().into_iter().chain([PathBuf::from("meta.json")]) {
+        match std::fs::metadata(dir.join(&name)) {
+            Ok(m) => total += m.len(),
+            // Not every candidate exists (a segment without deletes has no .del file).
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e.into()),
         }
     }
     Ok(total)
@@ -108,8 +113,7 @@ mod tests {
             ..FileEntry::default()
         };
         manifest.files.insert("docs/b.jsonl".into(), entry(&["x", "y"], 3, Vec::new()));
-        let skip =
-            SkipRecord { path: "docs/a.png".into(), line: None, reason: "unsupported".into() };
+        let skip = SkipRecord::by_design("docs/a.png", "not a document type");
         manifest.files.insert("docs/a.png".into(), entry(&[], 0, vec![skip.clone()]));
         let stats = from_manifest(&manifest);
         assert_eq!((stats.documents, stats.files), (2, 1));

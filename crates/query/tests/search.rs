@@ -336,11 +336,7 @@ fn stats_count_kinds_in_the_index_and_files_from_the_manifest() {
     manifest.files.insert("docs/tea.md".into(), entry(&["tea"], 4));
     manifest.files.insert("docs/kettles.txt".into(), entry(&["kettles"], 1));
     let mut skipped = entry(&[], 0);
-    skipped.skipped = vec![SkipRecord {
-        path: "docs/x.png".into(),
-        line: None,
-        reason: "unsupported file type".into(),
-    }];
+    skipped.skipped = vec![SkipRecord::by_design("docs/x.png", "not a document type")];
     manifest.files.insert("docs/x.png".into(), skipped);
     let fixture = Fixture::with_manifest(&kettles_and_tea(), &manifest);
     let stats = fixture.searcher().stats().unwrap();
@@ -349,7 +345,7 @@ fn stats_count_kinds_in_the_index_and_files_from_the_manifest() {
     assert!(stats.index_bytes > 0);
     let file_list = stats.file_list.expect("the searcher's stats list the files");
     assert_eq!(file_list.len(), 4);
-    assert_eq!(file_list[3].skipped[0].reason, "unsupported file type");
+    assert_eq!(file_list[3].skipped[0].reason, "not a document type");
 }
 
 #[test]

@@ -49,6 +49,11 @@ pub struct FileEntry {
     /// or a pushed document, has them: the file is read again when one of them is free.
     #[serde(skip_serializing_if = "Vec::is_empty", default)]
     pub refused: Vec<String>,
+    /// The document id the file was read under (its path under the root, without extension,
+    /// or with it when two files of a folder would share an id: see `kb_indexer::walk`). A file
+    /// whose id changed is read again. Empty in manifests written before it was recorded.
+    #[serde(skip_serializing_if = "String::is_empty", default)]
+    pub source_id: String,
 }
 
 /// Something that could not be indexed, and why.
@@ -61,6 +66,46 @@ pub struct SkipRecord {
     pub line: Option<u32>,
     /// Why it was skipped.
     pub reason: String,
+    /// Whether it is a failure or a file kb does not read by design (serialized as
+    /// `"failure"` / `"by_design"`; records written before the field existed read as failures).
+    #[serde(default)]
+    pub kind: SkipKind,
+}
+
+/// What kind of skip a [`SkipRecord`] is: it decides `kb index`'s exit status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipKind {
+    /// Something that should have been indexed was not: unreadable, invalid content, a
+    /// duplicate id, too large. `kb index` exits 2.
+    #[default]
+    Failure,
+    /// A file kb does not read by design: not a document type (images, fonts, scripts), an
+    /// empty file, a special file (pipe, socket, device), a link leading outside the indexed
+    /// folder. Not a failure: `kb index` exits 0.
+    ByDesign,
+}
+
+impl SkipRecord {
+    /// A failure to index `path` (or its record at `line`).
+    pub fn failure(path: impl Into<String>, line: Option<u32>, reason: impl Into<String>) -> Self {
+        SkipRecord { path: path.into(), line, reason: reason.into(), kind: SkipKind::Failure }
+    }
+
+    /// A file kb does not read by design (see [`SkipKind::ByDesign`]).
+    pub fn by_design(path: impl Into<String>, reason: impl Into<String>) -> Self {
+        SkipRecord {
+            path: path.into(),
+            line: None,
+            reason: reason.into(),
+            kind: SkipKind::ByDesign,
+        }
+    }
+
+    /// Whether this is a real failure ([`SkipKind::Failure`]).
+    pub fn is_failure(&self) -> bool {
+        self.kind == SkipKind::Failure
+    }
 }
 
 impl Manifest {
@@ -99,5 +144,30 @@ impl Manifest {
     /// Total documents over all files and pushed documents.
     pub fn documents(&self) -> u64 {
         self.files.values().map(|f| f.doc_ids.len() as u64).sum::<u64>() + self.pushed.len() as u64
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The kind is an added field: records written before it read as failures, and it
+    /// serializes by name.
+    #[test]
+    fn skip_kinds_serialize_by_name_and_default_to_failure() {
+        let old: SkipRecord = serde_json::from_str(r#"{"path":"a.png","reason":"x"}"#).unwrap();
+        assert_eq!(old.kind, SkipKind::Failure);
+        assert!(old.is_failure());
+        let by_design = SkipRecord::by_design("a.png", "not a document type");
+        assert_eq!(
+            serde_json::to_string(&by_design).unwrap(),
+            r#"{"path":"a.png","reason":"not a document type","kind":"by_design"}"#
+        );
+        assert!(!by_design.is_failure());
+        let failure = SkipRecord::failure("b.json", Some(3), "invalid JSON");
+        assert_eq!(
+            serde_json::to_string(&failure).unwrap(),
+            r#"{"path":"b.json","line":3,"reason":"invalid JSON","kind":"failure"}"#
+        );
     }
 }

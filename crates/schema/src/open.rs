@@ -3,6 +3,7 @@ use std::path::Path;
 use tantivy::directory::MmapDirectory;
 use tantivy::Index;
 
+use crate::readonly::LenientDirectory;
 use crate::{analyzer, KbSchema, Manifest, OpenError, SCHEMA_VERSION};
 
 /// Whether `dir` holds an index (its `meta.json` exists).
@@ -18,11 +19,31 @@ pub fn open_index(dir: &Path) -> Result<(Index, KbSchema), OpenError> {
 /// [`open_index`], also returning the [`Manifest`] it read to check the version (for a caller
 /// that needs it, without reading the index's metadata again).
 pub fn open_index_with_manifest(dir: &Path) -> Result<(Index, KbSchema, Manifest), OpenError> {
+    open(dir, false)
+}
+
+/// [`open_index_with_manifest`] for searching only: the index opens, and readers can be made
+/// of it, even when nothing can be written to its folder (a read-only file system or folder),
+/// where tantivy's reader would fail to create its lock file (see [`crate::readonly`]'s docs in
+/// the source: no writer can run there, so there is nothing to lock against). Never use the
+/// index it returns for writing.
+pub fn open_index_for_reading(dir: &Path) -> Result<(Index, KbSchema, Manifest), OpenError> {
+    open(dir, true)
+}
+
+fn open(dir: &Path, lenient: bool) -> Result<(Index, KbSchema, Manifest), OpenError> {
     if !index_exists(dir) {
         return Err(OpenError::NotFound(dir.to_path_buf()));
     }
     let damaged = |detail: String| OpenError::Damaged { path: dir.to_path_buf(), detail };
-    let index = Index::open_in_dir(dir).map_err(|e| match e {
+    let opened = if lenient {
+        MmapDirectory::open(dir)
+            .map_err(tantivy::TantivyError::from)
+            .and_then(|d| Index::open(LenientDirectory(d)))
+    } else {
+        Index::open_in_dir(dir)
+    };
+    let index = opened.map_err(|e| match e {
         tantivy::TantivyError::IoError(_) => {
             OpenError::Other { path: dir.to_path_buf(), source: e }
         }

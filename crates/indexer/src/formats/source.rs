@@ -40,13 +40,13 @@ impl Source {
             Format::JsonLines => Checks::ByLine,
             Format::Json => Checks::Whole,
             Format::Text | Format::Markdown | Format::Html => {
-                let bytes = std::fs::read(path)?;
+                let bytes = crate::regular::read(path)?;
                 let hash = blake3::hash(&bytes).to_hex().to_string();
                 let len = bytes.len() as u64;
                 return Ok(Source { hash, bytes: len, content: Content::Whole(bytes) });
             }
         };
-        let mut file = File::open(path)?;
+        let mut file = crate::regular::open(path)?;
         let mut hasher = blake3::Hasher::new();
         let checked = check_stream(&mut file, checks, &mut |bytes| {
             hasher.update(bytes);

@@ -24,12 +24,13 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use kb_embed::Embedder;
-use kb_schema::{FileEntry, KbSchema, Manifest, OpenError, SkipRecord};
+use kb_schema::{FileEntry, Manifest, OpenError, SkipRecord};
 use serde::Serialize;
 use tantivy::{Index, TantivyError};
 
 use crate::formats::{Item, ParsedDocument, Source, SourceError, SourceInfo};
-use crate::walk::{walk, SourceFile};
+use crate::ownership::FolderError;
+use crate::walk::{walk_with, SourceFile, WalkOptions};
 
 mod changes;
 mod embedding;
@@ -54,6 +55,8 @@ pub struct IndexOptions {
     /// `None`: a lexical index). An index whose passages were embedded with another model, or
     /// not at all, is rebuilt from scratch, and so is a semantic index updated without a model.
     pub semantic: Option<SemanticModel>,
+    /// Which files are read: links leading outside a root, the size limit (see [`WalkOptions`]).
+    pub walk: WalkOptions,
 }
 
 /// The embedding model of a semantic index: see [`IndexOptions::semantic`].
@@ -79,6 +82,7 @@ impl Default for IndexOptions {
             memory_budget: 128 << 20,
             threads: cores.clamp(1, 2),
             semantic: None,
+            walk: WalkOptions::default(),
         }
     }
 }
@@ -167,6 +171,9 @@ pub enum IndexError {
         #[source]
         source: TantivyError,
     },
+    /// The index folder: not kb's to replace, read-only, full (see [`crate::ownership`]).
+    #[error(transparent)]
+    Folder(#[from] FolderError),
 }
 
 /// How a model is named in [`IndexError::ModelMismatch`].
@@ -189,12 +196,7 @@ pub fn update_index(
     progress: &mut dyn FnMut(Progress<'_>),
 ) -> Result<IndexReport, IndexError> {
     let roots = Root::resolve(roots)?;
-    let (index, _) = match kb_schema::open_or_create_index(index_dir) {
-        Ok(opened) => opened,
-        Err(OpenError::OtherVersion { .. }) => recreate(index_dir)?,
-        Err(OpenError::Damaged { .. }) if opts.rebuild => recreate(index_dir)?,
-        Err(e) => return Err(e.into()),
-    };
+    let (index, _) = crate::ownership::open_for_update(index_dir, opts.rebuild)?;
     run(&index, index_dir, &roots, opts, progress)
 }
 
@@ -257,7 +259,7 @@ fn run(
     }
 
     let claims = Claims::before_files(&manifest, roots);
-    let walks: Vec<_> = roots.iter().map(|r| (r, walk(&r.given))).collect();
+    let walks: Vec<_> = roots.iter().map(|r| (r, walk_with(&r.given, &opts.walk))).collect();
     progress(Progress::Listed { files: walks.iter().map(|(_, w)| w.files.len() as u64).sum() });
     let slots = plan(&walks, &manifest);
     let mut run = Run { writer, manifest, claims, report: IndexReport::default() };
@@ -366,19 +368,7 @@ fn skipped_under(manifest: &Manifest, roots: &[Root]) -> Vec<SkipRecord> {
 
 /// The skip record of a problem with one record (or the whole) of the file with key `key`.
 fn skip_record(key: &str, err: SourceError) -> SkipRecord {
-    SkipRecord { path: key.to_owned(), line: err.line, reason: err.reason }
-}
-
-/// Removes whatever is in `dir` that belongs to an index and creates a fresh one.
-fn recreate(dir: &Path) -> Result<(tantivy::Index, KbSchema), IndexError> {
-    let root_err = |source| IndexError::Root { path: dir.to_path_buf(), source };
-    for entry in std::fs::read_dir(dir).map_err(root_err)? {
-        let path = entry.map_err(root_err)?.path();
-        if path.is_file() {
-            std::fs::remove_file(&path).map_err(root_err)?;
-        }
-    }
-    Ok(kb_schema::create_index(dir)?)
+    SkipRecord::failure(key, err.line, err.reason)
 }
 
 /// The state of one [`update`] run.
@@ -404,7 +394,11 @@ impl Run<'_> {
             Err(e) => return self.fail_read(root, key, &e).map(|()| 0),
         };
         let old = self.manifest.files.get(key).cloned();
-        let stale = old.as_ref().is_some_and(|o| self.claims.is_stale(o));
+        // Stale: a document id it holds changed hands, or the walk names it another id now
+        // (files sharing a name keep their extensions in their ids: see `walk`).
+        let stale = old
+            .as_ref()
+            .is_some_and(|o| self.claims.is_stale(o) || o.source_id != file.doc_id);
         if !stale && same_stat(old.as_ref(), stat) {
             self.unchanged(key, display);
             return Ok(0);
@@ -428,6 +422,7 @@ impl Run<'_> {
             hash: source.hash().to_owned(),
             size: stat.size,
             mtime_ns: stat.mtime_ns,
+            source_id: file.doc_id.clone(),
             ..FileEntry::default()
         };
         let info = SourceInfo { path: display, doc_id: &file.doc_id, format: file.format };
@@ -502,7 +497,7 @@ impl Run<'_> {
             if !matches!(taken, Owner::File(p) if p == owner) {
                 entry.refused.push(doc.doc_id.clone());
             }
-            refused.push(SkipRecord { path: key.to_owned(), line, reason });
+            refused.push(SkipRecord::failure(key, line, reason));
             return Ok(());
         }
         self.claims.claim(&doc.doc_id, Owner::File(Rc::clone(owner)));
@@ -589,8 +584,7 @@ impl Run<'_> {
             // Vanished between listing and reading: removed like a file that was never listed.
             return self.gone(key);
         }
-        let skip =
-            SkipRecord { path: key.to_owned(), line: None, reason: format!("cannot read: {err}") };
+        let skip = SkipRecord::failure(key, None, format!("cannot read: {err}"));
         self.record_skip(root, key, skip);
         Ok(())
     }

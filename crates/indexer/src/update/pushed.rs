@@ -72,7 +72,7 @@ pub fn push_documents(
     for (i, record) in records.into_iter().enumerate() {
         let line = Some(u32::try_from(i + 1).unwrap_or(u32::MAX));
         let mut skip = |reason: String| {
-            report.skipped.push(SkipRecord { path: String::new(), line, reason });
+            report.skipped.push(SkipRecord::failure("", line, reason));
         };
         let Some(id) = record.id.clone() else {
             skip("record has no \"id\" or \"_id\"".to_owned());
@@ -131,7 +131,7 @@ pub fn remove_documents(
             }
             None => format!("no pushed document has id {id:?}"),
         };
-        report.skipped.push(SkipRecord { path: String::new(), line: None, reason });
+        report.skipped.push(SkipRecord::failure("", None, reason));
     }
     finish(writer, &manifest, report, started)
 }
