@@ -52,7 +52,7 @@ pub fn push_documents(
     opts: &IndexOptions,
 ) -> Result<IndexReport, IndexError> {
     let started = Instant::now();
-    let mut manifest = Manifest::read(index).map_err(|source| write_error(source))?;
+    let mut manifest = Manifest::read(index).map_err(write_error)?;
     let given = opts.semantic.as_ref().map(|m| m.name.clone());
     if manifest.documents() == 0 {
         manifest.semantic = given;
@@ -113,7 +113,7 @@ pub fn remove_documents(
     opts: &IndexOptions,
 ) -> Result<IndexReport, IndexError> {
     let started = Instant::now();
-    let mut manifest = Manifest::read(index).map_err(|source| write_error(source))?;
+    let mut manifest = Manifest::read(index).map_err(write_error)?;
     let mut writer = Writer::open(index, Path::new(OPEN_INDEX), opts, None)?;
     writer.set_live(manifest.pushed.keys().cloned().collect::<Vec<_>>());
     let files = file_owners(&manifest.files);
