@@ -106,7 +106,7 @@ pub fn push_documents(
 /// Only pushed documents are removed ([`IndexReport::removed`] counts them); an id that is no
 /// pushed document's (unknown, or a file's) changes nothing and is listed in
 /// [`IndexReport::skipped`] with the reason. A file that was refused a removed document's id
-/// gets it at the next [`super::update`] of its folder.
+/// gets it at the next [`super::update()`] of its folder.
 pub fn remove_documents(
     index: &Index,
     ids: impl IntoIterator<Item = impl AsRef<str>>,
