@@ -3,7 +3,7 @@
 //! - [`walk`] lists the source files under a folder (or takes one file);
 //! - [`formats`] turns one file's bytes into documents made of passages (plain text with inferred
 //!   structure, Markdown, JSON / JSON Lines records, HTML);
-//! - [`update_index`] (a folder) and [`update`] (an open index, on disk or in memory) bring an
+//! - [`update_index`] (a folder) and [`update()`] (an open index, on disk or in memory) bring an
 //!   index up to date with its sources: incremental, atomic, and keeping going past bad files,
 //!   which they list in their [`IndexReport`]; with a [`SemanticModel`] they also store every
 //!   passage's embedding;

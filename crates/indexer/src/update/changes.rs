@@ -161,7 +161,17 @@ impl Claims {
     pub(super) fn is_stale(&self, entry: &FileEntry) -> bool {
         entry.doc_ids.iter().any(|d| self.owners.contains_key(d))
             || entry.refused.iter().any(|d| !self.owners.contains_key(d))
+            || refused_before_refused_ids_were_kept(entry)
     }
+}
+
+/// Whether `entry` was refused ids by a build that did not record which (the manifest had no
+/// `refused` then): such a file is read again once, so that path order decides its ids.
+fn refused_before_refused_ids_were_kept(entry: &FileEntry) -> bool {
+    entry.refused.is_empty()
+        && entry.skipped.iter().any(|s| {
+            s.reason.starts_with("document id ") && s.reason.contains(" is already indexed from ")
+        })
 }
 
 /// Why document `id` of a file shown as `path` is refused, given its owner.
@@ -170,5 +180,47 @@ pub(super) fn refusal(id: &str, owner: &Owner, path: &str) -> String {
         Owner::File(p) if &**p == path => format!("duplicate document id {id:?} in this file"),
         Owner::File(p) => format!("document id {id:?} is already indexed from {p}"),
         Owner::Pushed => format!("document id {id:?} is a pushed document's"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use kb_schema::SkipRecord;
+
+    use super::*;
+
+    #[test]
+    fn roots_map_keys_and_paths_as_given() {
+        let root = Root { given: "./docs".into(), canonical: "/home/u/docs".into() };
+        assert_eq!(root.key(Path::new("./docs/sub/a.md")), "/home/u/docs/sub/a.md");
+        assert_eq!(root.display("/home/u/docs/sub/a.md"), "./docs/sub/a.md");
+        assert!(root.holds("/home/u/docs/a.md") && !root.holds("/home/u/docs2/a.md"));
+        let file = Root { given: "a.md".into(), canonical: "/home/u/a.md".into() };
+        assert_eq!(
+            (file.key(Path::new("a.md")), file.display("/home/u/a.md")),
+            ("/home/u/a.md".into(), "a.md".into())
+        );
+    }
+
+    #[test]
+    fn files_are_stale_when_their_ids_change_hands() {
+        let mut claims = Claims::default();
+        let entry = |ids: &[&str], refused: &[&str]| FileEntry {
+            doc_ids: ids.iter().map(|s| (*s).to_owned()).collect(),
+            refused: refused.iter().map(|s| (*s).to_owned()).collect(),
+            ..FileEntry::default()
+        };
+        claims.claim("a", Owner::Pushed);
+        assert!(claims.is_stale(&entry(&["a"], &[])), "an id it has is taken before it");
+        assert!(claims.is_stale(&entry(&["b"], &["c"])), "an id it was refused is free");
+        assert!(!claims.is_stale(&entry(&["b"], &["a"])));
+        // Written before refused ids were recorded: read once more.
+        let mut legacy = entry(&["b"], &[]);
+        legacy.skipped = vec![SkipRecord {
+            path: "/d/t.jsonl".into(),
+            line: Some(1),
+            reason: "document id \"x\" is already indexed from /d/m.jsonl".into(),
+        }];
+        assert!(claims.is_stale(&legacy));
     }
 }

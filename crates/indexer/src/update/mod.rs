@@ -1,6 +1,6 @@
 //! Bringing an index up to date with its source files, and pushing documents into it.
 //!
-//! [`update_index`] (a folder) and [`update`] (an open index, on disk or in memory) walk the
+//! [`update_index`] (a folder) and [`update()`] (an open index, on disk or in memory) walk the
 //! roots, compare every file with the [`Manifest`] of the last commit and apply only the
 //! difference: new files are added, changed files replace their documents, vanished files are
 //! removed. The new manifest goes into the same commit as the passages (tantivy's commit
@@ -142,7 +142,7 @@ pub enum IndexError {
     Busy(PathBuf),
     /// Documents pushed into a semantic index need its model, and a model given for a lexical
     /// index that holds documents would leave them without vectors: the index must be rebuilt
-    /// ([`update`] with the model) instead.
+    /// ([`update()`] with the model) instead.
     #[error("the index is {}, but the documents would be {}; index the files again with the model wanted", describe_model(.index.as_deref()), describe_model(.given.as_deref()))]
     ModelMismatch {
         /// The model the index's passages are embedded with (`None`: a lexical index).
@@ -185,7 +185,7 @@ fn describe_model(model: Option<&str>) -> String {
 }
 
 /// Brings the index in `index_dir` up to date with the files under `roots` (folders or files),
-/// creating it if needed: [`update`] on the index opened (or created) there.
+/// creating it if needed: [`update()`] on the index opened (or created) there.
 ///
 /// An index written by another schema version, or a damaged one when `rebuild` is set, is
 /// replaced by a fresh one.
@@ -231,7 +231,7 @@ pub fn update(
 /// How an index without a folder is named in messages.
 const IN_MEMORY: &str = "(in memory)";
 
-/// One [`update`] run over resolved roots.
+/// One [`update()`] run over resolved roots.
 fn run(
     index: &Index,
     place: &Path,
@@ -371,7 +371,7 @@ fn skip_record(key: &str, err: SourceError) -> SkipRecord {
     SkipRecord::failure(key, err.line, err.reason)
 }
 
-/// The state of one [`update`] run.
+/// The state of one [`update()`] run.
 struct Run<'a> {
     writer: Writer<'a>,
     manifest: Manifest,

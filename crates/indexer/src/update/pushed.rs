@@ -106,7 +106,7 @@ pub fn push_documents(
 /// Only pushed documents are removed ([`IndexReport::removed`] counts them); an id that is no
 /// pushed document's (unknown, or a file's) changes nothing and is listed in
 /// [`IndexReport::skipped`] with the reason. A file that was refused a removed document's id
-/// gets it at the next [`super::update`] of its folder.
+/// gets it at the next [`super::update()`] of its folder.
 pub fn remove_documents(
     index: &Index,
     ids: impl IntoIterator<Item = impl AsRef<str>>,
@@ -325,5 +325,46 @@ mod tests {
                 .unwrap_err();
         assert!(matches!(err, IndexError::ModelMismatch { .. }), "{err}");
         assert_eq!(err.to_string(), "the index is embedded with words, but the documents would be lexical (no embeddings); index the files again with the model wanted");
+    }
+
+    /// Indexing with another model (or none) keeps pushed documents, with vectors of the new
+    /// model (or none).
+    #[test]
+    fn a_change_of_model_embeds_pushed_documents_again() {
+        let model_dir = tempfile::tempdir().unwrap();
+        kb_embed::testing::write_word_model(model_dir.path(), &[&["quokka"]]).unwrap();
+        let embedder = kb_embed::Embedder::load(model_dir.path()).unwrap();
+        let model = SemanticModel { name: "words".into(), embedder: Arc::new(embedder) };
+        let semantic = IndexOptions { semantic: Some(model), ..IndexOptions::default() };
+        let docs = tempfile::tempdir().unwrap();
+        std::fs::write(docs.path().join("f.md"), "# F\n\nA quokka file.\n").unwrap();
+        let roots = [PathBuf::from(docs.path())];
+        let (index, _) = kb_schema::create_index_in_ram();
+        let lexical = IndexOptions::default();
+        update(&index, None, &roots, &lexical, &mut |_| {}).unwrap();
+        push_documents(&index, [Record::article("n1", "Notes", "A quokka.\n\nTwo.")], &lexical)
+            .unwrap();
+        let vectors = |index: &Index| -> usize {
+            let searcher = index.reader().unwrap().searcher();
+            searcher
+                .segment_readers()
+                .iter()
+                .map(|s| {
+                    let alive = s.alive_bitset();
+                    let column = s.fast_fields().bytes("vector").unwrap().unwrap();
+                    (0..s.max_doc())
+                        .filter(|d| alive.is_none_or(|a| a.is_alive(*d)))
+                        .filter(|d| column.term_ords(*d).next().is_some())
+                        .count()
+                })
+                .sum()
+        };
+        assert_eq!(vectors(&index), 0);
+        let report = update(&index, None, &roots, &semantic, &mut |_| {}).unwrap();
+        assert_eq!((report.documents, report.passages), (2, 3));
+        assert_eq!(vectors(&index), 3);
+        assert_eq!(hits(&index, "quokka"), 2);
+        let report = update(&index, None, &roots, &lexical, &mut |_| {}).unwrap();
+        assert_eq!((report.documents, report.passages, vectors(&index)), (2, 3, 0));
     }
 }
