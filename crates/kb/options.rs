@@ -60,7 +60,9 @@ pub(crate) fn check(opts: &SearchOptions) -> Result<(), Error> {
     }
     let w = opts.semantic.weight;
     if !(w.is_finite() && (0.0..=1.0).contains(&w)) {
-        return Err(Error::BadInput(format!("the semantic weight must be between 0 and 1, not {w}")));
+        return Err(Error::BadInput(format!(
+            "the semantic weight must be between 0 and 1, not {w}"
+        )));
     }
     if opts.limit == 0 {
         return Err(Error::BadInput("the limit must be at least 1".to_owned()));

@@ -216,11 +216,11 @@ mod tests {
         assert!(!claims.is_stale(&entry(&["b"], &["a"])));
         // Written before refused ids were recorded: read once more.
         let mut legacy = entry(&["b"], &[]);
-        legacy.skipped = vec![SkipRecord {
-            path: "/d/t.jsonl".into(),
-            line: Some(1),
-            reason: "document id \"x\" is already indexed from /d/m.jsonl".into(),
-        }];
+        legacy.skipped = vec![SkipRecord::failure(
+            "/d/t.jsonl",
+            Some(1),
+            "document id \"x\" is already indexed from /d/m.jsonl",
+        )];
         assert!(claims.is_stale(&legacy));
     }
 }

@@ -396,9 +396,8 @@ impl Run<'_> {
         let old = self.manifest.files.get(key).cloned();
         // Stale: a document id it holds changed hands, or the walk names it another id now
         // (files sharing a name keep their extensions in their ids: see `walk`).
-        let stale = old
-            .as_ref()
-            .is_some_and(|o| self.claims.is_stale(o) || o.source_id != file.doc_id);
+        let stale =
+            old.as_ref().is_some_and(|o| self.claims.is_stale(o) || o.source_id != file.doc_id);
         if !stale && same_stat(old.as_ref(), stat) {
             self.unchanged(key, display);
             return Ok(0);
