@@ -394,10 +394,13 @@ impl Run<'_> {
             Err(e) => return self.fail_read(root, key, &e).map(|()| 0),
         };
         let old = self.manifest.files.get(key).cloned();
-        // Stale: a document id it holds changed hands, or the walk names it another id now
-        // (files sharing a name keep their extensions in their ids: see `walk`).
-        let stale =
-            old.as_ref().is_some_and(|o| self.claims.is_stale(o) || o.source_id != file.doc_id);
+        // Stale: a document id it holds changed hands, or the walk of the root it was read
+        // from names it another id now (files sharing a name keep their extensions in their
+        // ids: see `walk`). Reached from another root (a subfolder), it keeps its ids.
+        let root_key = path_string(&root.canonical);
+        let stale = old.as_ref().is_some_and(|o| {
+            self.claims.is_stale(o) || (o.root == root_key && o.source_id != file.doc_id)
+        });
         if !stale && same_stat(old.as_ref(), stat) {
             self.unchanged(key, display);
             return Ok(0);
@@ -417,7 +420,7 @@ impl Run<'_> {
         let bytes = source.bytes();
         self.report.bytes_read += bytes;
         let entry = FileEntry {
-            root: path_string(&root.canonical),
+            root: root_key,
             hash: source.hash().to_owned(),
             size: stat.size,
             mtime_ns: stat.mtime_ns,
