@@ -1,9 +1,12 @@
+//! What a search returns: [`SearchResults`] of [`Hit`]s, each with its [`Snippet`] and, for an
+//! answer, its [`QuestionRef`]. Shared nouns: the last stage (snippets) makes them.
+
 use std::ops::Range;
 
 use kb_schema::{Kind, SourceRef};
 use serde::Serialize;
 
-use crate::explain::Explanation;
+use crate::explanation::Explanation;
 
 /// One ranked passage.
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -1,4 +1,5 @@
-//! [`ParsedQuery`] -> [`Plan`]: the tantivy query to run and the [`MatchSet`] to highlight.
+//! The query a search runs: [`ParsedQuery`] (with its rewrites) -> [`Plan`]: the tantivy query
+//! and the [`MatchSet`] to highlight.
 //!
 //! Words and phrases are analyzed with the `kb_en` analyzer, exactly as the index was, and
 //! turned into queries by hand (no `QueryParser`), so that every scoring choice is made here:
@@ -24,13 +25,17 @@ use tantivy::query::{
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::Term;
 
+use tantivy::DocAddress;
+
+use super::exclude::Exclusion;
+use super::explain;
+use super::labelled::Labelled;
 use crate::analysis;
-use crate::exclude::Exclusion;
-use crate::expand::{Alternative, Alternatives};
-use crate::explain::Labelled;
-use crate::highlight::MatchSet;
+use crate::explanation::Explanation;
+use crate::matches::MatchSet;
 use crate::options::FieldWeights;
 use crate::parse::{ParsedQuery, Presence, Scope, Target};
+use crate::rewrite::{Alternative, Alternatives};
 
 /// How to answer a query.
 pub(crate) enum Plan {
@@ -53,6 +58,46 @@ pub(crate) enum Plan {
     Nothing,
 }
 
+/// What a plan that matches nothing lights up.
+static NOTHING: MatchSet = MatchSet { terms: Vec::new(), sequences: Vec::new() };
+
+impl Plan {
+    /// The query to rank by, for a plan that runs one.
+    pub(crate) fn query(&self) -> Option<&dyn Query> {
+        match self {
+            Plan::Index { query, .. } => Some(query.as_ref()),
+            Plan::Verbatim { .. } | Plan::Nothing => None,
+        }
+    }
+
+    /// What to highlight in the hits.
+    pub(crate) fn matches(&self) -> &MatchSet {
+        match self {
+            Plan::Index { matches, .. } | Plan::Verbatim { matches, .. } => matches,
+            Plan::Nothing => &NOTHING,
+        }
+    }
+
+    /// Whether passages are found by reading their text (see [`Plan::Verbatim`]).
+    pub(crate) fn is_verbatim(&self) -> bool {
+        matches!(self, Plan::Verbatim { .. })
+    }
+
+    /// Retrieval's part of the explanation of the hit at `address`, whose score retrieval
+    /// made `score`.
+    pub(crate) fn explain(
+        &self,
+        searcher: &tantivy::Searcher,
+        address: DocAddress,
+        score: f32,
+    ) -> tantivy::Result<Explanation> {
+        match self {
+            Plan::Index { query, .. } => explain::of_match(searcher, query.as_ref(), address),
+            Plan::Verbatim { .. } | Plan::Nothing => Ok(explain::of_verbatim(score)),
+        }
+    }
+}
+
 /// Builds [`Plan`]s for one index schema and set of field weights.
 pub(crate) struct QueryBuilder<'a> {
     schema: &'a KbSchema,
@@ -60,7 +105,7 @@ pub(crate) struct QueryBuilder<'a> {
     /// Terms added by pseudo-relevance feedback, with their boosts: optional, searched in all
     /// fields like a query word, never highlighted.
     expansion: &'a [(String, f32)],
-    /// Typo and synonym alternatives of the query's clauses (see `expand.rs`).
+    /// Typo and synonym alternatives of the query's clauses (see [`crate::rewrite`]).
     alternatives: Option<&'a Alternatives>,
     /// Whether to wrap the parts of the query in [`Labelled`] queries for explanations.
     labels: bool,
@@ -143,7 +188,7 @@ impl<'a> QueryBuilder<'a> {
                     unit.terms().for_each(|t| matches.add_term(t));
                     let q = self.unit_query(&unit, &self.fields(scope));
                     let q = self.label(q, || clause_label(&clause.target));
-                    // Hook: typo and synonym alternatives (expand.rs) match in the clause's place.
+                    // Typo and synonym alternatives (rewrite) match in the clause's place.
                     let q = self.or_alternatives(q, i, &mut matches);
                     match (presence, scope) {
                         (Presence::Optional, _) => optional.push(q),
@@ -177,7 +222,7 @@ impl<'a> QueryBuilder<'a> {
             return Plan::Verbatim { filter, matches };
         }
 
-        // Hook: alternatives of several words together (expand.rs) are optional extras.
+        // Alternatives of several words together (rewrite) are optional extras.
         for alternative in self.alternatives.map_or(&[][..], |a| &a.spanning) {
             optional.push(self.alternative_query(alternative, &mut matches));
         }
@@ -192,7 +237,7 @@ impl<'a> QueryBuilder<'a> {
             optional.push(self.label(q, || format!("feedback {term:?}")));
         }
 
-        // Hook (explain.rs): an optional clause a hit lacks must say so when explained.
+        // An optional clause a hit lacks must say so when explained (see `Labelled`).
         let optional: Vec<Box<dyn Query>> = optional.into_iter().map(|q| self.guard(q)).collect();
         let mut must: Vec<Box<dyn Query>> = Vec::new();
         let mut should: Vec<Box<dyn Query>> = Vec::new();
@@ -261,7 +306,7 @@ impl<'a> QueryBuilder<'a> {
                 };
                 let q: Box<dyn Query> =
                     if weight == 1.0 { q } else { Box::new(BoostQuery::new(q, weight)) };
-                // Hook (explain.rs): which field a part of a score comes from.
+                // Which field a part of a score comes from, for explanations.
                 self.label(q, || self.schema.schema.get_field_name(field).to_owned())
             })
             .collect();
