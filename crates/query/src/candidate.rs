@@ -17,7 +17,7 @@ pub(crate) struct Candidate {
     pub doc: u64,
 }
 
-/// The answer of [`top`] and [`verbatim`].
+/// The ranked candidates of a search (`retrieve::top`).
 #[derive(Debug, Default)]
 pub(crate) struct Ranked {
     /// How many passages matched, before grouping and the limit.

@@ -23,7 +23,8 @@ Each takes the previous one's output and hands on plain data:
 3. **retrieve** (`retrieve`): the rewritten query as a tantivy query (BM25 over the passage
    text plus lower-weighted title, heading and context, see [`FieldWeights`]) and the
    [`highlight::MatchSet`] of what to light up; run for the best candidates, in rounds until
-   grouping fills the pool.
+   grouping fills the pool. A query of stop words only, which have no term there, is a phrase
+   over the passage text's stop words (a field of their own), answered from postings too.
 4. **rescore** (`rescore`): signals beyond the words. A question that matches lifts its
    thread's answers (applied to each round's candidates, before grouping); on a semantic index
    searched with its model ([`Searcher::with_embedder`]), the grouped pool is re-ranked by

@@ -120,7 +120,6 @@ impl Searcher {
 
         // 3. Retrieve the pool of candidates; 4. rescore them by the Q&A lift; 5. group them.
         let meaning = Meaning::of(self.semantic.as_ref(), &parsed, opts);
-        let meaning = meaning.filter(|_| !plan.is_verbatim());
         let pool = meaning.as_ref().map_or(opts.limit, |m| m.pool(opts.limit));
         let threads =
             qa::threads_for(index, &parsed, &alternatives, opts, &plan, first_pass.best())

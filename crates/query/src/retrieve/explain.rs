@@ -35,11 +35,6 @@ pub(crate) fn of_match(
     Ok(condense(&query.explain(searcher, address)?))
 }
 
-/// The explanation of a hit of a query made only of stop words, found verbatim.
-pub(crate) fn of_verbatim(score: f32) -> Explanation {
-    Explanation::leaf(score, "occurrences of the words as typed (a query of stop words only)")
-}
-
 /// Condenses tantivy's explanation of a score (see the [module docs](self)).
 pub(crate) fn condense(explanation: &tantivy::query::Explanation) -> Explanation {
     let node: Option<Node> =

@@ -5,16 +5,12 @@
 //! has many matching passages, more candidates than the pool are fetched, and more again (four
 //! times as many each round) until enough documents are found or the matches run out.
 
-use tantivy::collector::{Collector, Count, DocSetCollector, SegmentCollector, TopDocs};
-use tantivy::query::Query;
-use tantivy::schema::Value;
-use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader, TantivyDocument};
+use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
+use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
 use super::query::Plan;
 use crate::candidate::{Candidate, Ranked};
 use crate::group::group;
-use crate::highlight;
-use crate::matches::MatchSet;
 use crate::snapshot::Snapshot;
 
 /// A plan being run: its first round fetched, more on demand ([`Retrieval::group`]).
@@ -24,14 +20,15 @@ pub(crate) struct Retrieval<'a> {
     /// The pool: how many grouped candidates are wanted.
     limit: usize,
     per_doc: usize,
-    /// How many passages the last round asked for.
+    /// How many passages the last round asked for; 0 when there are no rounds (nothing to
+    /// search, or no room for hits).
     fetch: usize,
+    /// How many passages the query matches.
+    total: usize,
     /// The best passages of the last round, best first.
     top: Vec<(f32, DocAddress)>,
     /// The scores of the passages a later stage asked to have scored (see [`Retrieval::run`]).
     scored: Vec<(f32, DocAddress)>,
-    /// Candidates already ranked and grouped (a verbatim plan), or none.
-    ranked: Option<Ranked>,
 }
 
 impl<'a> Retrieval<'a> {
@@ -53,25 +50,13 @@ impl<'a> Retrieval<'a> {
             limit,
             per_doc,
             fetch: 0,
+            total: 0,
             top: Vec::new(),
             scored: Vec::new(),
-            ranked: None,
         };
-        let query = match plan {
-            Plan::Index { query, .. } => query.as_ref(),
-            Plan::Verbatim { filter, matches } => {
-                let ranked = verbatim(snapshot, filter.as_ref(), matches, limit, per_doc)?;
-                retrieval.ranked = Some(ranked);
-                return Ok(retrieval);
-            }
-            Plan::Nothing => {
-                retrieval.ranked = Some(Ranked::default());
-                return Ok(retrieval);
-            }
-        };
+        let Plan::Index { query, .. } = plan else { return Ok(retrieval) };
         if limit == 0 {
-            let total = searcher.search(query, &Count)?;
-            retrieval.ranked = Some(Ranked { total, hits: Vec::new() });
+            retrieval.total = searcher.search(query.as_ref(), &Count)?;
             return Ok(retrieval);
         }
         // Most documents contribute one or two passages to a result list: twice the limit is
@@ -80,12 +65,8 @@ impl<'a> Retrieval<'a> {
         // Never more than there are passages: the collector allocates room for `fetch` up front.
         let fetch = fetch.min(usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX)).max(1);
         let collectors = (TopDocs::with_limit(fetch).order_by_score(), Count, ScoresOf(also_score));
-        let (top, total, scored) = searcher.search(query, &collectors)?;
-        retrieval.fetch = fetch;
-        retrieval.top = top;
-        retrieval.scored = scored;
-        retrieval.ranked = Some(Ranked { total, hits: Vec::new() });
-        Ok(retrieval)
+        let (top, total, scored) = searcher.search(query.as_ref(), &collectors)?;
+        Ok(Retrieval { fetch, total, top, scored, ..retrieval })
     }
 
     /// The scores of the passages at `also_score` (of [`Retrieval::run`]) that the query
@@ -98,14 +79,12 @@ impl<'a> Retrieval<'a> {
     /// lift, which may add candidates and reorder them) and then grouped (stage 5), fetching
     /// more rounds until the pool is full or the matches run out.
     pub(crate) fn group(self, rescore: impl Fn(&mut Vec<Candidate>)) -> tantivy::Result<Ranked> {
-        let Retrieval { snapshot, plan, limit, per_doc, mut fetch, mut top, ranked, .. } = self;
-        let ranked = ranked.unwrap_or_default();
+        let Retrieval { snapshot, plan, limit, per_doc, mut fetch, total, mut top, .. } = self;
         let query = match plan.query() {
             Some(query) if fetch > 0 => query,
-            // Ranked already (a verbatim plan, nothing to search, or no room for hits).
-            _ => return Ok(ranked),
+            // No rounds: nothing to search, or no room for hits.
+            _ => return Ok(Ranked { total, hits: Vec::new() }),
         };
-        let total = ranked.total;
         loop {
             let exhausted = top.len() < fetch || top.len() >= total;
             let mut candidates: Vec<Candidate> = top
@@ -174,34 +153,4 @@ impl SegmentCollector for SegmentScoresOf {
     fn harvest(self) -> Vec<(f32, DocAddress)> {
         self.scored
     }
-}
-
-/// Passages among those `filter` matches whose text holds `matches` verbatim, ranked by how
-/// often; for queries of stop words only, which are not in the index. Reads every passage
-/// the filter lets through, so it is slow on large indexes, but such queries are rare.
-fn verbatim(
-    snapshot: &Snapshot,
-    filter: &dyn Query,
-    matches: &MatchSet,
-    limit: usize,
-    per_doc: usize,
-) -> tantivy::Result<Ranked> {
-    let (searcher, doc_ids, text_field) =
-        (&snapshot.searcher, &snapshot.doc_ids, snapshot.schema.text);
-    let mut addresses: Vec<DocAddress> =
-        searcher.search(filter, &DocSetCollector)?.into_iter().collect();
-    addresses.sort();
-    let mut candidates = Vec::new();
-    for address in addresses {
-        let doc: TantivyDocument = searcher.doc(address)?;
-        let text = doc.get_first(text_field).and_then(|v| v.as_str()).unwrap_or_default();
-        let found = highlight::find_matches(text, matches).len();
-        if found > 0 {
-            candidates.push(Candidate { score: found as f32, address, doc: doc_ids.doc(address) });
-        }
-    }
-    // Most occurrences first; the sort is stable, so ties stay in index order.
-    candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
-    let total = candidates.len();
-    Ok(Ranked { total, hits: group(candidates, limit, per_doc) })
 }
