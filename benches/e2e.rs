@@ -8,7 +8,8 @@
 //!   process (`kb run --timings`, the baseline's `search`), top 10 with and without snippets:
 //!   p50 / p95 / p99, queries/s; the ratios kb / plain.
 //! - `eval/{scifact,nfcorpus}`: `kb eval` on a fresh cache: its quality and speed figures.
-//! - `process/{corpus,medquad}`: `kb search` as a whole process: wall time and peak RSS.
+//! - `process/{corpus,medquad}`: `kb search` as a whole process: wall time and peak RSS;
+//!   on MedQuAD also for queries of stop words only (`medquad-stop-words`).
 //! - `scaling/{10,100,400,1600}%`: indexing and search on MedQuAD at several sizes.
 //! - last, the targets of the issue, met or not.
 //!
@@ -161,6 +162,15 @@ fn dataset(ctx: &mut Ctx, ds: &Dataset) -> Result<(), String> {
                 ctx.opts.runs,
             )?;
             ctx.figures.process_medquad_ms = line["wall_ms"].as_f64();
+            let line = process::search_process(
+                ctx,
+                "medquad-stop-words",
+                "MedQuAD, queries of stop words only",
+                &indexed.kb_dir,
+                process::MEDQUAD_STOP_WORD_QUERIES,
+                ctx.opts.runs,
+            )?;
+            ctx.figures.process_medquad_stop_words_ms = line["wall_ms"].as_f64();
         }
     }
     if eval {

@@ -23,6 +23,8 @@ pub struct Figures {
     pub process_corpus_ms: Option<f64>,
     /// The same on MedQuAD.
     pub process_medquad_ms: Option<f64>,
+    /// The same on MedQuAD, for queries of stop words only.
+    pub process_medquad_stop_words_ms: Option<f64>,
     /// Index time per record at the largest scaling size over the smallest.
     pub scaling_growth: Option<f64>,
     /// kb's p50 with snippets at the largest scaling size, and that size in percent.
@@ -83,6 +85,13 @@ impl Figures {
             false,
         );
         row("kb search process, MedQuAD: median ms".into(), self.process_medquad_ms, 30.0, false);
+        let stop_words_ratio = self.process_medquad_stop_words_ms.zip(self.process_medquad_ms);
+        row(
+            "kb search process, MedQuAD: stop words only / ordinary queries".into(),
+            stop_words_ratio.map(|(stop, ordinary)| stop / ordinary),
+            3.0,
+            false,
+        );
         row(
             "scaling: index time per record, largest / smallest size".into(),
             self.scaling_growth,

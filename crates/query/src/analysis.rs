@@ -128,6 +128,15 @@ pub(crate) fn terms_with_positions(text: &str) -> Vec<(usize, String)> {
     out
 }
 
+/// The terms the `kb_stop` analyzer makes of `text` (the words `kb_en` drops, see
+/// [`kb_schema::analyzer::stop_word_analyzer`]), with their word positions.
+pub(crate) fn stop_word_terms(text: &str) -> Vec<(usize, String)> {
+    let mut analyzer = kb_schema::analyzer::stop_word_analyzer();
+    let mut out = Vec::new();
+    run(&mut analyzer, text, &mut |t: &Token| out.push((t.position, t.text.clone())));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,26 +8,47 @@ kb's query side: query text -> ranked passages with highlighted snippets.
 passage with the byte ranges of its matched words and its best fragment ([`Snippet`]).
 [`Searcher::passage`], [`Searcher::document`] and [`Searcher::stats`] look things up.
 
-A search goes through four steps, one module each, so that each can change on its own:
+A search is a sequence of stages, one module each, which [`Searcher::search`] calls in turn.
+Each takes the previous one's output and hands on plain data:
 
-1. [`parse`]: query text -> [`parse::ParsedQuery`], kb's lenient query language (words,
-   `"phrases"`, `+required`, `-excluded`, `title:`, `heading:`, `kind:`, `doc:`). Never fails.
-2. query building (private): analyzed terms -> a tantivy query (BM25 over the passage text plus
-   lower-weighted title, heading and context, see [`FieldWeights`]) and the
-   [`highlight::MatchSet`] of what to light up.
-3. collection (private): the top passages, at most [`SearchOptions::per_doc`] per document.
-4. [`highlight`]: a pure function from a passage text and a match set to highlight ranges and a
-   snippet.
+1. **parse** ([`parse`]): query text -> [`parse::ParsedQuery`], kb's lenient query language
+   (words, `"phrases"`, `+required`, `-excluded`, `title:`, `heading:`, `kind:`, `doc:`), the
+   options' filters added as clauses. Never fails.
+2. **rewrite** (`rewrite`): more ways to match than the words as typed: close spellings of
+   words the index lacks ([`SearchOptions::typos`]) and [`synonyms`] (given with
+   [`Searcher::with_synonyms`]) become *alternatives* of the query's clauses, searched at a
+   lower weight and highlighted like the words themselves; for a query of plain words,
+   pseudo-relevance feedback ([`SearchOptions::feedback`]) adds the most likely words of a
+   first pass's best passages.
+3. **retrieve** (`retrieve`): the rewritten query as a tantivy query (BM25 over the passage
+   text plus lower-weighted title, heading and context, see [`FieldWeights`]) and the
+   [`highlight::MatchSet`] of what to light up; run for the best candidates, in rounds until
+   grouping fills the pool. A query of stop words only, which have no term there, is a phrase
+   over the passage text's stop words (a field of their own), answered from postings too.
+4. **rescore** (`rescore`): signals beyond the words. A question that matches lifts its
+   thread's answers (applied to each round's candidates, before grouping); on a semantic index
+   searched with its model ([`Searcher::with_embedder`]), the grouped pool is re-ranked by
+   meaning as well ([`semantic`], [`SearchOptions::semantic`]) and cut to the limit.
+5. **group** (`group`): at most [`SearchOptions::per_doc`] hits from one document.
+6. **snippets** (`snippets`): each hit's stored passage, the byte ranges of its matched words
+   and its best fragment ([`highlight`], a pure function of a text and a match set), and for
+   an answer its question ([`QuestionRef`]).
 
-Around them, each in its own module: before building, a query's words get *alternatives*:
-close spellings of words the index lacks ([`SearchOptions::typos`]) and [`synonyms`] (given
-with [`Searcher::with_synonyms`]), searched at a lower weight and highlighted like the words
-themselves. While collecting, a question that matches lifts its thread's answers, and an answer
-hit names its question ([`QuestionRef`]). On a semantic index searched with its model
-([`Searcher::with_embedder`]), the best lexical candidates are then re-ranked by meaning as well
-([`semantic`], [`SearchOptions::semantic`]). After, a query that found little gets a corrected
-version ([`SearchResults::did_you_mean`]), and [`SearchOptions::explain`] makes each hit carry
-the tree of its score ([`Explanation`]).
+After them, a query that found little gets a corrected version
+([`SearchResults::did_you_mean`]). With [`SearchOptions::explain`], each hit carries the tree
+of its score ([`Explanation`]), to which every stage that scores adds its own part: retrieval
+the BM25 terms by word and field, the Q&A lift its share of the question's score, meaning the
+fused lexical and semantic scores.
+
+The nouns the stages share live in leaf modules that depend on no stage: the ranked
+`Candidate` and the document numbering, the [`highlight::MatchSet`], the [`Explanation`], and
+the results ([`Hit`], [`Snippet`], [`QuestionRef`]). Stages depend only on earlier stages and
+on those nouns, never in a circle.
+
+A new ranking signal is one module under `rescore`: it prepares what it needs from the
+query, changes the candidates' scores (before grouping, like the Q&A lift, or on the grouped
+pool, like meaning), keeps what it added for each candidate, and wraps the explanation of the
+stages below it in a node of its own; [`Searcher::search`] gains one call.
 
 # Example
 
@@ -69,29 +90,30 @@ assert_eq!(&hit.text[hit.highlights[0].clone()], "Calves");
 #![deny(missing_docs)]
 
 mod analysis;
-mod build;
-mod collect;
+mod candidate;
 mod error;
-mod exclude;
-mod expand;
-mod explain;
-mod feedback;
-mod fuzzy;
-pub mod highlight;
-mod hit;
+mod explanation;
+mod group;
+mod matches;
 mod options;
 pub mod parse;
-mod qa;
+mod rescore;
+mod results;
+mod retrieve;
+mod rewrite;
 mod searcher;
-pub mod semantic;
+mod snapshot;
+mod snippets;
 mod stats;
 mod suggest;
-pub mod synonyms;
 
 pub use error::QueryError;
-pub use explain::Explanation;
-pub use hit::{Hit, QuestionRef, SearchResults, Snippet};
+pub use explanation::Explanation;
 pub use options::{Feedback, FieldWeights, SearchOptions, Semantic};
+pub use rescore::semantic;
+pub use results::{Hit, QuestionRef, SearchResults, Snippet};
+pub use rewrite::synonyms;
 pub use searcher::Searcher;
+pub use snippets::highlight;
 pub use stats::{FileStats, IndexStats, KindCounts};
 pub use synonyms::{Synonyms, SynonymsError};

@@ -17,6 +17,8 @@
 
 use kb_schema::Kind;
 
+use crate::options::SearchOptions;
+
 /// A query as the user wrote it, split into clauses.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ParsedQuery {
@@ -83,6 +85,19 @@ impl ParsedQuery {
     pub fn require(&mut self, target: Target) {
         self.clauses.push(Clause { presence: Presence::Required, target });
     }
+}
+
+/// Parses query text and adds the filters of `opts` ([`SearchOptions::kind`],
+/// [`SearchOptions::doc`]) as required clauses.
+pub(crate) fn with_options(text: &str, opts: &SearchOptions) -> ParsedQuery {
+    let mut parsed = parse(text);
+    if let Some(kind) = opts.kind {
+        parsed.require(Target::Kind(kind));
+    }
+    if let Some(doc) = &opts.doc {
+        parsed.require(Target::Doc(doc.clone()));
+    }
+    parsed
 }
 
 /// Parses query text. Never fails: whatever is not syntax is read as words.

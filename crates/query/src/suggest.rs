@@ -15,8 +15,8 @@ use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{TantivyDocument, Term};
 
 use crate::analysis;
-use crate::fuzzy::{self, Neighbour, Vocabulary};
 use crate::parse::{ParsedQuery, Presence, Target};
+use crate::rewrite::typos::{self, Neighbour, Vocabulary};
 
 /// A suggestion is offered when fewer passages than this matched.
 pub(crate) const FEW: usize = 3;
@@ -89,11 +89,11 @@ fn correct(
         return Ok(None);
     }
     let doc_freq = vocabulary.doc_freq(term)?;
-    if !fuzzy::may_need_stand_in(doc_freq) {
+    if !typos::may_need_stand_in(doc_freq) {
         return Ok(None);
     }
     let best: Option<Neighbour> =
-        vocabulary.neighbours(term, edits)?.into_iter().find(|n| fuzzy::stands_in(doc_freq, n));
+        vocabulary.neighbours(term, edits)?.into_iter().find(|n| typos::stands_in(doc_freq, n));
     match best {
         Some(n) => Ok(Some(spelling(&n.term, searcher, schema)?.unwrap_or(n.term))),
         None => Ok(None),

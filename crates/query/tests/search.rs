@@ -255,7 +255,7 @@ fn a_short_passage_is_its_own_snippet() {
 }
 
 #[test]
-fn a_query_of_stop_words_finds_them_verbatim() {
+fn a_query_of_stop_words_finds_them_in_a_row() {
     let fixture = Fixture::new(&[
         article("a", "A", 0, "There is no downtime, but results take months."),
         article("b", "B", 0, "Is there no end? There is, no doubt."),
@@ -266,6 +266,43 @@ fn a_query_of_stop_words_finds_them_verbatim() {
     assert_eq!(lit(&results.hits[0]), ["There is no"]);
     assert_eq!(lit(&results.hits[1]), ["There is, no"]);
     assert_eq!(results.total, 2);
+}
+
+#[test]
+fn a_query_of_stop_words_ranks_by_its_phrase_and_keeps_filters() {
+    let fixture = Fixture::new(&[
+        article(
+            "long",
+            "Long",
+            0,
+            "What is it? Nobody knows what it is, and what is the use of asking what is the \
+             answer to everything that there is in the world of tea.",
+        ),
+        article("short", "Short", 0, "What is the kettle for? What is the tea for?"),
+        article("once", "Once", 0, "Tell me what is the kettle."),
+        article("apart", "Apart", 0, "What, then, is the point? The is what."),
+        article("none", "None", 0, "Kettles boil water."),
+    ]);
+    let s = fixture.searcher();
+    // Twice in a short passage, then once in a short one, then twice in a long one: the
+    // phrase's BM25, like any phrase; the words out of order ("apart") do not match.
+    let results = search(&s, "what is the");
+    assert_eq!(ids(&results), ["short#0", "once#0", "long#0"]);
+    assert_eq!(results.total, 3);
+    assert_eq!(lit(&results.hits[0]), ["What is the", "What is the"]);
+    assert_eq!(lit(&results.hits[1]), ["what is the"]);
+    // Filters and exclusions narrow it as for any query.
+    assert_eq!(ids(&search(&s, "what is the doc:once")), ["once#0"]);
+    assert_eq!(ids(&search(&s, "what is the -kettle")), ["long#0"]);
+    // One stop word is a term, in any order and case: twice among 7 stop words ("apart"),
+    // twice among 8, once among 4, three times among 21.
+    assert_eq!(ids(&search(&s, "THE")), ["apart#0", "short#0", "once#0", "long#0"]);
+    // Explained by the phrase's BM25 over the passage text's stop words.
+    let opts = SearchOptions { explain: true, ..SearchOptions::default() };
+    let explained = s.search("what is the", &opts).expect("search");
+    let lines = explained.hits[0].explanation.as_ref().expect("explained").lines();
+    assert!(lines[0].contains(r#"stop words "what is the""#), "{lines:?}");
+    assert!(lines.iter().any(|l| l.contains("phrase") && l.contains("BM25")), "{lines:?}");
 }
 
 #[test]

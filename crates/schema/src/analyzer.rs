@@ -3,13 +3,17 @@
 //! The chain, in order:
 //! 1. [`WordTokenizer`]: Unicode words (UAX #29 word boundaries, so CJK ideographs and
 //!    accented words split properly), with an English possessive `'s` dropped;
-//! 2. overly long tokens (over 40 bytes) dropped;
+//! 2. overly long tokens ([`LONG_WORD_BYTES`] or more) dropped;
 //! 3. lowercasing, then ASCII folding (`naïve` -> `naive`);
 //! 4. English stop words ([`STOP_WORDS`]: Lucene's 33 plus common function words) dropped,
 //!    positions kept so phrases still line up;
 //! 5. [`IrregularForms`]: irregular plurals the stemmer misses mapped to their singular
 //!    (`calves` -> `calf`, `mice` -> `mouse`, `analyses` -> `analysis`);
 //! 6. the English (Porter2) stemmer.
+//!
+//! What `kb_en` drops is not lost: the passage text is also indexed with the `kb_stop`
+//! analyzer ([`stop_word_analyzer`]), which keeps exactly those words, so that a query made
+//! only of stop words is answered from postings too.
 
 use std::ops::Range;
 
@@ -39,7 +43,7 @@ pub fn word_analyzer() -> TextAnalyzer {
 /// The `kb_en` chain of filters over `tokenizer` ([`analyzer`] is this over [`WordTokenizer`]).
 pub fn with_filters<T: Tokenizer>(tokenizer: T) -> TextAnalyzer {
     TextAnalyzer::builder(tokenizer)
-        .filter(RemoveLongFilter::limit(40))
+        .filter(RemoveLongFilter::limit(LONG_WORD_BYTES))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .filter(StopWordFilter::remove(STOP_WORDS.split_whitespace().map(str::to_owned)))
@@ -48,10 +52,102 @@ pub fn with_filters<T: Tokenizer>(tokenizer: T) -> TextAnalyzer {
         .build()
 }
 
-/// Registers the analyzer with an index. [`crate::open_index`] and [`crate::create_index`] do
-/// this; call it only for an index obtained some other way (for instance in RAM).
+/// Registers the analyzers (`kb_en` and [`stop_word_analyzer`]) with an index.
+/// [`crate::open_index`] and [`crate::create_index`] do this; call it only for an index
+/// obtained some other way.
 pub fn register(index: &Index) {
     index.tokenizers().register(ANALYZER_NAME, analyzer());
+    index.tokenizers().register(STOP_WORD_ANALYZER_NAME, stop_word_analyzer());
+}
+
+/// The name the [`stop_word_analyzer`] is registered under.
+pub const STOP_WORD_ANALYZER_NAME: &str = "kb_stop";
+
+/// Words at least this long (in bytes) are dropped by `kb_en` and kept by the
+/// [`stop_word_analyzer`].
+pub const LONG_WORD_BYTES: usize = 40;
+
+/// Builds the `kb_stop` analyzer: the words `kb_en` drops, lowercased and ASCII-folded like
+/// its own terms, at their word positions: the [`STOP_WORDS`], and words of
+/// [`LONG_WORD_BYTES`] or more (up to 255 bytes).
+///
+/// A query made only of such words has no term in the `kb_en` fields; the passage text's
+/// `stop_words` field, analyzed with this, answers it from postings (a phrase over the words'
+/// positions) instead of reading every passage.
+pub fn stop_word_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(WordTokenizer::default())
+        .filter(RemoveLongFilter::limit(256))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(DroppedWords::default())
+        .build()
+}
+
+/// Token filter keeping only the words `kb_en` drops: see [`stop_word_analyzer`].
+#[derive(Clone)]
+pub struct DroppedWords {
+    stop_words: std::sync::Arc<std::collections::HashSet<&'static str>>,
+}
+
+impl Default for DroppedWords {
+    fn default() -> Self {
+        DroppedWords { stop_words: std::sync::Arc::new(STOP_WORDS.split_whitespace().collect()) }
+    }
+}
+
+impl DroppedWords {
+    /// Whether `kb_en` drops the (lowercased, folded) word `word`.
+    pub fn is_dropped(&self, word: &str) -> bool {
+        word.len() >= LONG_WORD_BYTES || self.stop_words.contains(word)
+    }
+}
+
+impl TokenFilter for DroppedWords {
+    type Tokenizer<T: Tokenizer> = DroppedWordsFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> DroppedWordsFilter<T> {
+        DroppedWordsFilter { words: self, inner: tokenizer }
+    }
+}
+
+/// The tokenizer produced by [`DroppedWords`].
+#[derive(Clone)]
+pub struct DroppedWordsFilter<T> {
+    words: DroppedWords,
+    inner: T,
+}
+
+impl<T: Tokenizer> Tokenizer for DroppedWordsFilter<T> {
+    type TokenStream<'a> = DroppedWordsStream<'a, T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        DroppedWordsStream { words: &self.words, inner: self.inner.token_stream(text) }
+    }
+}
+
+/// The token stream of [`DroppedWordsFilter`].
+pub struct DroppedWordsStream<'a, S> {
+    words: &'a DroppedWords,
+    inner: S,
+}
+
+impl<S: TokenStream> TokenStream for DroppedWordsStream<'_, S> {
+    fn advance(&mut self) -> bool {
+        while self.inner.advance() {
+            if self.words.is_dropped(&self.inner.token().text) {
+                return true;
+            }
+        }
+        false
+    }
+
+    fn token(&self) -> &Token {
+        self.inner.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.inner.token_mut()
+    }
 }
 
 /// An analyzed token: the term and the byte range of the word it came from.
@@ -416,6 +512,35 @@ const FORM_LENGTHS: [u32; 26] = {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The `kb_stop` tokens of `text`: (position, term).
+    fn stop_tokens(text: &str) -> Vec<(usize, String)> {
+        let mut analyzer = stop_word_analyzer();
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            out.push((stream.token().position, stream.token().text.clone()));
+        }
+        out
+    }
+
+    #[test]
+    fn the_stop_word_analyzer_keeps_what_kb_en_drops_at_its_positions() {
+        let long = "pneumonoultramicroscopicsilicovolcanoconiosisitis";
+        let text = format!("What is THE calf, and thé {long} for?");
+        let tokens = stop_tokens(&text);
+        let expected: Vec<(usize, String)> =
+            [(0, "what"), (1, "is"), (2, "the"), (4, "and"), (5, "the"), (6, long), (7, "for")]
+                .into_iter()
+                .map(|(p, t)| (p, t.to_owned()))
+                .collect();
+        assert_eq!(tokens, expected);
+        // Exactly the words kb_en leaves out: every kept word analyzes to nothing there.
+        for (_, word) in &tokens {
+            assert!(terms(word).is_empty(), "{word} is a kb_en term");
+        }
+        assert!(terms("calf").len() == 1 && stop_tokens("calf").is_empty());
+    }
 
     #[test]
     fn irregular_plurals_meet_their_singular() {

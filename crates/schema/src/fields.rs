@@ -4,7 +4,7 @@ use tantivy::schema::{
 };
 use tantivy::TantivyDocument;
 
-use crate::analyzer::ANALYZER_NAME;
+use crate::analyzer::{ANALYZER_NAME, STOP_WORD_ANALYZER_NAME};
 use crate::{Kind, Passage, SourceRef};
 
 /// The tantivy schema of a kb index and the handles of its fields.
@@ -39,6 +39,10 @@ pub struct KbSchema {
     /// `vector`: bytes, fast; the passage's embedding ([`crate::vector`]), only in indexes built
     /// with semantic ranking on ([`crate::Manifest::semantic`]).
     pub vector: Field,
+    /// `stop_words`: the words of the passage text that `kb_en` drops (stop words, overly long
+    /// words), analyzed with [`crate::analyzer::stop_word_analyzer`] at their word positions,
+    /// not stored: a query made only of such words is a phrase in this field.
+    pub stop_words: Field,
 }
 
 impl Default for KbSchema {
@@ -74,6 +78,14 @@ impl KbSchema {
         let heading = b.add_text_field("heading", analyzed(true));
         let context = b.add_text_field("context", analyzed(false));
         let vector = b.add_bytes_field("vector", BytesOptions::default().set_fast());
+        let stop_words = b.add_text_field(
+            "stop_words",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(STOP_WORD_ANALYZER_NAME)
+                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            ),
+        );
         KbSchema {
             schema: b.build(),
             passage_id,
@@ -87,6 +99,7 @@ impl KbSchema {
             heading,
             context,
             vector,
+            stop_words,
         }
     }
 
@@ -106,6 +119,7 @@ impl KbSchema {
             heading: f("heading")?,
             context: f("context")?,
             vector: f("vector")?,
+            stop_words: f("stop_words")?,
         })
     }
 
@@ -119,6 +133,7 @@ impl KbSchema {
         d.add_u64(self.source_line, u64::from(p.source.line));
         d.add_u64(self.position, u64::from(p.position));
         d.add_text(self.text, &p.text);
+        d.add_text(self.stop_words, &p.text);
         d.add_text(self.title, &p.doc_title);
         if let Some(h) = &p.heading {
             d.add_text(self.heading, h);

@@ -7,7 +7,8 @@
 //!   its conversion to and from a tantivy document;
 //! - [`KbSchema`]: the tantivy schema and the handles of its fields;
 //! - [`analyzer`]: the `kb_en` text analyzer (Unicode words, lowercasing, ASCII folding, stop
-//!   words, irregular plurals, English stemming);
+//!   words, irregular plurals, English stemming), and `kb_stop`, which keeps the words `kb_en`
+//!   drops so that a query of stop words only has postings to search;
 //! - [`Manifest`]: the record of which source files are in the index, committed atomically with
 //!   the index as tantivy's commit payload;
 //! - [`open_index`] / [`create_index`]: the only way to get an [`tantivy::Index`], because they
@@ -57,4 +58,4 @@ pub use passage::{Kind, Passage, SourceRef};
 /// Bumped whenever the schema, the analyzer or the passage splitting changes in a way that makes
 /// an existing index disagree with what this build would write. An index with another version is
 /// rebuilt from scratch.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;

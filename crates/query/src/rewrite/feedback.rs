@@ -1,4 +1,5 @@
-//! Pseudo-relevance feedback (RM3): the words of the best first-pass passages, added to the query.
+//! Pseudo-relevance feedback (RM3): the words of the best first-pass passages, added to the
+//! query.
 //!
 //! Short queries often miss relevant passages that use other words for the same thing ("heart
 //! attack" vs "myocardial infarction"). RM3 assumes the top few passages of a first search are
@@ -14,8 +15,118 @@
 
 use std::collections::HashMap;
 
+use tantivy::collector::TopDocs;
+use tantivy::query::Query;
+use tantivy::DocAddress;
+
+use super::Alternatives;
 use crate::analysis;
-use crate::options::Feedback;
+use crate::error::QueryError;
+use crate::options::{Feedback, SearchOptions};
+use crate::parse::{ParsedQuery, Presence, Scope, Target};
+use crate::snapshot::Snapshot;
+
+/// How much of each feedback passage is read for expansion words.
+const FEEDBACK_TEXT_BYTES: usize = 4000;
+
+/// What feedback's first pass found.
+#[derive(Debug, Default)]
+pub(crate) struct FirstPass {
+    /// The words to add to the query (analyzed), with their boosts; empty when feedback did
+    /// not run or found nothing. Typo stand-ins are left out: they gain no weight through
+    /// feedback, so that matches as typed stay above near misses.
+    pub expansion: Vec<(String, f32)>,
+    /// The best passages the pass read, best first, when a later stage asked for them
+    /// (`also_read` of [`first_pass`]), and whether they are all the passages the query
+    /// matches.
+    pub best: Option<(Vec<(f32, DocAddress)>, bool)>,
+}
+
+impl FirstPass {
+    /// [`FirstPass::best`], borrowed.
+    pub(crate) fn best(&self) -> Option<(&[(f32, DocAddress)], bool)> {
+        self.best.as_ref().map(|(best, all)| (best.as_slice(), *all))
+    }
+}
+
+/// Feedback for `parsed`, searched as `query`: a first pass over the index, whose best
+/// passages give the [`expansion`] words. Only plain-word queries are expanded (see
+/// [`is_plain`]), and only when `opts` turn feedback on, the query has few enough terms and
+/// the index enough passages. `also_read`: the pass reads at least this many passages, for a
+/// later stage ([`FirstPass::best`]).
+pub(crate) fn first_pass(
+    snapshot: &Snapshot,
+    parsed: &ParsedQuery,
+    query: Option<&dyn Query>,
+    alternatives: &Alternatives,
+    opts: &SearchOptions,
+    also_read: Option<usize>,
+) -> Result<FirstPass, QueryError> {
+    let Some(query) = query.filter(|_| is_plain(parsed)) else {
+        return Ok(FirstPass::default());
+    };
+    let query_terms = query_terms(parsed);
+    let fb = &opts.feedback;
+    if !fb.is_on()
+        || query_terms == 0
+        || query_terms > fb.max_query_terms
+        || snapshot.searcher.num_docs() < fb.min_index_passages
+    {
+        return Ok(FirstPass::default());
+    }
+    let fetch = also_read.map_or(fb.passages, |n| fb.passages.max(n));
+    let mut top = snapshot
+        .searcher
+        .search(query, &TopDocs::with_limit(fetch).order_by_score())
+        .map_err(|e| snapshot.error(e))?;
+    let best = also_read.map(|_| (top.clone(), top.len() < fetch));
+    top.truncate(fb.passages);
+    let mut passages = Vec::with_capacity(top.len());
+    for (score, address) in top {
+        let p = snapshot.load(address)?;
+        // The start of a long passage says what it is about; analyzing all of it (MedQuAD
+        // answers run to pages) would cost more than the rest of the search.
+        let text = &p.text[..floor_char_boundary(&p.text, FEEDBACK_TEXT_BYTES)];
+        passages.push((score, format!("{}\n{}", p.doc_title, text)));
+    }
+    let mut expansion = expansion(&passages, query_terms, fb);
+    expansion.retain(|(term, _)| !alternatives.is_typo_term(term));
+    Ok(FirstPass { expansion, best })
+}
+
+/// The largest char boundary of `text` at or before `at`.
+fn floor_char_boundary(text: &str, at: usize) -> usize {
+    let mut at = at.min(text.len());
+    while !text.is_char_boundary(at) {
+        at -= 1;
+    }
+    at
+}
+
+/// How many analyzed terms the query's own words have (typo and synonym alternatives aside).
+fn query_terms(parsed: &ParsedQuery) -> usize {
+    parsed
+        .clauses
+        .iter()
+        .map(|c| match &c.target {
+            Target::Word { text, .. } | Target::Phrase { text, .. } => {
+                analysis::terms_with_positions(text).len()
+            }
+            Target::Kind(_) | Target::Doc(_) => 0,
+        })
+        .sum()
+}
+
+/// Whether a query is plain words (and filters): no phrase, no required, excluded or
+/// field-scoped word. Only such queries get feedback terms: a query with constraints says
+/// exactly what the passages must contain, and related words must not bend that.
+fn is_plain(parsed: &ParsedQuery) -> bool {
+    parsed.clauses.iter().all(|c| match &c.target {
+        Target::Word { scope, .. } => c.presence == Presence::Optional && *scope == Scope::All,
+        Target::Phrase { .. } => false,
+        Target::Kind(_) | Target::Doc(_) => c.presence != Presence::Excluded,
+    })
+}
 
 /// The expansion terms for a query, with the boost each gets relative to an original query term
 /// (which scores with a boost of 1).

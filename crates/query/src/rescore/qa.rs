@@ -1,4 +1,5 @@
-//! Q&A awareness: a question that matches a query lifts its thread's answers.
+//! Stage 4, rescore by Q&A awareness: a question that matches a query lifts its thread's
+//! answers.
 //!
 //! Someone asking what a Q&A thread's question asks wants its answers, which often do not
 //! repeat the question's words. Answers are already indexed with their question's title and
@@ -21,8 +22,13 @@ use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery, Ter
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{DocAddress, TantivyDocument, Term};
 
-use crate::collect::{Candidate, DocIds};
+use crate::candidate::{Candidate, DocIds};
+use crate::explanation::Explanation;
+use crate::options::SearchOptions;
 use crate::parse::{ParsedQuery, Presence, Scope, Target};
+use crate::retrieve::query::{Plan, QueryBuilder};
+use crate::rewrite::Alternatives;
+use crate::snapshot::Snapshot;
 
 /// The share of a question's score its answers get.
 pub(crate) const LIFT: f32 = 0.5;
@@ -63,6 +69,24 @@ impl Lift {
     /// The lift of the answer at `address`, if it has one.
     pub(crate) fn get(&self, address: DocAddress) -> Option<&Lifted> {
         self.answers.get(&address)
+    }
+
+    /// The lift's part of the explanation of the passage at `address`: `below` (how its own
+    /// score was made) and what its question added, which make `score`; `below` alone when it
+    /// was not lifted.
+    pub(crate) fn explain(
+        &self,
+        address: DocAddress,
+        score: f32,
+        below: Explanation,
+    ) -> Explanation {
+        let Some(lifted) = self.get(address) else { return below };
+        let what = format!(
+            "Q&A lift: {} × {:.3}, the score of its question {}",
+            LIFT, lifted.question_score, lifted.question
+        );
+        let lift = Explanation::leaf(lifted.amount, what);
+        Explanation { score, what: "sum of".into(), parts: vec![below, lift] }
     }
 
     /// Lifts the answers among `candidates`, adds the lifted answers they lack, and sorts them
@@ -142,17 +166,15 @@ impl Threads {
     /// answers are lifted; should more match, the best ones are found by searching them.
     pub(crate) fn lift(
         &self,
-        searcher: &tantivy::Searcher,
-        schema: &KbSchema,
-        doc_ids: &DocIds,
-        query: &dyn Query,
+        snapshot: &Snapshot,
+        query: Option<&dyn Query>,
         scored: Vec<(f32, DocAddress)>,
     ) -> tantivy::Result<Lift> {
-        if scored.len() > ANSWERS {
-            let answers = self.search_answers(searcher, schema, query)?;
-            return Ok(self.lift_of(doc_ids, answers));
+        if let Some(query) = query.filter(|_| scored.len() > ANSWERS) {
+            let answers = self.search_answers(&snapshot.searcher, &snapshot.schema, query)?;
+            return Ok(self.lift_of(&snapshot.doc_ids, answers));
         }
-        Ok(self.lift_of(doc_ids, scored))
+        Ok(self.lift_of(&snapshot.doc_ids, scored))
     }
 
     /// The best [`ANSWERS`] answers of the threads that `query` matches, with their scores.
@@ -190,6 +212,52 @@ impl Threads {
         }
         lift
     }
+}
+
+/// The threads whose answers a search lifts (see [`Threads`]): none unless `plan` ranks by a
+/// query with something to light up, and none when `opts` only admit articles or questions, or when the
+/// index has no questions. `first_pass` holds the best passages of feedback's first pass when
+/// [`first_pass_wanted`] asked for them, and whether they are all the query matches: they tell
+/// the best questions without another search.
+pub(crate) fn threads_for(
+    snapshot: &Snapshot,
+    parsed: &ParsedQuery,
+    alternatives: &Alternatives,
+    opts: &SearchOptions,
+    plan: &Plan,
+    first_pass: Option<(&[(f32, DocAddress)], bool)>,
+) -> tantivy::Result<Threads> {
+    let (searcher, schema) = (&snapshot.searcher, &snapshot.schema);
+    match plan {
+        Plan::Index { matches, .. } if !matches.is_empty() => {}
+        _ => return Ok(Threads::none()),
+    }
+    if opts.kind.is_some_and(|k| k != Kind::Answer) || !has_questions(searcher, schema)? {
+        return Ok(Threads::none());
+    }
+    let known = match first_pass {
+        Some((best, all)) => questions_among(searcher, schema, best, all)?,
+        None => None,
+    };
+    let best = match known {
+        Some(best) => best,
+        None => {
+            let questions = question_query(parsed);
+            let builder = QueryBuilder::new(schema, &opts.weights).with_alternatives(alternatives);
+            match builder.build(&questions) {
+                Plan::Index { query, .. } => best_questions(searcher, query.as_ref())?,
+                _ => return Ok(Threads::none()),
+            }
+        }
+    };
+    threads(searcher, schema, &snapshot.doc_ids, best)
+}
+
+/// How many best passages feedback's first pass should read for [`threads_for`]: when the
+/// query's words alone make its question query (and scores are not explained, which labels
+/// the query's parts), [`FIRST_PASS_FOR_QUESTIONS`]; else `None`.
+pub(crate) fn first_pass_wanted(parsed: &ParsedQuery, opts: &SearchOptions) -> Option<usize> {
+    (words_make_question_query(parsed) && !opts.explain).then_some(FIRST_PASS_FOR_QUESTIONS)
 }
 
 /// How many best passages a search's first pass reads when they are also to tell its best
@@ -290,25 +358,6 @@ pub(crate) fn threads(
     threads.answers = searcher.search(&answers, &DocSetCollector)?.into_iter().collect();
     threads.answers.sort();
     Ok(threads)
-}
-
-/// The passage id of the question of thread `doc_id`, if the index has it.
-pub(crate) fn question_of(
-    searcher: &tantivy::Searcher,
-    schema: &KbSchema,
-    doc_id: &str,
-) -> tantivy::Result<Option<String>> {
-    let query = BooleanQuery::new(vec![
-        (Occur::Must, Box::new(raw_term(schema.kind, Kind::Question.as_str())) as Box<dyn Query>),
-        (Occur::Must, Box::new(raw_term(schema.doc_id, doc_id))),
-    ]);
-    let Some(&(_, address)) =
-        searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?.first()
-    else {
-        return Ok(None);
-    };
-    let doc: TantivyDocument = searcher.doc(address)?;
-    Ok(doc.get_first(schema.passage_id).and_then(|v| v.as_str()).map(str::to_owned))
 }
 
 fn raw_term(field: tantivy::schema::Field, value: &str) -> TermQuery {

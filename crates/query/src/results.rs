@@ -1,13 +1,15 @@
-//! The answer to a search: [`SearchResults`] of ranked [`Hit`]s. These types are the wire
-//! format of `kb search --json` (and of the server's `/search`): they serialize to exactly
-//! what those print, and fields may be added, never changed.
+//! What a search returns: [`SearchResults`] of [`Hit`]s, each with its [`Snippet`] and, for an
+//! answer, its [`QuestionRef`]. Shared nouns: the last stage (snippets) makes them.
+//!
+//! These types are the wire format of `kb search --json` (and of the server's `/search`): they
+//! serialize to exactly what those print, and fields may be added, never changed.
 
 use std::ops::Range;
 
 use kb_schema::{Kind, SourceRef};
 use serde::{Serialize, Serializer};
 
-use crate::explain::Explanation;
+use crate::explanation::Explanation;
 
 /// One ranked passage.
 ///

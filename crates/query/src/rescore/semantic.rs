@@ -1,5 +1,5 @@
-//! Semantic re-ranking: the best lexical candidates re-scored by how close their meaning is to
-//! the query's.
+//! Stage 4, rescore by meaning: the best lexical candidates re-scored by how close their
+//! meaning is to the query's.
 //!
 //! A semantic index stores an embedding of every passage (`kb_schema::vector`). The search
 //! ranks passages lexically as always (BM25, feedback, Q&A lift), takes the best
@@ -10,39 +10,53 @@
 //! tell apart candidates that say the same thing in other words from ones that only share words.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
+use kb_embed::Embedder;
 use tantivy::columnar::BytesColumn;
 use tantivy::schema::Field;
 use tantivy::DocAddress;
 
-use crate::collect::Candidate;
-use crate::explain::Explanation;
+use crate::candidate::{Candidate, Ranked};
+use crate::explanation::Explanation;
+use crate::options::SearchOptions;
+pub use crate::options::Semantic;
 use crate::parse::{ParsedQuery, Presence, Target};
 
-/// Semantic re-ranking settings: see [`crate::SearchOptions::semantic`].
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Semantic {
-    /// The share of the embedding similarity in the fused score, between 0 (off: lexical
-    /// ranking only) and 1 (default 0.6: best on NFCorpus dev and close to best on SciFact
-    /// train, of 0.4 to 0.8; see the README's "Ranking").
-    pub weight: f32,
-    /// How many of the best lexical passages are re-ranked (default 100).
-    pub depth: usize,
+/// Re-ranking by meaning for one search: the query's embedding and the passages' vectors.
+pub(crate) struct Meaning<'a> {
+    vectors: &'a Vectors,
+    query: Vec<f32>,
+    weight: f32,
+    depth: usize,
 }
 
-impl Semantic {
-    /// No semantic re-ranking.
-    pub const OFF: Semantic = Semantic { weight: 0.0, depth: 0 };
-
-    /// Whether re-ranking runs at all (it also needs a semantic index and a model).
-    pub fn is_on(&self) -> bool {
-        self.weight > 0.0 && self.depth > 0
+impl<'a> Meaning<'a> {
+    /// Re-ranking for `parsed`, when the searcher has a model and vectors (`semantic`), `opts`
+    /// turn it on and the query has words to embed; else `None`.
+    pub(crate) fn of(
+        semantic: Option<&'a (Vectors, Arc<Embedder>)>,
+        parsed: &ParsedQuery,
+        opts: &SearchOptions,
+    ) -> Option<Meaning<'a>> {
+        let (vectors, embedder) = semantic.filter(|_| opts.semantic.is_on())?;
+        let text = query_text(parsed);
+        let query = (!text.trim().is_empty()).then(|| embedder.embed(&text))?;
+        let (weight, depth) = (opts.semantic.weight.min(1.0), opts.semantic.depth);
+        Some(Meaning { vectors, query, weight, depth })
     }
-}
 
-impl Default for Semantic {
-    fn default() -> Self {
-        Semantic { weight: 0.6, depth: 100 }
+    /// How many lexical candidates to re-rank for `limit` hits.
+    pub(crate) fn pool(&self, limit: usize) -> usize {
+        limit.max(self.depth)
+    }
+
+    /// Re-ranks the pool `ranked` by the fused score and cuts it to `limit`; returns what each
+    /// fused score was made of (see [`Fused::explain`]).
+    pub(crate) fn rerank(&self, ranked: &mut Ranked, limit: usize) -> HashMap<DocAddress, Fused> {
+        let fused = rerank(&mut ranked.hits, &self.query, self.vectors, self.weight);
+        ranked.hits.truncate(limit);
+        fused
     }
 }
 
@@ -114,7 +128,7 @@ impl Fused {
 
 /// Re-ranks `candidates` (best first) by the fused score, replacing their scores; returns what
 /// each fused score was made of. Candidates without a vector count as the least similar.
-pub(crate) fn rerank(
+fn rerank(
     candidates: &mut [Candidate],
     query: &[f32],
     vectors: &Vectors,

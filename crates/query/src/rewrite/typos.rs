@@ -4,7 +4,7 @@
 //! cannot be highlighted (and a fuzzy query scores every expanded term alike). kb expands the
 //! word itself instead: the Levenshtein automaton of `FuzzyTermQuery::automaton` streams the
 //! close terms out of each segment's term dictionaries, and the query builder searches them as
-//! extra, low-weighted alternatives of the word (see [`crate::expand`]), which the highlighter
+//! extra, low-weighted alternatives of the word (see [`super::alternatives`]), which the highlighter
 //! then lights like any other term.
 //!
 //! Only words the index does not know, or knows barely next to a close and far more frequent

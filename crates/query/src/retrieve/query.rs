@@ -1,4 +1,5 @@
-//! [`ParsedQuery`] -> [`Plan`]: the tantivy query to run and the [`MatchSet`] to highlight.
+//! The query a search runs: [`ParsedQuery`] (with its rewrites) -> [`Plan`]: the tantivy query
+//! and the [`MatchSet`] to highlight.
 //!
 //! Words and phrases are analyzed with the `kb_en` analyzer, exactly as the index was, and
 //! turned into queries by hand (no `QueryParser`), so that every scoring choice is made here:
@@ -13,8 +14,10 @@
 //!   wrapped in [`Exclusion`] to work around a tantivy bug with excluded phrases;
 //! - field filters (`kind:`, `doc:`) must match and do not score.
 //!
-//! A query whose words are all stop words has no term in the index: it becomes a
-//! [`Plan::Verbatim`] search for the words as typed.
+//! A query whose words are all stop words has no term in the `kb_en` fields: it becomes a
+//! phrase (or a term, for one word) in the passage text's `stop_words` field, which holds the
+//! words `kb_en` drops at their positions, ranked by that phrase's BM25 and highlighted as the
+//! words typed, in a row.
 
 use kb_schema::KbSchema;
 use tantivy::query::{
@@ -22,15 +25,18 @@ use tantivy::query::{
     Query, TermQuery,
 };
 use tantivy::schema::{Field, IndexRecordOption};
-use tantivy::Term;
+use tantivy::{DocAddress, Term};
+use unicode_segmentation::UnicodeSegmentation;
 
+use super::exclude::Exclusion;
+use super::explain;
+use super::labelled::Labelled;
 use crate::analysis;
-use crate::exclude::Exclusion;
-use crate::expand::{Alternative, Alternatives};
-use crate::explain::Labelled;
-use crate::highlight::MatchSet;
+use crate::explanation::Explanation;
+use crate::matches::MatchSet;
 use crate::options::FieldWeights;
 use crate::parse::{ParsedQuery, Presence, Scope, Target};
+use crate::rewrite::{Alternative, Alternatives};
 
 /// How to answer a query.
 pub(crate) enum Plan {
@@ -41,16 +47,44 @@ pub(crate) enum Plan {
         /// What to highlight in the hits.
         matches: MatchSet,
     },
-    /// The query's words are all stop words: find passages (among those `filter` matches) that
-    /// contain `matches`' word sequence verbatim.
-    Verbatim {
-        /// The filters and exclusions of the query (all passages when it has none).
-        filter: Box<dyn Query>,
-        /// The word sequence to find, and to highlight.
-        matches: MatchSet,
-    },
     /// Nothing to search for (only punctuation, say).
     Nothing,
+}
+
+/// What a plan that matches nothing lights up.
+static NOTHING: MatchSet = MatchSet { terms: Vec::new(), sequences: Vec::new() };
+
+impl Plan {
+    /// The query to rank by, for a plan that runs one.
+    pub(crate) fn query(&self) -> Option<&dyn Query> {
+        match self {
+            Plan::Index { query, .. } => Some(query.as_ref()),
+            Plan::Nothing => None,
+        }
+    }
+
+    /// What to highlight in the hits.
+    pub(crate) fn matches(&self) -> &MatchSet {
+        match self {
+            Plan::Index { matches, .. } => matches,
+            Plan::Nothing => &NOTHING,
+        }
+    }
+
+    /// Retrieval's part of the explanation of the hit at `address`, whose score retrieval
+    /// made `score`.
+    pub(crate) fn explain(
+        &self,
+        searcher: &tantivy::Searcher,
+        address: DocAddress,
+        score: f32,
+    ) -> tantivy::Result<Explanation> {
+        match self {
+            Plan::Index { query, .. } => explain::of_match(searcher, query.as_ref(), address),
+            // No hits to explain.
+            Plan::Nothing => Ok(Explanation::leaf(score, "nothing searched")),
+        }
+    }
 }
 
 /// Builds [`Plan`]s for one index schema and set of field weights.
@@ -60,7 +94,7 @@ pub(crate) struct QueryBuilder<'a> {
     /// Terms added by pseudo-relevance feedback, with their boosts: optional, searched in all
     /// fields like a query word, never highlighted.
     expansion: &'a [(String, f32)],
-    /// Typo and synonym alternatives of the query's clauses (see `expand.rs`).
+    /// Typo and synonym alternatives of the query's clauses (see [`crate::rewrite`]).
     alternatives: Option<&'a Alternatives>,
     /// Whether to wrap the parts of the query in [`Labelled`] queries for explanations.
     labels: bool,
@@ -143,7 +177,7 @@ impl<'a> QueryBuilder<'a> {
                     unit.terms().for_each(|t| matches.add_term(t));
                     let q = self.unit_query(&unit, &self.fields(scope));
                     let q = self.label(q, || clause_label(&clause.target));
-                    // Hook: typo and synonym alternatives (expand.rs) match in the clause's place.
+                    // Typo and synonym alternatives (rewrite) match in the clause's place.
                     let q = self.or_alternatives(q, i, &mut matches);
                     match (presence, scope) {
                         (Presence::Optional, _) => optional.push(q),
@@ -156,28 +190,36 @@ impl<'a> QueryBuilder<'a> {
         }
 
         if optional.is_empty() && required.is_empty() {
-            let restricted = !filters.is_empty() || !excluded.is_empty();
-            let all_filters = filters.into_iter().chain(std::iter::once(Box::new(AllQuery) as _));
-            let filter = conjunction(all_filters.collect(), excluded);
-            let words: Vec<&str> = stop_words.iter().map(String::as_str).collect();
-            if !words.iter().any(|w| w.chars().any(char::is_alphanumeric)) {
+            let words: Vec<&str> = stop_words.iter().flat_map(|w| w.unicode_words()).collect();
+            let Some(unit) = unit(analysis::stop_word_terms(&words.join(" "))) else {
                 // Only filters and exclusions: every passage they let through.
-                return if restricted {
-                    Plan::Index { query: filter, matches }
-                } else {
-                    Plan::Nothing
-                };
-            }
-            let words: Vec<String> = words
-                .iter()
-                .flat_map(|w| unicode_segmentation::UnicodeSegmentation::unicode_words(*w))
-                .map(str::to_owned)
-                .collect();
+                if filters.is_empty() && excluded.is_empty() {
+                    return Plan::Nothing;
+                }
+                filters.push(Box::new(AllQuery));
+                return Plan::Index { query: conjunction(filters, excluded), matches };
+            };
+            // Words kb_en drops (stop words only): their phrase among the text's stop words.
             matches.add_sequence(&words);
-            return Plan::Verbatim { filter, matches };
+            let field = self.schema.stop_words;
+            let q: Box<dyn Query> = match &unit {
+                Unit::Term(t) => Box::new(TermQuery::new(
+                    Term::from_field_text(field, t),
+                    IndexRecordOption::WithFreqs,
+                )),
+                Unit::Phrase(terms) => Box::new(PhraseQuery::new_with_offset(
+                    terms.iter().map(|(p, t)| (*p, Term::from_field_text(field, t))).collect(),
+                )),
+            };
+            let q = self.label(q, || format!("stop words {:?} in the text", words.join(" ")));
+            if filters.is_empty() && excluded.is_empty() {
+                return Plan::Index { query: q, matches };
+            }
+            filters.insert(0, q);
+            return Plan::Index { query: conjunction(filters, excluded), matches };
         }
 
-        // Hook: alternatives of several words together (expand.rs) are optional extras.
+        // Alternatives of several words together (rewrite) are optional extras.
         for alternative in self.alternatives.map_or(&[][..], |a| &a.spanning) {
             optional.push(self.alternative_query(alternative, &mut matches));
         }
@@ -192,7 +234,7 @@ impl<'a> QueryBuilder<'a> {
             optional.push(self.label(q, || format!("feedback {term:?}")));
         }
 
-        // Hook (explain.rs): an optional clause a hit lacks must say so when explained.
+        // An optional clause a hit lacks must say so when explained (see `Labelled`).
         let optional: Vec<Box<dyn Query>> = optional.into_iter().map(|q| self.guard(q)).collect();
         let mut must: Vec<Box<dyn Query>> = Vec::new();
         let mut should: Vec<Box<dyn Query>> = Vec::new();
@@ -261,7 +303,7 @@ impl<'a> QueryBuilder<'a> {
                 };
                 let q: Box<dyn Query> =
                     if weight == 1.0 { q } else { Box::new(BoostQuery::new(q, weight)) };
-                // Hook (explain.rs): which field a part of a score comes from.
+                // Which field a part of a score comes from, for explanations.
                 self.label(q, || self.schema.schema.get_field_name(field).to_owned())
             })
             .collect();
@@ -342,7 +384,12 @@ fn clause_label(target: &Target) -> String {
 
 /// Analyzes a word or phrase: `None` if nothing is left (stop words, punctuation).
 fn analyze(text: &str) -> Option<Unit> {
-    let mut terms = analysis::terms_with_positions(text);
+    unit(analysis::terms_with_positions(text))
+}
+
+/// Analyzed terms with their word positions as a unit: `None` for none, a term for one, else a
+/// phrase.
+fn unit(mut terms: Vec<(usize, String)>) -> Option<Unit> {
     match terms.len() {
         0 => None,
         1 => terms.pop().map(|(_, t)| Unit::Term(t)),
@@ -398,9 +445,7 @@ mod tests {
 
     fn lit_terms(plan: &Plan) -> Vec<String> {
         match plan {
-            Plan::Index { matches, .. } | Plan::Verbatim { matches, .. } => {
-                matches.terms().map(str::to_owned).collect()
-            }
+            Plan::Index { matches, .. } => matches.terms().map(str::to_owned).collect(),
             Plan::Nothing => panic!("no plan"),
         }
     }
@@ -411,13 +456,31 @@ mod tests {
         assert_eq!(lit_terms(&p), ["botox", "calf", "inject", "nerv", "reduct"]);
     }
 
+    /// The terms a query searches, as `field:term`.
+    fn searched(plan: &Plan) -> Vec<String> {
+        let schema = KbSchema::new();
+        let mut out = Vec::new();
+        plan.query().expect("a query").query_terms(&mut |term, _| {
+            let field = schema.schema.get_field_name(term.field());
+            out.push(format!("{field}:{}", term.value().as_str().unwrap_or("?")));
+        });
+        out
+    }
+
     #[test]
-    fn stop_words_only_become_a_verbatim_search() {
-        match plan("To be, or not to be") {
-            Plan::Verbatim { matches, .. } => assert_eq!(matches.terms().count(), 0),
-            _ => panic!("expected a verbatim plan"),
-        }
-        assert!(matches!(plan("the botox"), Plan::Index { .. }));
+    fn stop_words_only_become_a_phrase_over_the_stop_words_field() {
+        let p = plan("To be, or not to be");
+        assert_eq!(lit_terms(&p), Vec::<String>::new(), "no kb_en term");
+        assert!(!p.matches().is_empty(), "the words are lit as typed");
+        let words = ["to", "be", "or", "not", "to", "be"].map(|w| format!("stop_words:{w}"));
+        assert_eq!(searched(&p), words);
+        assert_eq!(searched(&plan("The")), ["stop_words:the"]);
+        // Filters and exclusions narrow it; a word kb_en keeps makes it an ordinary query.
+        let filtered = searched(&plan("what is the kind:answer -kettle"));
+        assert!(filtered.contains(&"stop_words:what".to_owned()), "{filtered:?}");
+        assert!(filtered.contains(&"kind:answer".to_owned()), "{filtered:?}");
+        assert!(filtered.contains(&"text:kettl".to_owned()), "{filtered:?}");
+        assert!(!searched(&plan("the botox")).iter().any(|t| t.starts_with("stop_words:")));
     }
 
     #[test]

@@ -1,14 +1,14 @@
-//! Query expansion from what kb knows about words: close spellings ([`crate::fuzzy`]) and
+//! Query expansion from what kb knows about words: close spellings ([`super::typos`]) and
 //! [`Synonyms`]. Both become [`Alternative`]s: extra, lower-weighted ways for a query clause
 //! to match, which the query builder ORs with the clause and adds to the highlight set.
 //!
 //! Expansion reads the index (term frequencies, the term dictionaries), so it runs before the
 //! query is built and hands the builder plain data: building stays a pure function.
 
+use super::synonyms::{Synonyms, SYNONYM_BOOST};
+use super::typos::{self, Vocabulary, TYPO_BOOST};
 use crate::analysis;
-use crate::fuzzy::{self, Vocabulary, TYPO_BOOST};
 use crate::parse::{ParsedQuery, Presence, Scope, Target};
-use crate::synonyms::{Synonyms, SYNONYM_BOOST};
 
 /// Another way for (part of) a query to match.
 #[derive(Debug, Clone, PartialEq)]
@@ -120,7 +120,7 @@ pub(crate) fn alternatives(
             if has_synonym[i] || !c.is_word || c.terms.len() != 1 {
                 continue;
             }
-            for n in fuzzy::alternatives(vocabulary, &c.terms[0], c.text)? {
+            for n in typos::alternatives(vocabulary, &c.terms[0], c.text)? {
                 let edits =
                     if n.edits == 1 { "1 edit".to_owned() } else { format!("{} edits", n.edits) };
                 let label = format!("typo {:?} ~ {} ({edits})", c.text, n.term);

@@ -1,0 +1,15 @@
+//! Stage 3, retrieve: the rewritten query as a tantivy query, run for the best candidates.
+//!
+//! - [`query`]: parsed clauses, their alternatives and feedback's words -> a [`query::Plan`]:
+//!   the tantivy query (BM25 over the passage text plus lower-weighted title, heading and
+//!   context, see [`crate::FieldWeights`]) and the [`crate::highlight::MatchSet`] of what to
+//!   light up. [`exclude`] and [`labelled`] are wrappers it uses.
+//! - [`top`]: runs the plan: the best passages, fetched in rounds until grouping fills the
+//!   pool, each round's candidates rescored (the Q&A lift) before they are grouped.
+//! - [`explain`]: retrieval's part of `--explain`: tantivy's BM25 tree, condensed.
+
+mod exclude;
+pub(crate) mod explain;
+mod labelled;
+pub(crate) mod query;
+pub(crate) mod top;
