@@ -141,6 +141,12 @@ impl Synonyms {
         &self.skipped
     }
 
+    /// The groups in file order, each the texts of its members as written (trimmed), for tools
+    /// that hand them on to another engine (`kb export`).
+    pub fn member_texts(&self) -> impl Iterator<Item = Vec<&str>> {
+        self.groups.iter().map(|g| g.iter().map(|m| m.text.as_str()).collect())
+    }
+
     /// The groups, each a list of members.
     pub(crate) fn groups(&self) -> impl Iterator<Item = &[Member]> {
         self.groups.iter().map(Vec::as_slice)
@@ -167,6 +173,7 @@ mod tests {
             "# a comment\n\nbotox, Botulinum Toxin  # trailing comment\r\n lipo ,liposuction,\n",
         );
         assert_eq!(members(&s), [vec!["botox", "Botulinum Toxin"], vec!["lipo", "liposuction"]]);
+        assert_eq!(s.member_texts().collect::<Vec<_>>(), members(&s));
         assert!(s.skipped().is_empty(), "{:?}", s.skipped());
         let group: Vec<&[Member]> = s.groups().collect();
         assert_eq!(group[0][1].terms, [(0, "botulinum".to_owned()), (1, "toxin".to_owned())]);
