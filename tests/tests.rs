@@ -8,13 +8,15 @@
 //! - `incremental`: `kb index` bringing an index up to date, and its safety under faults;
 //! - `eval`: `kb eval` scoring a BEIR-format folder, and `kb run` writing TREC run files;
 //! - `features`: typo tolerance, "did you mean", synonyms, Q&A awareness and `--explain`;
-//! - `semantic`: semantic indexes and re-ranking by meaning, with a word model the tests write.
+//! - `semantic`: semantic indexes and re-ranking by meaning, with a word model the tests write;
+//! - `export`: `kb export` for OpenSearch, Quickwit and Meilisearch.
 
 mod util;
 
 mod corpus;
 mod errors;
 mod eval;
+mod export;
 mod features;
 mod formats;
 mod incremental;
