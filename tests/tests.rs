@@ -11,13 +11,15 @@
 //! - `semantic`: semantic indexes and re-ranking by meaning, with a word model the tests write;
 //! - `library`: the `kb` library as other tools use it, and its JSON equal to the CLI's;
 //! - `safety`: nothing lost, nothing hangs: the index folder's files, special files and links,
-//!   read-only folders, full disks, the exit-code policy.
+//!   read-only folders, full disks, the exit-code policy;
+//! - `export`: `kb export` for OpenSearch, Quickwit and Meilisearch.
 
 mod util;
 
 mod corpus;
 mod errors;
 mod eval;
+mod export;
 mod features;
 mod formats;
 mod incremental;

@@ -54,6 +54,14 @@ pub enum Command {
     /// Each document is ranked by its best passage. Builds the index from ./corpus first if
     /// there is none.
     Run(RunArgs),
+    /// Export the index for a distributed search engine: settings reproducing kb's analysis as
+    /// far as the engine allows, and every passage as JSON Lines.
+    ///
+    /// opensearch: OUT_DIR/index.json (create-index body) and OUT_DIR/bulk.ndjson (_bulk);
+    /// quickwit: OUT_DIR/index-config.yaml and OUT_DIR/docs.ndjson; meilisearch:
+    /// OUT_DIR/settings.json and OUT_DIR/documents.ndjson (primary key `id`). A file of those
+    /// names already in OUT_DIR is replaced only if an earlier export wrote it unchanged.
+    Export(ExportArgs),
 }
 
 /// `kb index`.
@@ -213,6 +221,32 @@ pub struct RunArgs {
     /// Corpus to build the index from when there is none yet [default: $KB_CORPUS, else ./corpus]
     #[arg(long, value_name = "DIR")]
     pub corpus: Option<PathBuf>,
+}
+
+/// `kb export`.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// The engine to export for.
+    #[arg(long = "to", value_enum, value_name = "ENGINE")]
+    pub to: ExportTarget,
+    /// The folder to write into (created if needed).
+    #[arg(value_name = "OUT_DIR")]
+    pub out_dir: PathBuf,
+    /// Corpus whose synonyms.txt goes into the analyzer settings, unless the index records its
+    /// own [default: $KB_CORPUS, else ./corpus]
+    #[arg(long, value_name = "DIR")]
+    pub corpus: Option<PathBuf>,
+}
+
+/// `kb export --to`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportTarget {
+    /// OpenSearch (and Elasticsearch, but for the vector field).
+    Opensearch,
+    /// Quickwit.
+    Quickwit,
+    /// Meilisearch.
+    Meilisearch,
 }
 
 /// `--split`.

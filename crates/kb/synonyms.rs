@@ -11,7 +11,6 @@ use kb_schema::Manifest;
 
 /// The synonym groups `manifest` records, all folders' together; `None` when there are none.
 pub(crate) fn of(manifest: &Manifest) -> Option<Synonyms> {
-    let text: String = manifest.synonyms.values().map(|t| format!("{t}\n")).collect();
-    let synonyms = Synonyms::parse(&text);
+    let synonyms = Synonyms::recorded(manifest);
     (!synonyms.is_empty()).then_some(synonyms)
 }

@@ -1,6 +1,7 @@
 //! One module a command. Each returns the process exit code.
 
 mod eval;
+mod export;
 mod index;
 mod run;
 mod search;
@@ -38,5 +39,6 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         Command::Stats(a) => stats::run(&index_dir, a),
         Command::Eval(a) => eval::run(a),
         Command::Run(a) => run::run(&index_dir, a),
+        Command::Export(a) => export::run(&index_dir, a),
     }
 }

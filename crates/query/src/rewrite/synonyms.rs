@@ -82,6 +82,13 @@ impl Synonyms {
         Ok(Synonyms::parse_bytes(&bytes))
     }
 
+    /// The groups an index records (`kb index` keeps each indexed folder's `synonyms.txt` in
+    /// the manifest, [`kb_schema::Manifest::synonyms`]): every folder's, together.
+    pub fn recorded(manifest: &kb_schema::Manifest) -> Synonyms {
+        let text: String = manifest.synonyms.values().map(|t| format!("{t}\n")).collect();
+        Synonyms::parse(&text)
+    }
+
     /// Parses the text of a synonyms file.
     pub fn parse(text: &str) -> Synonyms {
         Synonyms::parse_bytes(text.as_bytes())
@@ -141,6 +148,12 @@ impl Synonyms {
         &self.skipped
     }
 
+    /// The groups in file order, each the texts of its members as written (trimmed), for tools
+    /// that hand them on to another engine (`kb export`).
+    pub fn member_texts(&self) -> impl Iterator<Item = Vec<&str>> {
+        self.groups.iter().map(|g| g.iter().map(|m| m.text.as_str()).collect())
+    }
+
     /// The groups, each a list of members.
     pub(crate) fn groups(&self) -> impl Iterator<Item = &[Member]> {
         self.groups.iter().map(Vec::as_slice)
@@ -167,6 +180,7 @@ mod tests {
             "# a comment\n\nbotox, Botulinum Toxin  # trailing comment\r\n lipo ,liposuction,\n",
         );
         assert_eq!(members(&s), [vec!["botox", "Botulinum Toxin"], vec!["lipo", "liposuction"]]);
+        assert_eq!(s.member_texts().collect::<Vec<_>>(), members(&s));
         assert!(s.skipped().is_empty(), "{:?}", s.skipped());
         let group: Vec<&[Member]> = s.groups().collect();
         assert_eq!(group[0][1].terms, [(0, "botulinum".to_owned()), (1, "toxin".to_owned())]);
