@@ -8,6 +8,8 @@
 //!     with THREADS threads (default 1) and prints documents per second
 //! cargo run --release -p kb-embed --example embed -- fetch CACHE_DIR
 //!     kb_embed::fetch::ensure_model(CACHE_DIR), then loads the model
+//! cargo run --release -p kb-embed --example embed -- info MODEL_DIR
+//!     what the model is: name, dimension, checksum, pooling, prefixes
 //! ```
 //!
 //! crates/embed/tests/data/check_minilm.py compares `vectors` with the numpy reference.
@@ -27,6 +29,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let threads = rest.get(1).map(|s| s.parse()).transpose()?.unwrap_or(1);
             bench(Path::new(dir), Path::new(corpus), docs, threads)
         }
+        ["info", dir] => {
+            println!("{:#?}", load(Path::new(dir))?.info());
+            Ok(())
+        }
         ["fetch", cache] => {
             let start = Instant::now();
             let dir = kb_embed::fetch::ensure_model(Path::new(cache))?;
@@ -34,7 +40,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             load(&dir)?;
             Ok(())
         }
-        _ => Err("usage: embed vectors MODEL_DIR | bench MODEL_DIR CORPUS [DOCS] [THREADS] | fetch CACHE_DIR".into()),
+        _ => Err("usage: embed vectors MODEL_DIR | bench MODEL_DIR CORPUS [DOCS] [THREADS] | fetch CACHE_DIR | info MODEL_DIR".into()),
     }
 }
 

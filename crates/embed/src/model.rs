@@ -1,11 +1,12 @@
-//! The BERT encoder: weights from safetensors, one sequence at a time (no padding), mean pooling.
+//! The BERT encoder: weights from safetensors, one sequence at a time (no padding), then pooling
+//! (mean, `[CLS]` or max over the tokens) and L2 normalization.
 
 use std::path::Path;
 
 use safetensors::{Dtype, SafeTensors};
 use serde::Deserialize;
 
-use crate::EmbedError;
+use crate::{EmbedError, Pooling};
 
 /// The fields of a Hugging Face BERT `config.json` the forward pass needs.
 #[derive(Debug, Clone, Deserialize)]
@@ -35,10 +36,9 @@ fn default_position_type() -> String {
 }
 
 impl Config {
-    /// Reads and checks `config.json`.
-    pub(crate) fn load(path: &Path) -> Result<Config, EmbedError> {
-        let text = crate::read_to_string(path)?;
-        let config: Config = serde_json::from_str(&text)
+    /// Parses and checks `bytes`, the contents of `config.json` at `path` (named in errors).
+    pub(crate) fn parse(path: &Path, bytes: &[u8]) -> Result<Config, EmbedError> {
+        let config: Config = serde_json::from_slice(bytes)
             .map_err(|e| EmbedError::format(path, format!("not a BERT config: {e}")))?;
         let unsupported = if config.hidden_act != "gelu" {
             Some(format!("hidden_act {:?} (only \"gelu\" is supported)", config.hidden_act))
@@ -85,7 +85,7 @@ struct Layer {
     ln2_b: Vec<f32>,
 }
 
-/// A BERT encoder with mean pooling and L2 normalization.
+/// A BERT encoder; [`Bert::embed`] pools and normalizes its last hidden state.
 #[derive(Debug)]
 pub(crate) struct Bert {
     cfg: Config,
@@ -163,10 +163,10 @@ fn transpose(m: &[f32], rows: usize, cols: usize) -> Vec<f32> {
 }
 
 impl Bert {
-    /// Loads the weights of `cfg`'s shape from the safetensors file at `path`.
-    pub(crate) fn load(cfg: Config, path: &Path) -> Result<Bert, EmbedError> {
-        let bytes = std::fs::read(path).map_err(|e| EmbedError::io(path, e))?;
-        let st = SafeTensors::deserialize(&bytes)
+    /// Loads the weights of `cfg`'s shape from `bytes`, the contents of the safetensors file at
+    /// `path` (named in errors).
+    pub(crate) fn load(cfg: Config, path: &Path, bytes: &[u8]) -> Result<Bert, EmbedError> {
+        let st = SafeTensors::deserialize(bytes)
             .map_err(|e| EmbedError::format(path, format!("not a safetensors file: {e}")))?;
         let t = Tensors { path, st };
         let (d, i) = (cfg.hidden_size, cfg.intermediate_size);
@@ -214,15 +214,11 @@ impl Bert {
         Ok(Bert { cfg, word, position, token_type0, emb_ln_g, emb_ln_b, layers })
     }
 
-    pub(crate) fn config(&self) -> &Config {
-        &self.cfg
-    }
-
-    /// The mean-pooled, L2-normalized last hidden state of the token ids `ids`.
+    /// The last hidden state of the token ids `ids`, pooled by `pooling` and L2-normalized.
     ///
     /// `ids` must be non-empty, shorter than `max_position_embeddings` and below `vocab_size`
     /// (the embedder guarantees all three).
-    pub(crate) fn embed(&self, ids: &[u32]) -> Vec<f32> {
+    pub(crate) fn embed(&self, ids: &[u32], pooling: Pooling) -> Vec<f32> {
         let cfg = &self.cfg;
         let (n, d, inter) = (ids.len(), cfg.hidden_size, cfg.intermediate_size);
         let heads = cfg.num_attention_heads;
@@ -294,19 +290,41 @@ impl Bert {
             layer_norm(&mut x, d, &l.ln2_g, &l.ln2_b, eps);
         }
 
-        // Mean pooling over every token, then L2 normalization.
-        let mut pooled = vec![0.0f32; d];
-        for row in x.chunks_exact(d) {
-            for (p, v) in pooled.iter_mut().zip(row) {
-                *p += v;
-            }
-        }
-        let norm = pooled.iter().map(|v| v * v).sum::<f32>().sqrt();
-        // Normalizing the sum is normalizing the mean; the floor is torch's F.normalize eps.
-        let inv = 1.0 / norm.max(1e-12 * n as f32);
-        pooled.iter_mut().for_each(|v| *v *= inv);
-        pooled
+        pool(&x, n, d, pooling)
     }
+}
+
+/// The rows of `x` (`n × d`) pooled into one L2-normalized vector: their mean (over every token,
+/// `[CLS]` and `[SEP]` included, there being no padding), the first (`[CLS]`) row, or their
+/// elementwise maximum.
+fn pool(x: &[f32], n: usize, d: usize, pooling: Pooling) -> Vec<f32> {
+    let (mut pooled, floor) = match pooling {
+        Pooling::Mean => {
+            let mut sum = vec![0.0f32; d];
+            for row in x.chunks_exact(d) {
+                for (p, v) in sum.iter_mut().zip(row) {
+                    *p += v;
+                }
+            }
+            // Normalizing the sum is normalizing the mean (whose floor is n times smaller).
+            (sum, 1e-12 * n as f32)
+        }
+        Pooling::Cls => (x[..d].to_vec(), 1e-12),
+        Pooling::Max => {
+            let mut max = x[..d].to_vec();
+            for row in x.chunks_exact(d).skip(1) {
+                for (m, v) in max.iter_mut().zip(row) {
+                    *m = m.max(*v);
+                }
+            }
+            (max, 1e-12)
+        }
+    };
+    let norm = pooled.iter().map(|v| v * v).sum::<f32>().sqrt();
+    // The floor is torch's F.normalize eps.
+    let inv = 1.0 / norm.max(floor);
+    pooled.iter_mut().for_each(|v| *v *= inv);
+    pooled
 }
 
 /// Every row of `m` (of `bias.len()` columns) set to `bias`.
