@@ -55,6 +55,18 @@ pub struct SemanticModel {
     pub embedder: Arc<Embedder>,
 }
 
+impl SemanticModel {
+    /// What the index's manifest records of this model.
+    pub fn record(&self) -> kb_schema::ModelRecord {
+        let info = self.embedder.info();
+        kb_schema::ModelRecord {
+            dim: info.dim,
+            checksum: info.checksum.clone(),
+            dir: Some(info.dir.to_string_lossy().into_owned()),
+        }
+    }
+}
+
 impl std::fmt::Debug for SemanticModel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SemanticModel").field("name", &self.name).finish_non_exhaustive()
@@ -187,14 +199,22 @@ pub fn update_index(
         })?;
 
     let semantic = opts.semantic.as_ref().map(|m| m.name.clone());
+    let record = opts.semantic.as_ref().map(SemanticModel::record);
     let mut old = Manifest::read(&index).map_err(write_err)?;
     // Every passage of a semantic index has a vector of the same model: a change of model (or
-    // to or from none) re-embeds everything.
-    let rebuild = opts.rebuild || (old.semantic != semantic && old.documents() > 0);
+    // to or from none) re-embeds everything. (An index written before models were recorded
+    // by checksum is taken at its model's name.)
+    let same_model = old.semantic == semantic
+        && match (&old.semantic_model, &record) {
+            (Some(a), Some(b)) => a.dim == b.dim && a.checksum == b.checksum,
+            _ => true,
+        };
+    let rebuild = opts.rebuild || (!same_model && old.documents() > 0);
     if rebuild {
         old = Manifest::new();
     }
     old.semantic = semantic.clone();
+    old.semantic_model = record;
     let mut run = Run::new(&schema, &writer, old.clone(), opts.semantic.as_ref());
     if rebuild {
         writer.delete_all_documents().map_err(write_err)?;
@@ -370,7 +390,7 @@ impl<'a> Run<'a> {
         }
         let texts: Vec<String> = self.pending.iter().map(vector::embedding_text).collect();
         let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
-        let vectors = model.embedder.embed_batch(&texts);
+        let vectors = model.embedder.embed_passages(&texts);
         for (p, v) in self.pending.drain(..).zip(vectors) {
             self.writer.add_document(self.schema.to_document_with_vector(&p, &v))?;
         }

@@ -134,7 +134,7 @@ impl Searcher {
         let semantic = match &self.semantic {
             Some((vectors, embedder)) if opts.semantic.is_on() => {
                 let text = semantic::query_text(&parsed);
-                (!text.trim().is_empty()).then(|| (vectors, embedder.embed(&text)))
+                (!text.trim().is_empty()).then(|| (vectors, embedder.embed_query(&text)))
             }
             _ => None,
         };
