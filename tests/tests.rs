@@ -8,7 +8,9 @@
 //! - `incremental`: `kb index` bringing an index up to date, and its safety under faults;
 //! - `eval`: `kb eval` scoring a BEIR-format folder, and `kb run` writing TREC run files;
 //! - `features`: typo tolerance, "did you mean", synonyms, Q&A awareness and `--explain`;
-//! - `semantic`: semantic indexes and re-ranking by meaning, with a word model the tests write.
+//! - `semantic`: semantic indexes and re-ranking by meaning, with a word model the tests write;
+//! - `model`: choosing the embedding model (`--model`, `KB_MODEL_DIR`), pooling modes, and the
+//!   error for searching an index with another model.
 
 mod util;
 
@@ -18,5 +20,6 @@ mod eval;
 mod features;
 mod formats;
 mod incremental;
+mod model;
 mod output;
 mod semantic;

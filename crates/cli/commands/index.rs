@@ -21,9 +21,9 @@ pub fn run(index_dir: &Path, args: IndexArgs) -> anyhow::Result<u8> {
     let semantic = if args.lexical {
         None
     } else if args.semantic {
-        Some(model::load()?)
+        Some(model::load(args.model.as_deref())?)
     } else {
-        model::for_index(index_dir)?
+        model::for_index(index_dir, args.model.as_deref())?
     };
     let opts = IndexOptions {
         rebuild: args.rebuild,

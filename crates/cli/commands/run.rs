@@ -14,7 +14,7 @@ use crate::args::RunArgs;
 pub fn run(index_dir: &Path, args: RunArgs) -> anyhow::Result<u8> {
     let queries = read_query_file(&args.queries)?;
     ensure_index(index_dir, args.corpus.as_deref())?;
-    let searcher = open_searcher(index_dir, args.semantic)?;
+    let searcher = open_searcher(index_dir, args.semantic, args.model.as_deref())?;
     let mut opts = SearchOptions { snippets: args.snippets, ..eval_search_options(args.limit) };
     opts.feedback.weight = args.feedback;
     opts.semantic.weight = args.semantic;

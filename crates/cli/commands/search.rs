@@ -20,7 +20,7 @@ pub fn run(index_dir: &Path, args: SearchArgs) -> anyhow::Result<u8> {
         bail!("the query is empty: give words to search for, e.g. kb search \"calf reduction\"");
     }
     ensure_index(index_dir, args.corpus.as_deref())?;
-    let searcher = open_searcher(index_dir, args.semantic)?;
+    let searcher = open_searcher(index_dir, args.semantic, args.model.as_deref())?;
     let searcher = match load_synonyms(&paths::corpus_dir(args.corpus.as_deref())) {
         Some(synonyms) => searcher.with_synonyms(synonyms),
         None => searcher,
@@ -46,15 +46,19 @@ pub fn run(index_dir: &Path, args: SearchArgs) -> anyhow::Result<u8> {
     Ok(if results.hits.is_empty() { EXIT_NO_HITS } else { EXIT_OK })
 }
 
-/// Opens the index for searching; a semantic index with its embedding model, unless
-/// `semantic_weight` turns semantic ranking off.
-pub(crate) fn open_searcher(index_dir: &Path, semantic_weight: f32) -> anyhow::Result<Searcher> {
+/// Opens the index for searching; a semantic index with its embedding model (`model_dir`, else
+/// the index's own: see [`model::for_search`]), unless `semantic_weight` turns semantic ranking
+/// off.
+pub(crate) fn open_searcher(
+    index_dir: &Path,
+    semantic_weight: f32,
+    model_dir: Option<&Path>,
+) -> anyhow::Result<Searcher> {
     let searcher = Searcher::open(index_dir)?;
     if semantic_weight <= 0.0 {
         return Ok(searcher);
     }
-    // The searcher read the model's name from the index already.
-    match model::named(index_dir, searcher.semantic_model())? {
+    match model::for_search(index_dir, searcher.semantic_model(), model_dir)? {
         Some(model) => Ok(searcher.with_embedder(model.embedder)?),
         None => Ok(searcher),
     }
