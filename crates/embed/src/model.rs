@@ -219,25 +219,45 @@ impl Bert {
     /// `ids` must be non-empty, shorter than `max_position_embeddings` and below `vocab_size`
     /// (the embedder guarantees all three).
     pub(crate) fn embed(&self, ids: &[u32], pooling: Pooling) -> Vec<f32> {
+        let mut out = self.embed_packed(&[ids], pooling);
+        out.pop().expect("one sequence in, one vector out")
+    }
+
+    /// [`Bert::embed`] of each of `seqs`, computed together: their token rows are stacked into
+    /// one matrix (no padding), so that every linear layer is one matrix product over all of
+    /// them (the weights are packed once for all the rows, not once per text); attention runs
+    /// per sequence on its own rows. Each row sees exactly the operations it would alone.
+    pub(crate) fn embed_packed(&self, seqs: &[&[u32]], pooling: Pooling) -> Vec<Vec<f32>> {
         let cfg = &self.cfg;
-        let (n, d, inter) = (ids.len(), cfg.hidden_size, cfg.intermediate_size);
+        let (d, inter) = (cfg.hidden_size, cfg.intermediate_size);
         let heads = cfg.num_attention_heads;
         let dh = d / heads;
         let eps = cfg.layer_norm_eps;
+        // Each sequence's first row and length.
+        let mut spans = Vec::with_capacity(seqs.len());
+        let mut n = 0;
+        for ids in seqs {
+            spans.push((n, ids.len()));
+            n += ids.len();
+        }
+        let longest = seqs.iter().map(|ids| ids.len()).max().unwrap_or(0);
 
         // x = word + position + token type 0, then LayerNorm.
         let mut x = vec![0.0f32; n * d];
-        for (t, (&id, row)) in ids.iter().zip(x.chunks_exact_mut(d)).enumerate() {
-            let w = &self.word[id as usize * d..][..d];
-            let p = &self.position[t * d..][..d];
-            for j in 0..d {
-                row[j] = w[j] + p[j] + self.token_type0[j];
+        let mut rows = x.chunks_exact_mut(d);
+        for ids in seqs {
+            for (t, (&id, row)) in ids.iter().zip(&mut rows).enumerate() {
+                let w = &self.word[id as usize * d..][..d];
+                let p = &self.position[t * d..][..d];
+                for j in 0..d {
+                    row[j] = w[j] + p[j] + self.token_type0[j];
+                }
             }
         }
         layer_norm(&mut x, d, &self.emb_ln_g, &self.emb_ln_b, eps);
 
         let mut qkv = vec![0.0f32; n * 3 * d];
-        let mut scores = vec![0.0f32; n * n];
+        let mut scores_buf = vec![0.0f32; longest * longest];
         let mut ctx = vec![0.0f32; n * d];
         let mut hidden = vec![0.0f32; n * inter];
         let mut y = vec![0.0f32; n * d];
@@ -246,36 +266,40 @@ impl Bert {
             // Self-attention: qkv = x · Wqkv + b.
             fill_rows(&mut qkv, &l.qkv_b);
             gemm(n, d, 3 * d, &x, 0, (d, 1), &l.qkv_w, 0, (3 * d, 1), &mut qkv, 0, (3 * d, 1));
-            for h in 0..heads {
-                let (q_off, k_off, v_off) = (h * dh, d + h * dh, 2 * d + h * dh);
-                // scores = Q_h · K_hᵀ (K_h read column-wise as its transpose).
-                scores.fill(0.0);
-                gemm_scaled(
-                    scale,
-                    (n, dh, n),
-                    (&qkv, q_off, (3 * d, 1)),
-                    (&qkv, k_off, (1, 3 * d)),
-                    (&mut scores, 0, (n, 1)),
-                );
-                for row in scores.chunks_exact_mut(n) {
-                    softmax(row);
+            ctx.fill(0.0);
+            for &(first, len) in &spans {
+                let scores = &mut scores_buf[..len * len];
+                let base = first * 3 * d;
+                for h in 0..heads {
+                    let (q_off, k_off, v_off) = (h * dh, d + h * dh, 2 * d + h * dh);
+                    // scores = Q_h · K_hᵀ (K_h read column-wise as its transpose).
+                    scores.fill(0.0);
+                    gemm_scaled(
+                        scale,
+                        (len, dh, len),
+                        (&qkv, base + q_off, (3 * d, 1)),
+                        (&qkv, base + k_off, (1, 3 * d)),
+                        (&mut *scores, 0, (len, 1)),
+                    );
+                    for row in scores.chunks_exact_mut(len) {
+                        softmax(row);
+                    }
+                    // ctx[:, h] = P · V_h.
+                    gemm(
+                        len,
+                        len,
+                        dh,
+                        scores,
+                        0,
+                        (len, 1),
+                        &qkv,
+                        base + v_off,
+                        (3 * d, 1),
+                        &mut ctx,
+                        first * d + h * dh,
+                        (d, 1),
+                    );
                 }
-                // ctx[:, h] = P · V_h.
-                zero_block(&mut ctx, n, d, h * dh, dh);
-                gemm(
-                    n,
-                    n,
-                    dh,
-                    &scores,
-                    0,
-                    (n, 1),
-                    &qkv,
-                    v_off,
-                    (3 * d, 1),
-                    &mut ctx,
-                    h * dh,
-                    (d, 1),
-                );
             }
             // y = LayerNorm(x + ctx · Wo + bo).
             add_rows(&mut y, &x, &l.out_b);
@@ -290,7 +314,10 @@ impl Bert {
             layer_norm(&mut x, d, &l.ln2_g, &l.ln2_b, eps);
         }
 
-        pool(&x, n, d, pooling)
+        spans
+            .iter()
+            .map(|&(first, len)| pool(&x[first * d..(first + len) * d], len, d, pooling))
+            .collect()
     }
 }
 
@@ -340,13 +367,6 @@ fn add_rows(out: &mut [f32], x: &[f32], bias: &[f32]) {
         for ((o, x), b) in o.iter_mut().zip(xr).zip(bias) {
             *o = x + b;
         }
-    }
-}
-
-/// Zeroes columns `col..col + width` of the `rows × cols` matrix `m`.
-fn zero_block(m: &mut [f32], rows: usize, cols: usize, col: usize, width: usize) {
-    for r in 0..rows {
-        m[r * cols + col..][..width].fill(0.0);
     }
 }
 

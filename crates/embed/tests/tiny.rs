@@ -659,3 +659,26 @@ fn the_checksum_identifies_the_model_and_its_settings() {
     write_model(&dir);
     assert_eq!(load(&dir).name, "bge-tiny");
 }
+
+#[test]
+fn packed_batches_give_each_text_its_own_embedding() {
+    let (_dir, embedder) = tiny();
+    // Enough texts of mixed lengths (up to truncated ones) for several packed groups.
+    let words = ["the", "cat", "sat", "on", "mat", "dog", "hello", "world"];
+    let texts: Vec<String> = (0..200)
+        .map(|i| {
+            let len = (i * 7) % 23;
+            (0..len).map(|j| words[(i + j * 3) % words.len()]).collect::<Vec<_>>().join(" ")
+        })
+        .collect();
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let tokens: usize = refs.iter().map(|t| t.split(' ').count().min(14) + 2).sum();
+    assert!(tokens > 4 * kb_embed::PACK_TOKENS, "{tokens} tokens make several groups");
+    let each = embedder.embed_each(&refs);
+    let packed = embedder.embed_batch(&refs);
+    assert_eq!(packed.len(), refs.len());
+    for ((text, a), b) in refs.iter().zip(&each).zip(&packed) {
+        assert_close(b, a, text);
+        assert_eq!(a, &embedder.embed(text), "{text:?}");
+    }
+}
