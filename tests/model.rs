@@ -147,3 +147,32 @@ fn a_model_folder_kb_cannot_run_is_named() {
     let err = kb.run(&["index", "--semantic", "--model", "models/none", "docs"]).expect_code(2);
     assert!(err.stderr.contains("--model names a directory without this file"), "{}", err.stderr);
 }
+
+#[test]
+fn the_default_model_comes_from_kb_model_url_and_a_failed_download_is_clear() {
+    // The harness points KB_MODEL_URL at a closed port on 127.0.0.1.
+    let kb = workshop();
+    let err = kb.run(&["index", "--semantic", "docs"]).expect_code(2);
+    assert!(
+        err.stderr.contains(
+            "kb: downloading the embedding model all-MiniLM-L6-v2 (91 MB, once) from \
+             http://127.0.0.1:9/no-model-in-tests into "
+        ),
+        "{}",
+        err.stderr
+    );
+    assert!(
+        err.stderr.contains("cannot get the embedding model all-MiniLM-L6-v2"),
+        "{}",
+        err.stderr
+    );
+    assert!(
+        err.stderr.contains("http://127.0.0.1:9/no-model-in-tests/config.json"),
+        "{}",
+        err.stderr
+    );
+    // Nothing is left in the model cache.
+    let models = kb.path().join("cache/kb/models");
+    let left: Vec<_> = std::fs::read_dir(&models).map(|d| d.count()).into_iter().collect();
+    assert!(left.is_empty() || left == [0], "{left:?}");
+}
