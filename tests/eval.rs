@@ -1,4 +1,5 @@
-//! `kb eval` on a BEIR-format folder and `kb run` writing TREC run files.
+//! `kb eval` on a BEIR-format folder and `kb run` writing TREC run files, ranking lexically
+//! (`--semantic 0`; semantic evaluation is tested in semantic.rs, with a model the test writes).
 
 use serde::Deserialize;
 
@@ -63,7 +64,8 @@ fn close(a: f64, b: f64) -> bool {
 fn eval_scores_a_beir_folder_as_computed_by_hand() {
     let kb = Kb::new();
     beir_folder(&kb);
-    let out: EvalOutput = kb.run(&["eval", "minibeir", "--json"]).expect_code(0).json();
+    let out: EvalOutput =
+        kb.run(&["eval", "minibeir", "--semantic", "0", "--json"]).expect_code(0).json();
     assert_eq!((out.dataset.as_str(), out.split.as_str(), out.queries), ("minibeir", "test", 3));
     assert_eq!((out.documents, out.passages, out.skipped), (6, 7, 0));
     // q1 "kettle": only d1 matches, and it is relevant: 1, 1, 1.
@@ -81,7 +83,8 @@ fn eval_scores_a_beir_folder_as_computed_by_hand() {
     assert!(kb.path().join(&out.index_dir).join("meta.json").is_file());
 
     // The second run reuses the index and measures the same.
-    let again: EvalOutput = kb.run(&["eval", "minibeir", "--json"]).expect_code(0).json();
+    let again: EvalOutput =
+        kb.run(&["eval", "minibeir", "--semantic", "0", "--json"]).expect_code(0).json();
     assert!(again.index_reused, "{again:?}");
     assert_eq!(again.index_dir, out.index_dir);
     assert_eq!(
@@ -94,7 +97,8 @@ fn eval_scores_a_beir_folder_as_computed_by_hand() {
 fn eval_prints_a_table_and_rebuilds_when_the_corpus_changes() {
     let kb = Kb::new();
     beir_folder(&kb);
-    let run = kb.run(&["eval", "minibeir", "--cache", "evalcache"]).expect_code(0);
+    let run =
+        kb.run(&["eval", "minibeir", "--semantic", "0", "--cache", "evalcache"]).expect_code(0);
     assert!(run.stdout.starts_with("minibeir (test split): 3 queries\n"), "{}", run.stdout);
     for line in
         ["nDCG@10     0.7970", "Recall@100  0.8333", "MRR@10      0.8333", "latency     p50 "]
@@ -114,7 +118,8 @@ fn eval_prints_a_table_and_rebuilds_when_the_corpus_changes() {
     );
     assert!(!kb.path().join(".kb-eval").exists(), "--cache replaces the default");
 
-    let run = kb.run(&["eval", "minibeir", "--cache", "evalcache"]).expect_code(0);
+    let run =
+        kb.run(&["eval", "minibeir", "--semantic", "0", "--cache", "evalcache"]).expect_code(0);
     assert!(run.stdout.contains("(reused, "), "{}", run.stdout);
     assert!(!run.stderr.contains("indexing"), "{}", run.stderr);
 
@@ -124,8 +129,10 @@ fn eval_prints_a_table_and_rebuilds_when_the_corpus_changes() {
         r#"{"_id": "d7", "title": "Kettle kettle", "text": "Kettle, kettle, kettle."}"#
     );
     kb.write("minibeir/corpus.jsonl", more);
-    let out: EvalOutput =
-        kb.run(&["eval", "minibeir", "--json", "--cache", "evalcache"]).expect_code(0).json();
+    let out: EvalOutput = kb
+        .run(&["eval", "minibeir", "--semantic", "0", "--json", "--cache", "evalcache"])
+        .expect_code(0)
+        .json();
     assert!(!out.index_reused);
     assert_eq!(out.documents, 7);
     assert!(close(out.mrr_10, (0.5 + 1.0 + 0.5) / 3.0), "{out:?}");
@@ -140,15 +147,15 @@ fn eval_prints_a_table_and_rebuilds_when_the_corpus_changes() {
 fn eval_names_what_is_missing_or_malformed() {
     let kb = Kb::new();
     beir_folder(&kb);
-    let run = kb.run(&["eval", "minibeir", "--split", "dev"]).expect_code(2);
+    let run = kb.run(&["eval", "minibeir", "--semantic", "0", "--split", "dev"]).expect_code(2);
     assert!(run.stderr.contains("minibeir/qrels/dev.tsv not found"), "{}", run.stderr);
     assert!(run.stderr.contains("the splits judged here are: test"), "{}", run.stderr);
 
-    let run = kb.run(&["eval", "nowhere"]).expect_code(2);
+    let run = kb.run(&["eval", "nowhere", "--semantic", "0"]).expect_code(2);
     assert!(run.stderr.contains("nowhere not found"), "{}", run.stderr);
 
     kb.write("minibeir/qrels/train.tsv", "query-id\tcorpus-id\tscore\r\n1\td1\t1\r\n2\td4\r\n");
-    let run = kb.run(&["eval", "minibeir", "--split", "train"]).expect_code(2);
+    let run = kb.run(&["eval", "minibeir", "--semantic", "0", "--split", "train"]).expect_code(2);
     assert!(
         run.stderr.contains("minibeir/qrels/train.tsv:3: expected `query-id corpus-id score`"),
         "{}",
@@ -156,7 +163,7 @@ fn eval_names_what_is_missing_or_malformed() {
     );
 
     kb.write("minibeir/qrels/train.tsv", "1\td1\t1\n42\td4\t1\n");
-    let run = kb.run(&["eval", "minibeir", "--split", "train"]).expect_code(2);
+    let run = kb.run(&["eval", "minibeir", "--semantic", "0", "--split", "train"]).expect_code(2);
     assert!(
         run.stderr.contains("train.tsv:2: query \"42\" is judged but not in"),
         "{}",
@@ -164,7 +171,7 @@ fn eval_names_what_is_missing_or_malformed() {
     );
 
     kb.remove("minibeir/queries.jsonl");
-    let run = kb.run(&["eval", "minibeir"]).expect_code(2);
+    let run = kb.run(&["eval", "minibeir", "--semantic", "0"]).expect_code(2);
     assert!(run.stderr.contains("minibeir/queries.jsonl not found"), "{}", run.stderr);
 }
 
@@ -216,7 +223,8 @@ fn run_writes_a_trec_run_file_that_scores_like_eval() {
     let run_file = kb_eval::read_run(&kb.path().join("run.trec")).unwrap();
     let qrels = kb_eval::Qrels::read(&kb.path().join("minibeir/qrels/test.tsv")).unwrap();
     let scores = kb_eval::score_run(&qrels, &run_file);
-    let eval: EvalOutput = kb.run(&["eval", "minibeir", "--json"]).expect_code(0).json();
+    let eval: EvalOutput =
+        kb.run(&["eval", "minibeir", "--semantic", "0", "--json"]).expect_code(0).json();
     assert!(close(scores.mean.ndcg_10, eval.ndcg_10) && close(scores.mean.mrr_10, eval.mrr_10));
 }
 

@@ -12,7 +12,9 @@
 //! - `library`: the `kb` library as other tools use it, and its JSON equal to the CLI's;
 //! - `safety`: nothing lost, nothing hangs: the index folder's files, special files and links,
 //!   read-only folders, full disks, the exit-code policy;
-//! - `export`: `kb export` for OpenSearch, Quickwit and Meilisearch.
+//! - `export`: `kb export` for OpenSearch, Quickwit and Meilisearch;
+//! - `model`: choosing the embedding model (`--model`, `KB_MODEL_DIR`), pooling modes, and the
+//!   error for searching an index with another model.
 
 mod util;
 
@@ -24,6 +26,7 @@ mod features;
 mod formats;
 mod incremental;
 mod library;
+mod model;
 mod output;
 mod safety;
 mod semantic;

@@ -93,17 +93,25 @@ impl Kb {
         std::fs::remove_file(self.path().join(rel)).expect("remove fixture");
     }
 
-    /// A `kb` command in the work dir, with no `KB_*` or color variables from the outside, and
-    /// a model cache inside the work dir (nothing is ever downloaded into the user's).
+    /// A `kb` command in the work dir, with no `KB_*` or color variables from the outside, a
+    /// model cache inside the work dir, and the default model's download pointed at a closed
+    /// port on 127.0.0.1: nothing is ever downloaded, into the user's cache or any other.
     pub fn command(&self) -> std::process::Command {
         let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_kb"));
         cmd.current_dir(self.path());
-        for var in
-            ["KB_INDEX", "KB_CORPUS", "KB_MODEL_DIR", "NO_COLOR", "CLICOLOR_FORCE", "CLICOLOR"]
-        {
+        for var in [
+            "KB_INDEX",
+            "KB_CORPUS",
+            "KB_MODEL_DIR",
+            "HF_ENDPOINT",
+            "NO_COLOR",
+            "CLICOLOR_FORCE",
+            "CLICOLOR",
+        ] {
             cmd.env_remove(var);
         }
         cmd.env("XDG_CACHE_HOME", self.path().join("cache"));
+        cmd.env("KB_MODEL_URL", "http://127.0.0.1:9/no-model-in-tests");
         if let Some(model) = &self.model {
             cmd.env("KB_MODEL_DIR", model);
         }

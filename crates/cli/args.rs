@@ -96,6 +96,12 @@ pub struct IndexArgs {
     /// as skipped, "outside the indexed folder"; links within are always followed).
     #[arg(long)]
     pub follow_links: bool,
+    /// The embedding model of --semantic: a sentence-transformers folder of a BERT model
+    /// (config.json, vocab.txt, model.safetensors, 1_Pooling/config.json...); on a semantic
+    /// index, another model than its own re-embeds every passage [default: $KB_MODEL_DIR,
+    /// else the index's own model, else all-MiniLM-L6-v2, downloaded on first use]
+    #[arg(long, value_name = "DIR")]
+    pub model: Option<PathBuf>,
 }
 
 /// `kb search`.
@@ -136,6 +142,11 @@ pub struct SearchArgs {
     /// `kb index --semantic`), between 0 (words only) and 1.
     #[arg(long, value_name = "WEIGHT", default_value_t = kb::Semantic::default().weight, value_parser = semantic_weight)]
     pub semantic: f32,
+    /// The embedding model: a sentence-transformers folder of a BERT model (config.json,
+    /// vocab.txt, model.safetensors, 1_Pooling/config.json...) [default: $KB_MODEL_DIR, else
+    /// the index's own model, else all-MiniLM-L6-v2, downloaded on first use]
+    #[arg(long, value_name = "DIR")]
+    pub model: Option<PathBuf>,
     /// When to color highlights (respects NO_COLOR).
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,
@@ -188,6 +199,11 @@ pub struct EvalArgs {
     /// by their similarity to the query. 0 evaluates lexical ranking alone, on a lexical index.
     #[arg(long, value_name = "WEIGHT", default_value_t = kb::Semantic::default().weight, value_parser = semantic_weight)]
     pub semantic: f32,
+    /// The embedding model: a sentence-transformers folder of a BERT model (config.json,
+    /// vocab.txt, model.safetensors, 1_Pooling/config.json...) [default:
+    /// $KB_MODEL_DIR, else all-MiniLM-L6-v2, downloaded on first use]
+    #[arg(long, value_name = "DIR")]
+    pub model: Option<PathBuf>,
 }
 
 /// `kb run`.
@@ -214,6 +230,11 @@ pub struct RunArgs {
     /// `kb index --semantic`), between 0 (words only) and 1.
     #[arg(long, value_name = "WEIGHT", default_value_t = kb::Semantic::default().weight, value_parser = semantic_weight)]
     pub semantic: f32,
+    /// The embedding model: a sentence-transformers folder of a BERT model (config.json,
+    /// vocab.txt, model.safetensors, 1_Pooling/config.json...) [default: $KB_MODEL_DIR, else
+    /// the index's own model, else all-MiniLM-L6-v2, downloaded on first use]
+    #[arg(long, value_name = "DIR")]
+    pub model: Option<PathBuf>,
     /// Write each query's wall time to this file: `query-id<TAB>milliseconds` a line, in query
     /// order (for latency distributions and finding slow queries).
     #[arg(long, value_name = "FILE")]

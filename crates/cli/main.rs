@@ -36,6 +36,7 @@ fn advice(err: &anyhow::Error) -> &'static str {
         Some(kb::Error::Damaged { .. }) => "; `kb index --rebuild` repairs it",
         Some(kb::Error::OtherVersion { .. }) => "; `kb index --rebuild` rebuilds it",
         Some(kb::Error::Locked(_)) => "; try again when it is done",
+        Some(kb::Error::ModelMismatch(_)) => "; `--semantic 0` ranks by words alone",
         Some(kb::Error::ModelUnavailable { .. }) => {
             "; set KB_MODEL_DIR to a folder holding the model, or rank by words with --semantic 0"
         }

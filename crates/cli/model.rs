@@ -1,25 +1,29 @@
-//! The embedding model of semantic ranking, as the command line sees it: the library loads it
-//! (and downloads it on first use) without a word, so the command says so first.
-
-use std::sync::Arc;
+//! The embedding model of semantic ranking, as the command line sees it: the library finds and
+//! loads it (and downloads the default one on first use) without a word, so the command says
+//! so first; `kb eval`, which builds its own index, loads the model through the library.
 
 use anyhow::Context;
 use kb_indexer::SemanticModel;
+use std::path::Path;
 
-/// Says on stderr that the model `name` is about to be downloaded, when it is.
-pub fn announce_download(name: &str) {
-    if kb::model::needs_download(name) {
+/// Says on stderr that the default model is about to be downloaded, when it is (no `--model`,
+/// no `$KB_MODEL_DIR`, not in the cache).
+pub fn announce_download(explicit: Option<&Path>) {
+    if kb::model::needs_download(explicit) {
         eprintln!(
-            "kb: downloading the embedding model {name} (84 MB, once) into {}",
+            "kb: downloading the embedding model {} ({} MB, once) from {} into {}",
+            kb::model::DEFAULT_MODEL,
+            kb::model::download_size() / 1_000_000,
+            kb::model::download_url(),
             kb::model::model_cache().display()
         );
     }
 }
 
-/// The default embedding model, loaded (for `kb eval`, which builds its own index).
-pub fn load() -> anyhow::Result<SemanticModel> {
-    let name = kb::model::DEFAULT_MODEL;
-    announce_download(name);
-    let embedder = kb::model::load(name).context("semantic ranking needs it")?;
-    Ok(SemanticModel { name: name.to_owned(), embedder: Arc::new(embedder) })
+/// The model `--model` names, else `$KB_MODEL_DIR`, else the default model, loaded (for
+/// `kb eval`, which builds its own index).
+pub fn load(explicit: Option<&Path>) -> anyhow::Result<SemanticModel> {
+    announce_download(explicit);
+    let (name, embedder) = kb::model::load(explicit).context("semantic ranking needs it")?;
+    Ok(SemanticModel { name, embedder })
 }

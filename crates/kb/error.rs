@@ -54,13 +54,16 @@ pub enum Error {
     BadInput(String),
     /// The index is semantic and the embedding model it names cannot be had (not on disk, not
     /// downloadable, or this build has no semantic support).
-    #[error("the embedding model {model} is not available: {reason}")]
+    #[error("cannot get the embedding model {model}: {reason}")]
     ModelUnavailable {
         /// The model's name, as the index records it.
         model: String,
         /// Why it could not be loaded.
         reason: String,
     },
+    /// A semantic index was to be searched or updated with a model other than its own.
+    #[error("{0}")]
+    ModelMismatch(String),
     /// Reading or writing files failed.
     #[error("{}: {source}", path.display())]
     Io {

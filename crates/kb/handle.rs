@@ -106,6 +106,15 @@ impl Kb {
         })
     }
 
+    /// The same handle, embedding with the sentence-transformers model in `dir` (`kb --model
+    /// DIR`) instead of the one the index records (or, for a new semantic index, the default
+    /// model). Searching a semantic index with a model other than its own is
+    /// [`Error::ModelMismatch`]; indexing with it re-embeds every passage.
+    pub fn with_model_dir(mut self, dir: impl Into<PathBuf>) -> Kb {
+        self.models.explicit = Some(dir.into());
+        self
+    }
+
     /// The index folder, or `None` for an index in memory.
     pub fn dir(&self) -> Option<&Path> {
         match &self.location {
@@ -246,29 +255,44 @@ impl Kb {
     /// The indexer's options for `opts`, with the embedding model resolved: the one the index
     /// records unless `opts` says otherwise.
     fn indexer_options(&self, opts: &IndexOptions) -> Result<kb_indexer::IndexOptions> {
-        let name = match opts.semantic {
-            Some(false) => None,
-            Some(true) => Some(crate::model::DEFAULT_MODEL.to_owned()),
-            // An index that cannot be opened is rebuilt: lexical unless asked otherwise.
-            None => self.current().ok().and_then(|view| view.manifest.semantic.clone()),
-        };
         let mut indexer = opts.to_indexer();
-        indexer.semantic = match name {
-            None => None,
-            Some(name) => Some(self.semantic_model_named(&name)?),
+        // An index that cannot be opened is rebuilt: lexical unless asked otherwise.
+        let current = self.current().ok();
+        let semantic_index = current.as_ref().filter(|v| v.manifest.semantic.is_some());
+        indexer.semantic = match (opts.semantic, semantic_index) {
+            (Some(false), _) | (None, None) => None,
+            (Some(true), _) => Some(self.model_for_new_index()?),
+            (None, Some(view)) => Some(self.model_for_update(&view.manifest)?),
         };
         Ok(indexer)
     }
 
     #[cfg(feature = "semantic")]
-    fn semantic_model_named(&self, name: &str) -> Result<kb_indexer::SemanticModel> {
-        let model = self.models.get(name)?;
+    fn model_for_new_index(&self) -> Result<kb_indexer::SemanticModel> {
+        let model = self.models.for_new_index()?;
+        Ok(kb_indexer::SemanticModel { name: model.name, embedder: model.embedder })
+    }
+
+    #[cfg(feature = "semantic")]
+    fn model_for_update(&self, manifest: &Manifest) -> Result<kb_indexer::SemanticModel> {
+        let model = self.models.for_update(self.place(), manifest)?;
         Ok(kb_indexer::SemanticModel { name: model.name, embedder: model.embedder })
     }
 
     #[cfg(not(feature = "semantic"))]
-    fn semantic_model_named(&self, name: &str) -> Result<kb_indexer::SemanticModel> {
-        Err(self.models.unavailable(name))
+    fn model_for_new_index(&self) -> Result<kb_indexer::SemanticModel> {
+        Err(self.models.unavailable(crate::model::DEFAULT_MODEL))
+    }
+
+    #[cfg(not(feature = "semantic"))]
+    fn model_for_update(&self, manifest: &Manifest) -> Result<kb_indexer::SemanticModel> {
+        Err(self.models.unavailable(manifest.semantic.as_deref().unwrap_or_default()))
+    }
+
+    /// The index folder, or what messages call an index in memory.
+    #[cfg_attr(not(feature = "semantic"), allow(dead_code))]
+    fn place(&self) -> &Path {
+        self.dir().unwrap_or(Path::new("(index in memory)"))
     }
 
     /// The current view; for an index that could not be opened, the error it gives now.
@@ -280,44 +304,56 @@ impl Kb {
         self.current()
     }
 
-    /// `view` with the index's embedding model attached (loading it the first time).
+    /// `view` with the index's embedding model attached (loading it the first time): the view
+    /// of the same commit, opened again with the model, is kept as the handle's view.
     fn embedded(&self, view: Arc<View>) -> Result<Arc<View>> {
         if view.embedded {
             return Ok(view);
         }
-        let name = view.manifest.semantic.clone().unwrap_or_default();
-        #[cfg(feature = "semantic")]
-        {
-            self.models.get(&name)?;
-            // Open the same commit again with the model attached, and keep it as the view.
-            let fresh = Arc::new(self.open_embedded_view()?);
-            *self.view.write().unwrap_or_else(|e| e.into_inner()) = Some(fresh.clone());
-            Ok(fresh)
-        }
-        #[cfg(not(feature = "semantic"))]
-        {
-            Err(self.models.unavailable(&name))
-        }
+        let fresh = Arc::new(self.embed(open_view(&self.location)?)?);
+        *self.view.write().unwrap_or_else(|e| e.into_inner()) = Some(fresh.clone());
+        Ok(fresh)
     }
 
-    /// Replaces the view with one of the last commit.
+    /// Replaces the view with one of the last commit; with the embedding model attached when
+    /// the view it replaces had it and the model still fits (else the next semantic search
+    /// says why).
     fn refresh(&self) -> Result<()> {
-        let view = self.open_embedded_view()?;
+        let view_lock = self.view.read().unwrap_or_else(|e| e.into_inner());
+        let had_model = view_lock.as_ref().is_some_and(|v| v.embedded);
+        drop(view_lock);
+        let view = open_view(&self.location)?;
+        let view = match had_model && self.model_fits(&view) {
+            true => self.embed(view)?,
+            false => view,
+        };
         *self.view.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(view));
         Ok(())
     }
 
-    /// A view of the last commit, with the embedding model attached when it is loaded already.
-    fn open_embedded_view(&self) -> Result<View> {
-        let view = open_view(&self.location)?;
-        #[cfg(feature = "semantic")]
-        if let Some(name) = view.manifest.semantic.clone() {
-            if let Some(model) = self.models.get_loaded(&name) {
-                let searcher = view.searcher.with_embedder(model.embedder)?;
-                return Ok(View { searcher, embedded: true, ..view });
-            }
-        }
-        Ok(view)
+    /// Whether `view`'s index is semantic and its model can be had.
+    #[cfg(feature = "semantic")]
+    fn model_fits(&self, view: &View) -> bool {
+        view.manifest.semantic.is_some()
+            && self.models.for_search(self.place(), &view.manifest).is_ok()
+    }
+
+    #[cfg(not(feature = "semantic"))]
+    fn model_fits(&self, _: &View) -> bool {
+        false
+    }
+
+    /// `view` with the model of its semantic index attached.
+    #[cfg(feature = "semantic")]
+    fn embed(&self, view: View) -> Result<View> {
+        let model = self.models.for_search(self.place(), &view.manifest)?;
+        let searcher = view.searcher.with_embedder(model.embedder)?;
+        Ok(View { searcher, embedded: true, ..view })
+    }
+
+    #[cfg(not(feature = "semantic"))]
+    fn embed(&self, view: View) -> Result<View> {
+        Err(self.models.unavailable(view.manifest.semantic.as_deref().unwrap_or_default()))
     }
 }
 

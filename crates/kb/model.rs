@@ -1,43 +1,25 @@
-//! The embedding model of a semantic index: found on disk, or fetched on first use.
+//! The embedding model of a semantic index: which folder it is loaded from, and the check that
+//! a semantic index is searched (and updated) with the model it was built with.
 //!
-//! An index records the name of the model its passages were embedded with
-//! ([`kb_schema::Manifest::semantic`]). [`Models`] loads a model by that name once per handle
-//! and keeps it, so a long-lived [`crate::Kb`] (a server) pays the load once.
-//!
-//! Where a model comes from: `$KB_MODEL_DIR` names a folder holding it (offline machines);
-//! else the cache, `$XDG_CACHE_HOME/kb/models` (or `~/.cache/kb/models`), where the `download`
-//! feature fetches it the first time.
+//! The model is the folder [`crate::Kb::with_model_dir`] names (`kb --model DIR`), else
+//! `$KB_MODEL_DIR`, else (for an existing semantic index) the folder the index recorded, else
+//! the default model all-MiniLM-L6-v2 in the model cache (`$XDG_CACHE_HOME/kb/models`, else
+//! `~/.cache/kb/models`), downloaded there the first time with the `download` feature. A
+//! handle loads a model once and keeps it ([`Models`]), so a long-lived handle (a server) pays
+//! the load once. The library never prints: callers that do may say a download is coming
+//! ([`needs_download`]).
 
-use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::path::{Path, PathBuf};
+#[cfg(feature = "semantic")]
+use std::sync::Arc;
+use std::sync::Mutex;
 
 use crate::Error;
 
 #[cfg(feature = "semantic")]
 pub use kb_embed::Embedder;
 
-/// A model and its name, as an index records it.
-#[cfg(feature = "semantic")]
-#[derive(Clone)]
-pub(crate) struct Model {
-    pub name: String,
-    pub embedder: Arc<Embedder>,
-}
-
-/// The models a handle has loaded, by name.
-#[derive(Default)]
-pub(crate) struct Models {
-    #[cfg(feature = "semantic")]
-    loaded: Mutex<Vec<Model>>,
-    #[cfg(not(feature = "semantic"))]
-    _none: Mutex<()>,
-}
-
-/// The name of the model `kb index --semantic` embeds with.
-#[cfg(feature = "semantic")]
-pub const DEFAULT_MODEL: &str = kb_embed::fetch::MODEL_NAME;
-/// The name of the model `kb index --semantic` embeds with.
-#[cfg(not(feature = "semantic"))]
+/// The name of the model `kb index --semantic` embeds with by default.
 pub const DEFAULT_MODEL: &str = "all-MiniLM-L6-v2";
 
 /// Where downloaded models are kept: `$XDG_CACHE_HOME/kb/models`, else `$HOME/.cache/kb/models`,
@@ -49,39 +31,271 @@ pub fn model_cache() -> PathBuf {
         .map_or_else(|| PathBuf::from(".kb-models"), |cache| cache.join("kb").join("models"))
 }
 
-/// Whether using the model named `name` would first download it (it is neither in
-/// `$KB_MODEL_DIR` nor in the cache): callers that print may say so before a long wait.
-pub fn needs_download(name: &str) -> bool {
+/// Whether using the default model now would first download it (no `--model`, no
+/// `$KB_MODEL_DIR`, not in the cache, and this build can download): a caller that prints may
+/// say so before the wait.
+pub fn needs_download(explicit: Option<&Path>) -> bool {
     #[cfg(feature = "semantic")]
     {
-        name == DEFAULT_MODEL
-            && std::env::var_os("KB_MODEL_DIR").is_none_or(|v| v.is_empty())
-            && !kb_embed::fetch::is_cached(&model_cache())
+        use kb_embed::fetch;
+        explicit.is_none()
+            && fetch::model_dir_override().is_none()
+            && fetch::CAN_DOWNLOAD
+            && !fetch::is_cached(&model_cache())
     }
     #[cfg(not(feature = "semantic"))]
     {
-        let _ = name;
+        let _ = explicit;
         false
     }
 }
 
+/// The default model's download size in bytes (for a caller's message).
+pub fn download_size() -> u64 {
+    #[cfg(feature = "semantic")]
+    {
+        kb_embed::fetch::MINILM.size()
+    }
+    #[cfg(not(feature = "semantic"))]
+    {
+        0
+    }
+}
+
+/// Where the default model is downloaded from (for a caller's message).
+pub fn download_url() -> String {
+    #[cfg(feature = "semantic")]
+    {
+        kb_embed::fetch::download_url()
+    }
+    #[cfg(not(feature = "semantic"))]
+    {
+        String::new()
+    }
+}
+
+/// Loads the model `explicit` names, else `$KB_MODEL_DIR`'s, else the default model (from the
+/// cache, downloaded there first with the `download` feature): its name and the model. A
+/// [`crate::Kb`] does this by itself; this is for tools that embed outside an index (`kb eval`
+/// builds its own).
 #[cfg(feature = "semantic")]
-impl Models {
-    /// The model named `name`, loaded the first time it is asked for.
-    pub(crate) fn get(&self, name: &str) -> Result<Model, Error> {
-        let mut loaded = self.loaded.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(model) = loaded.iter().find(|m| m.name == name) {
-            return Ok(model.clone());
-        }
-        let model = Model { name: name.to_owned(), embedder: Arc::new(load(name)?) };
-        loaded.push(model.clone());
-        Ok(model)
+pub fn load(explicit: Option<&Path>) -> Result<(String, Arc<Embedder>), Error> {
+    let models = Models { explicit: explicit.map(Path::to_path_buf), ..Models::default() };
+    let model = models.for_new_index()?;
+    Ok((model.name, model.embedder))
+}
+
+/// A model and its name, as an index records it.
+#[cfg(feature = "semantic")]
+#[derive(Clone)]
+pub(crate) struct Model {
+    pub name: String,
+    pub embedder: Arc<Embedder>,
+}
+
+/// The models a handle has loaded, by folder, and the folder it was told to use.
+#[derive(Default)]
+pub(crate) struct Models {
+    /// `Kb::with_model_dir`: the model to use instead of the index's.
+    pub explicit: Option<PathBuf>,
+    #[cfg(feature = "semantic")]
+    loaded: Mutex<Vec<(Option<PathBuf>, Model)>>,
+    #[cfg(not(feature = "semantic"))]
+    _none: Mutex<()>,
+}
+
+#[cfg(feature = "semantic")]
+mod semantic {
+    use super::*;
+    use kb_embed::{fetch, ModelInfo};
+    use kb_schema::{Manifest, ModelRecord};
+
+    /// Where a model is loaded from.
+    enum Origin {
+        /// `Kb::with_model_dir`.
+        Explicit(PathBuf),
+        /// `$KB_MODEL_DIR`.
+        Env(PathBuf),
+        /// The folder a semantic index recorded.
+        Recorded(PathBuf),
+        /// all-MiniLM-L6-v2 in the cache.
+        Default,
     }
 
-    /// The model named `name` if it is loaded already.
-    pub(crate) fn get_loaded(&self, name: &str) -> Option<Model> {
-        let loaded = self.loaded.lock().unwrap_or_else(|e| e.into_inner());
-        loaded.iter().find(|m| m.name == name).cloned()
+    impl Origin {
+        fn dir(&self) -> Option<PathBuf> {
+            match self {
+                Origin::Explicit(d) | Origin::Env(d) | Origin::Recorded(d) => Some(d.clone()),
+                Origin::Default => None,
+            }
+        }
+
+        /// How the model was named, for messages.
+        fn given_by(&self) -> &'static str {
+            match self {
+                Origin::Explicit(_) => "--model",
+                Origin::Env(_) => fetch::MODEL_DIR_ENV,
+                Origin::Recorded(_) => "the index",
+                Origin::Default => "default",
+            }
+        }
+    }
+
+    fn unavailable(model: &str, reason: impl std::fmt::Display) -> Error {
+        Error::ModelUnavailable { model: model.to_owned(), reason: reason.to_string() }
+    }
+
+    impl Models {
+        /// The explicit choice: the handle's model folder, else `$KB_MODEL_DIR`.
+        fn explicit_origin(&self) -> Option<Origin> {
+            self.explicit
+                .clone()
+                .map(Origin::Explicit)
+                .or_else(|| fetch::model_dir_override().map(Origin::Env))
+        }
+
+        fn load(&self, origin: Origin) -> Result<Model, Error> {
+            let key = origin.dir();
+            let mut loaded = self.loaded.lock().unwrap_or_else(|e| e.into_inner());
+            if let Some((_, model)) = loaded.iter().find(|(k, _)| *k == key) {
+                return Ok(model.clone());
+            }
+            let dir = match &origin {
+                Origin::Default => fetch::ensure_model(&model_cache()).map_err(|e| {
+                    unavailable(
+                        DEFAULT_MODEL,
+                        format_args!(
+                            "{e} (--model DIR or {} may name a folder holding a model)",
+                            fetch::MODEL_DIR_ENV
+                        ),
+                    )
+                })?,
+                Origin::Explicit(dir) | Origin::Env(dir) | Origin::Recorded(dir) => {
+                    fetch::check_model_dir(dir, origin.given_by())
+                        .map_err(|e| unavailable(&dir.display().to_string(), e))?
+                }
+            };
+            let embedder = Embedder::load(&dir).map_err(|e| {
+                unavailable(&dir.display().to_string(), format_args!("cannot load it: {e}"))
+            })?;
+            let model = Model { name: embedder.info().name.clone(), embedder: Arc::new(embedder) };
+            loaded.push((key, model.clone()));
+            Ok(model)
+        }
+
+        /// The model to build a semantic index with (`--semantic`): the explicit one, else the
+        /// default model.
+        pub(crate) fn for_new_index(&self) -> Result<Model, Error> {
+            self.load(self.explicit_origin().unwrap_or(Origin::Default))
+        }
+
+        /// The model to search `manifest`'s semantic index with: the explicit one, else the one
+        /// the index recorded. Another model than the index's is [`Error::ModelMismatch`].
+        pub(crate) fn for_search(&self, place: &Path, manifest: &Manifest) -> Result<Model, Error> {
+            let recorded = Recorded::of(manifest);
+            let origin = match self.explicit_origin() {
+                Some(origin) => origin,
+                None => recorded.origin(place)?,
+            };
+            let by = origin.given_by();
+            let model = self.load(origin)?;
+            if !recorded.matches(model.embedder.info()) {
+                return Err(recorded.mismatch(place, &model, by));
+            }
+            Ok(model)
+        }
+
+        /// The model to update `manifest`'s semantic index with when not told to change it: its
+        /// own, or the one the handle was given (which re-embeds every passage). A model other
+        /// than the index's named by `$KB_MODEL_DIR` alone is an error: a variable set for other
+        /// indexes should not re-embed this one.
+        pub(crate) fn for_update(&self, place: &Path, manifest: &Manifest) -> Result<Model, Error> {
+            let recorded = Recorded::of(manifest);
+            let origin = match self.explicit_origin() {
+                Some(origin) => origin,
+                None => recorded.origin(place)?,
+            };
+            let by = origin.given_by();
+            let explicit = matches!(origin, Origin::Explicit(_));
+            let model = self.load(origin)?;
+            if !explicit && !recorded.matches(model.embedder.info()) {
+                return Err(recorded.mismatch(place, &model, by));
+            }
+            Ok(model)
+        }
+    }
+
+    /// What a semantic index says of its model.
+    struct Recorded {
+        name: String,
+        record: Option<ModelRecord>,
+    }
+
+    impl Recorded {
+        fn of(manifest: &Manifest) -> Recorded {
+            Recorded {
+                name: manifest.semantic.clone().unwrap_or_default(),
+                record: manifest.semantic_model.clone(),
+            }
+        }
+
+        /// Where the index's model is when no model is named: the folder it recorded if that
+        /// is still there, else the default model if it is that one.
+        fn origin(&self, place: &Path) -> Result<Origin, Error> {
+            let dir = self.record.as_ref().and_then(|r| r.dir.as_ref()).map(PathBuf::from);
+            match dir {
+                Some(dir) if dir.join("config.json").is_file() => Ok(Origin::Recorded(dir)),
+                _ if self.name == DEFAULT_MODEL => Ok(Origin::Default),
+                _ => Err(unavailable(
+                    &self.name,
+                    format_args!(
+                        "the index at {} was embedded with {}{}, which is not there any more; \
+                         give its folder with --model DIR (or {})",
+                        place.display(),
+                        describe(&self.name, self.record.as_ref()),
+                        dir.map_or_else(String::new, |d| format!(" from {}", d.display())),
+                        fetch::MODEL_DIR_ENV
+                    ),
+                )),
+            }
+        }
+
+        /// Whether `info` is this model (by name alone for an index that recorded no checksum).
+        fn matches(&self, info: &ModelInfo) -> bool {
+            match &self.record {
+                Some(r) => r.dim == info.dim && r.checksum == info.checksum,
+                None => self.name == info.name,
+            }
+        }
+
+        fn mismatch(&self, place: &Path, model: &Model, by: &str) -> Error {
+            let info = model.embedder.info();
+            Error::ModelMismatch(format!(
+                "the index at {} was embedded with the model {}, not with {} ({} dimensions, \
+                 checksum {}) from {} given by {by}: use the index's model, rank by words \
+                 (semantic weight 0), or re-embed the index with this model (`kb index \
+                 --semantic --model {}`)",
+                place.display(),
+                describe(&self.name, self.record.as_ref()),
+                info.name,
+                info.dim,
+                short(&info.checksum),
+                info.dir.display(),
+                info.dir.display(),
+            ))
+        }
+    }
+
+    /// "NAME (D dimensions, checksum 0123456789ab)".
+    fn describe(name: &str, record: Option<&ModelRecord>) -> String {
+        match record {
+            Some(r) => format!("{name} ({} dimensions, checksum {})", r.dim, short(&r.checksum)),
+            None => name.to_string(),
+        }
+    }
+
+    fn short(checksum: &str) -> &str {
+        checksum.get(..12).unwrap_or(checksum)
     }
 }
 
@@ -95,20 +309,4 @@ impl Models {
                 .to_owned(),
         }
     }
-}
-
-/// Loads the model named `name` (from `$KB_MODEL_DIR`, the cache, or by downloading it into
-/// the cache with the `download` feature). A [`crate::Kb`] does this by itself, once; this is
-/// for tools that embed outside an index.
-#[cfg(feature = "semantic")]
-pub fn load(name: &str) -> Result<Embedder, Error> {
-    let unavailable = |reason: String| Error::ModelUnavailable { model: name.to_owned(), reason };
-    if name != DEFAULT_MODEL {
-        return Err(unavailable(format!("this kb only knows the model {DEFAULT_MODEL}")));
-    }
-    let dir = kb_embed::fetch::ensure_model(&model_cache()).map_err(|e| {
-        unavailable(format!("{e} (KB_MODEL_DIR may name a folder holding the model)"))
-    })?;
-    Embedder::load(&dir)
-        .map_err(|e| unavailable(format!("cannot load it from {}: {e}", dir.display())))
 }

@@ -20,7 +20,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<u8> {
     opts.search.feedback.weight = args.feedback;
     opts.search.semantic.weight = args.semantic;
     if args.semantic > 0.0 {
-        opts.semantic = Some(model::load()?);
+        opts.semantic = Some(model::load(args.model.as_deref())?);
     }
     let report = evaluate(&args.dir, &opts, &mut |p| match p {
         EvalProgress::BuildingIndex { .. } if super::quiet() => {}

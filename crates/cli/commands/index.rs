@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
-use kb::{IndexOptions, IndexReport, Kb, Progress, WalkOptions};
+use kb::{IndexOptions, IndexReport, Progress, WalkOptions};
 use notify::{RecursiveMode, Watcher};
 
 use super::{quiet, EXIT_ERROR, EXIT_OK};
@@ -21,7 +21,11 @@ pub fn run(index_dir: &Path, args: IndexArgs) -> anyhow::Result<u8> {
     let semantic = if args.lexical {
         Some(false)
     } else if args.semantic {
-        model::announce_download(kb::model::DEFAULT_MODEL);
+        if !kb_schema::index_exists(index_dir) {
+            // The model first: a model that cannot be had leaves no empty index behind.
+            model::load(args.model.as_deref())?;
+        }
+        model::announce_download(args.model.as_deref());
         Some(true)
     } else {
         None
@@ -36,7 +40,7 @@ pub fn run(index_dir: &Path, args: IndexArgs) -> anyhow::Result<u8> {
         },
         ..IndexOptions::default()
     };
-    let report = build(index_dir, &roots, &opts)?;
+    let report = build(index_dir, &roots, &opts, args.model.as_deref())?;
     let mut out = std::io::stdout().lock();
     if args.json {
         printer::json::write_index_report(&mut out, &report)?;
@@ -46,7 +50,7 @@ pub fn run(index_dir: &Path, args: IndexArgs) -> anyhow::Result<u8> {
     out.flush()?;
     drop(out);
     if args.watch {
-        return watch(index_dir, &roots, &opts, args.json);
+        return watch(index_dir, &roots, &opts, args.model.as_deref(), args.json);
     }
     // Files kb does not read by design are not failures.
     Ok(if report.skipped.iter().any(|s| s.is_failure()) { EXIT_ERROR } else { EXIT_OK })
@@ -61,6 +65,7 @@ fn watch(
     index_dir: &Path,
     roots: &[PathBuf],
     opts: &IndexOptions,
+    model_dir: Option<&Path>,
     json: bool,
 ) -> anyhow::Result<u8> {
     let (tx, rx) = mpsc::channel();
@@ -94,7 +99,7 @@ fn watch(
         if !relevant {
             continue;
         }
-        match build(index_dir, roots, &opts) {
+        match build(index_dir, roots, &opts, model_dir) {
             Ok(report) => {
                 let mut out = std::io::stdout().lock();
                 if json {
@@ -147,6 +152,7 @@ pub fn build(
     index_dir: &Path,
     roots: &[PathBuf],
     opts: &IndexOptions,
+    model_dir: Option<&Path>,
 ) -> anyhow::Result<IndexReport> {
     let visible = std::io::stderr().is_terminal() && !quiet();
     let bar = ProgressBar::with_draw_target(
@@ -176,7 +182,7 @@ pub fn build(
     if visible {
         bar.enable_steady_tick(Duration::from_millis(250));
     }
-    let report = Kb::open_or_create(index_dir)
+    let report = super::open_or_create(index_dir, model_dir)
         .and_then(|kb| {
             kb.index_with_progress(roots, opts, &mut |p| match p {
                 Progress::Listed { files } => bar.set_length(files),

@@ -8,7 +8,10 @@ mod search;
 mod show;
 mod stats;
 
+use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
+
+use kb::Kb;
 
 use crate::args::{Args, Command};
 use crate::paths;
@@ -40,5 +43,22 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         Command::Eval(a) => eval::run(a),
         Command::Run(a) => run::run(&index_dir, a),
         Command::Export(a) => export::run(&index_dir, a),
+    }
+}
+
+/// Opens the index in `index_dir` through the library, with the model `--model` names.
+pub fn open(index_dir: &Path, model_dir: Option<&Path>) -> kb::Result<Kb> {
+    Kb::open(index_dir).map(|kb| with_model(kb, model_dir))
+}
+
+/// Opens (or creates) the index in `index_dir`, with the model `--model` names.
+pub fn open_or_create(index_dir: &Path, model_dir: Option<&Path>) -> kb::Result<Kb> {
+    Kb::open_or_create(index_dir).map(|kb| with_model(kb, model_dir))
+}
+
+fn with_model(kb: Kb, model_dir: Option<&Path>) -> Kb {
+    match model_dir {
+        Some(dir) => kb.with_model_dir(dir),
+        None => kb,
     }
 }

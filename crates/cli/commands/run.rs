@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::Context;
-use kb::{Kb, SearchOptions};
+use kb::SearchOptions;
 use kb_eval::{
     eval_search_options, rank_with, read_query_file, run_with, write_run, Latency, RUN_TAG,
 };
@@ -16,14 +16,12 @@ use crate::args::RunArgs;
 pub fn run(index_dir: &Path, args: RunArgs) -> anyhow::Result<u8> {
     let queries = read_query_file(&args.queries)?;
     ensure_index(index_dir, args.corpus.as_deref())?;
-    let kb = Kb::open(index_dir)?;
+    let kb = super::open(index_dir, args.model.as_deref())?;
     let mut opts = SearchOptions { snippets: args.snippets, ..eval_search_options(args.limit) };
     opts.feedback.weight = args.feedback;
     opts.semantic.weight = args.semantic;
-    if opts.semantic.weight > 0.0 {
-        if let Some(name) = kb.semantic_model()? {
-            crate::model::announce_download(&name);
-        }
+    if opts.semantic.weight > 0.0 && kb.semantic_model()?.is_some() {
+        crate::model::announce_download(args.model.as_deref());
     }
     let timed =
         run_with(&queries, &mut |query| rank_with(query, &mut |text| kb.search(text, &opts)))?;

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::path::Path;
 
 use anyhow::{bail, Context};
-use kb::{Kb, SearchOptions};
+use kb::SearchOptions;
 
 use super::{EXIT_NO_HITS, EXIT_OK};
 use crate::args::SearchArgs;
@@ -16,7 +16,7 @@ pub fn run(index_dir: &Path, args: SearchArgs) -> anyhow::Result<u8> {
         bail!("the query is empty: give words to search for, e.g. kb search \"calf reduction\"");
     }
     ensure_index(index_dir, args.corpus.as_deref())?;
-    let kb = Kb::open(index_dir)?;
+    let kb = super::open(index_dir, args.model.as_deref())?;
     let mut opts = SearchOptions {
         limit: args.limit,
         kind: args.kind.map(Into::into),
@@ -27,10 +27,8 @@ pub fn run(index_dir: &Path, args: SearchArgs) -> anyhow::Result<u8> {
     };
     opts.feedback.weight = args.feedback;
     opts.semantic.weight = args.semantic;
-    if opts.semantic.weight > 0.0 {
-        if let Some(name) = kb.semantic_model()? {
-            model::announce_download(&name);
-        }
+    if opts.semantic.weight > 0.0 && kb.semantic_model()?.is_some() {
+        model::announce_download(args.model.as_deref());
     }
     let results = kb.search(&query, &opts)?;
     let mut out = anstream::AutoStream::new(std::io::stdout().lock(), color_choice(args.color));
@@ -63,9 +61,9 @@ pub(crate) fn ensure_index(index_dir: &Path, corpus: Option<&Path>) -> anyhow::R
             corpus.display()
         );
     }
-    let report =
-        super::index::build(index_dir, std::slice::from_ref(&corpus), &kb::IndexOptions::default())
-            .with_context(|| format!("cannot build the index from {}", corpus.display()))?;
+    let corpus = std::slice::from_ref(&corpus);
+    let report = super::index::build(index_dir, corpus, &kb::IndexOptions::default(), None)
+        .with_context(|| format!("cannot build the index from {}", corpus[0].display()))?;
     if !super::quiet() {
         eprintln!(
             "kb: indexed {} documents, {} passages in {:.0} ms",

@@ -5,9 +5,12 @@
 //!     stdin: one JSON string a line; stdout: its embedding, a JSON array a line
 //! cargo run --release -p kb-embed --example embed -- bench MODEL_DIR CORPUS.jsonl [DOCS] [THREADS]
 //!     embeds the first DOCS (default all) records of a BEIR corpus (title + " " + text)
-//!     with THREADS threads (default 1) and prints documents per second
+//!     with THREADS threads (default 1), one text at a time then packed (embed_batch), and
+//!     prints both speeds and the largest difference between the two
 //! cargo run --release -p kb-embed --example embed -- fetch CACHE_DIR
 //!     kb_embed::fetch::ensure_model(CACHE_DIR), then loads the model
+//! cargo run --release -p kb-embed --example embed -- info MODEL_DIR
+//!     what the model is: name, dimension, checksum, pooling, prefixes
 //! ```
 //!
 //! crates/embed/tests/data/check_minilm.py compares `vectors` with the numpy reference.
@@ -27,6 +30,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             let threads = rest.get(1).map(|s| s.parse()).transpose()?.unwrap_or(1);
             bench(Path::new(dir), Path::new(corpus), docs, threads)
         }
+        ["info", dir] => {
+            println!("{:#?}", load(Path::new(dir))?.info());
+            Ok(())
+        }
         ["fetch", cache] => {
             let start = Instant::now();
             let dir = kb_embed::fetch::ensure_model(Path::new(cache))?;
@@ -34,7 +41,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             load(&dir)?;
             Ok(())
         }
-        _ => Err("usage: embed vectors MODEL_DIR | bench MODEL_DIR CORPUS [DOCS] [THREADS] | fetch CACHE_DIR".into()),
+        _ => Err("usage: embed vectors MODEL_DIR | bench MODEL_DIR CORPUS [DOCS] [THREADS] | fetch CACHE_DIR | info MODEL_DIR".into()),
     }
 }
 
@@ -75,14 +82,27 @@ fn bench(
     }
     let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
     let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build()?;
+    // One text at a time (as before packing), then packed, on the same texts in one run.
     let start = Instant::now();
-    let vectors = pool.install(|| embedder.embed_batch(&refs));
-    let secs = start.elapsed().as_secs_f64();
-    assert_eq!(vectors.len(), refs.len());
+    let each = pool.install(|| embedder.embed_each(&refs));
+    let each_secs = start.elapsed().as_secs_f64();
+    let start = Instant::now();
+    let packed = pool.install(|| embedder.embed_batch(&refs));
+    let packed_secs = start.elapsed().as_secs_f64();
+    assert_eq!(packed.len(), refs.len());
+    let diff = each
+        .iter()
+        .zip(&packed)
+        .flat_map(|(a, b)| a.iter().zip(b).map(|(x, y)| (x - y).abs()))
+        .fold(0.0f32, f32::max);
+    let n = refs.len() as f64;
     println!(
-        "{} docs, {threads} thread(s): {secs:.2} s, {:.2} docs/s",
+        "{} docs, {threads} thread(s): one at a time {each_secs:.2} s ({:.2} docs/s), packed \
+         {packed_secs:.2} s ({:.2} docs/s): x{:.2}; max abs difference {diff:.1e}",
         refs.len(),
-        refs.len() as f64 / secs
+        n / each_secs,
+        n / packed_secs,
+        each_secs / packed_secs
     );
     Ok(())
 }

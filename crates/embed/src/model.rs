@@ -1,11 +1,12 @@
-//! The BERT encoder: weights from safetensors, one sequence at a time (no padding), mean pooling.
+//! The BERT encoder: weights from safetensors, one sequence at a time (no padding), then pooling
+//! (mean, `[CLS]` or max over the tokens) and L2 normalization.
 
 use std::path::Path;
 
 use safetensors::{Dtype, SafeTensors};
 use serde::Deserialize;
 
-use crate::EmbedError;
+use crate::{EmbedError, Pooling};
 
 /// The fields of a Hugging Face BERT `config.json` the forward pass needs.
 #[derive(Debug, Clone, Deserialize)]
@@ -35,10 +36,9 @@ fn default_position_type() -> String {
 }
 
 impl Config {
-    /// Reads and checks `config.json`.
-    pub(crate) fn load(path: &Path) -> Result<Config, EmbedError> {
-        let text = crate::read_to_string(path)?;
-        let config: Config = serde_json::from_str(&text)
+    /// Parses and checks `bytes`, the contents of `config.json` at `path` (named in errors).
+    pub(crate) fn parse(path: &Path, bytes: &[u8]) -> Result<Config, EmbedError> {
+        let config: Config = serde_json::from_slice(bytes)
             .map_err(|e| EmbedError::format(path, format!("not a BERT config: {e}")))?;
         let unsupported = if config.hidden_act != "gelu" {
             Some(format!("hidden_act {:?} (only \"gelu\" is supported)", config.hidden_act))
@@ -85,7 +85,7 @@ struct Layer {
     ln2_b: Vec<f32>,
 }
 
-/// A BERT encoder with mean pooling and L2 normalization.
+/// A BERT encoder; [`Bert::embed`] pools and normalizes its last hidden state.
 #[derive(Debug)]
 pub(crate) struct Bert {
     cfg: Config,
@@ -163,10 +163,10 @@ fn transpose(m: &[f32], rows: usize, cols: usize) -> Vec<f32> {
 }
 
 impl Bert {
-    /// Loads the weights of `cfg`'s shape from the safetensors file at `path`.
-    pub(crate) fn load(cfg: Config, path: &Path) -> Result<Bert, EmbedError> {
-        let bytes = std::fs::read(path).map_err(|e| EmbedError::io(path, e))?;
-        let st = SafeTensors::deserialize(&bytes)
+    /// Loads the weights of `cfg`'s shape from `bytes`, the contents of the safetensors file at
+    /// `path` (named in errors).
+    pub(crate) fn load(cfg: Config, path: &Path, bytes: &[u8]) -> Result<Bert, EmbedError> {
+        let st = SafeTensors::deserialize(bytes)
             .map_err(|e| EmbedError::format(path, format!("not a safetensors file: {e}")))?;
         let t = Tensors { path, st };
         let (d, i) = (cfg.hidden_size, cfg.intermediate_size);
@@ -214,34 +214,50 @@ impl Bert {
         Ok(Bert { cfg, word, position, token_type0, emb_ln_g, emb_ln_b, layers })
     }
 
-    pub(crate) fn config(&self) -> &Config {
-        &self.cfg
-    }
-
-    /// The mean-pooled, L2-normalized last hidden state of the token ids `ids`.
+    /// The last hidden state of the token ids `ids`, pooled by `pooling` and L2-normalized.
     ///
     /// `ids` must be non-empty, shorter than `max_position_embeddings` and below `vocab_size`
     /// (the embedder guarantees all three).
-    pub(crate) fn embed(&self, ids: &[u32]) -> Vec<f32> {
+    pub(crate) fn embed(&self, ids: &[u32], pooling: Pooling) -> Vec<f32> {
+        let mut out = self.embed_packed(&[ids], pooling);
+        out.pop().expect("one sequence in, one vector out")
+    }
+
+    /// [`Bert::embed`] of each of `seqs`, computed together: their token rows are stacked into
+    /// one matrix (no padding), so that every linear layer is one matrix product over all of
+    /// them (the weights are packed once for all the rows, not once per text); attention runs
+    /// per sequence on its own rows. Each row sees exactly the operations it would alone.
+    pub(crate) fn embed_packed(&self, seqs: &[&[u32]], pooling: Pooling) -> Vec<Vec<f32>> {
         let cfg = &self.cfg;
-        let (n, d, inter) = (ids.len(), cfg.hidden_size, cfg.intermediate_size);
+        let (d, inter) = (cfg.hidden_size, cfg.intermediate_size);
         let heads = cfg.num_attention_heads;
         let dh = d / heads;
         let eps = cfg.layer_norm_eps;
+        // Each sequence's first row and length.
+        let mut spans = Vec::with_capacity(seqs.len());
+        let mut n = 0;
+        for ids in seqs {
+            spans.push((n, ids.len()));
+            n += ids.len();
+        }
+        let longest = seqs.iter().map(|ids| ids.len()).max().unwrap_or(0);
 
         // x = word + position + token type 0, then LayerNorm.
         let mut x = vec![0.0f32; n * d];
-        for (t, (&id, row)) in ids.iter().zip(x.chunks_exact_mut(d)).enumerate() {
-            let w = &self.word[id as usize * d..][..d];
-            let p = &self.position[t * d..][..d];
-            for j in 0..d {
-                row[j] = w[j] + p[j] + self.token_type0[j];
+        let mut rows = x.chunks_exact_mut(d);
+        for ids in seqs {
+            for (t, (&id, row)) in ids.iter().zip(&mut rows).enumerate() {
+                let w = &self.word[id as usize * d..][..d];
+                let p = &self.position[t * d..][..d];
+                for j in 0..d {
+                    row[j] = w[j] + p[j] + self.token_type0[j];
+                }
             }
         }
         layer_norm(&mut x, d, &self.emb_ln_g, &self.emb_ln_b, eps);
 
         let mut qkv = vec![0.0f32; n * 3 * d];
-        let mut scores = vec![0.0f32; n * n];
+        let mut scores_buf = vec![0.0f32; longest * longest];
         let mut ctx = vec![0.0f32; n * d];
         let mut hidden = vec![0.0f32; n * inter];
         let mut y = vec![0.0f32; n * d];
@@ -250,36 +266,40 @@ impl Bert {
             // Self-attention: qkv = x · Wqkv + b.
             fill_rows(&mut qkv, &l.qkv_b);
             gemm(n, d, 3 * d, &x, 0, (d, 1), &l.qkv_w, 0, (3 * d, 1), &mut qkv, 0, (3 * d, 1));
-            for h in 0..heads {
-                let (q_off, k_off, v_off) = (h * dh, d + h * dh, 2 * d + h * dh);
-                // scores = Q_h · K_hᵀ (K_h read column-wise as its transpose).
-                scores.fill(0.0);
-                gemm_scaled(
-                    scale,
-                    (n, dh, n),
-                    (&qkv, q_off, (3 * d, 1)),
-                    (&qkv, k_off, (1, 3 * d)),
-                    (&mut scores, 0, (n, 1)),
-                );
-                for row in scores.chunks_exact_mut(n) {
-                    softmax(row);
+            ctx.fill(0.0);
+            for &(first, len) in &spans {
+                let scores = &mut scores_buf[..len * len];
+                let base = first * 3 * d;
+                for h in 0..heads {
+                    let (q_off, k_off, v_off) = (h * dh, d + h * dh, 2 * d + h * dh);
+                    // scores = Q_h · K_hᵀ (K_h read column-wise as its transpose).
+                    scores.fill(0.0);
+                    gemm_scaled(
+                        scale,
+                        (len, dh, len),
+                        (&qkv, base + q_off, (3 * d, 1)),
+                        (&qkv, base + k_off, (1, 3 * d)),
+                        (&mut *scores, 0, (len, 1)),
+                    );
+                    for row in scores.chunks_exact_mut(len) {
+                        softmax(row);
+                    }
+                    // ctx[:, h] = P · V_h.
+                    gemm(
+                        len,
+                        len,
+                        dh,
+                        scores,
+                        0,
+                        (len, 1),
+                        &qkv,
+                        base + v_off,
+                        (3 * d, 1),
+                        &mut ctx,
+                        first * d + h * dh,
+                        (d, 1),
+                    );
                 }
-                // ctx[:, h] = P · V_h.
-                zero_block(&mut ctx, n, d, h * dh, dh);
-                gemm(
-                    n,
-                    n,
-                    dh,
-                    &scores,
-                    0,
-                    (n, 1),
-                    &qkv,
-                    v_off,
-                    (3 * d, 1),
-                    &mut ctx,
-                    h * dh,
-                    (d, 1),
-                );
             }
             // y = LayerNorm(x + ctx · Wo + bo).
             add_rows(&mut y, &x, &l.out_b);
@@ -294,19 +314,44 @@ impl Bert {
             layer_norm(&mut x, d, &l.ln2_g, &l.ln2_b, eps);
         }
 
-        // Mean pooling over every token, then L2 normalization.
-        let mut pooled = vec![0.0f32; d];
-        for row in x.chunks_exact(d) {
-            for (p, v) in pooled.iter_mut().zip(row) {
-                *p += v;
-            }
-        }
-        let norm = pooled.iter().map(|v| v * v).sum::<f32>().sqrt();
-        // Normalizing the sum is normalizing the mean; the floor is torch's F.normalize eps.
-        let inv = 1.0 / norm.max(1e-12 * n as f32);
-        pooled.iter_mut().for_each(|v| *v *= inv);
-        pooled
+        spans
+            .iter()
+            .map(|&(first, len)| pool(&x[first * d..(first + len) * d], len, d, pooling))
+            .collect()
     }
+}
+
+/// The rows of `x` (`n × d`) pooled into one L2-normalized vector: their mean (over every token,
+/// `[CLS]` and `[SEP]` included, there being no padding), the first (`[CLS]`) row, or their
+/// elementwise maximum.
+fn pool(x: &[f32], n: usize, d: usize, pooling: Pooling) -> Vec<f32> {
+    let (mut pooled, floor) = match pooling {
+        Pooling::Mean => {
+            let mut sum = vec![0.0f32; d];
+            for row in x.chunks_exact(d) {
+                for (p, v) in sum.iter_mut().zip(row) {
+                    *p += v;
+                }
+            }
+            // Normalizing the sum is normalizing the mean (whose floor is n times smaller).
+            (sum, 1e-12 * n as f32)
+        }
+        Pooling::Cls => (x[..d].to_vec(), 1e-12),
+        Pooling::Max => {
+            let mut max = x[..d].to_vec();
+            for row in x.chunks_exact(d).skip(1) {
+                for (m, v) in max.iter_mut().zip(row) {
+                    *m = m.max(*v);
+                }
+            }
+            (max, 1e-12)
+        }
+    };
+    let norm = pooled.iter().map(|v| v * v).sum::<f32>().sqrt();
+    // The floor is torch's F.normalize eps.
+    let inv = 1.0 / norm.max(floor);
+    pooled.iter_mut().for_each(|v| *v *= inv);
+    pooled
 }
 
 /// Every row of `m` (of `bias.len()` columns) set to `bias`.
@@ -322,13 +367,6 @@ fn add_rows(out: &mut [f32], x: &[f32], bias: &[f32]) {
         for ((o, x), b) in o.iter_mut().zip(xr).zip(bias) {
             *o = x + b;
         }
-    }
-}
-
-/// Zeroes columns `col..col + width` of the `rows × cols` matrix `m`.
-fn zero_block(m: &mut [f32], rows: usize, cols: usize, col: usize, width: usize) {
-    for r in 0..rows {
-        m[r * cols + col..][..width].fill(0.0);
     }
 }
 

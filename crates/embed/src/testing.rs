@@ -7,6 +7,9 @@
 //! words of the same groups: words of one group are perfect synonyms, unknown words count for
 //! nothing.
 //!
+//! [`write_word_model_cls`] writes the same model for `[CLS]` pooling, as bge is pooled: its
+//! attention copies the mean of the word vectors into `[CLS]`, so that texts compare alike.
+//!
 //! ```
 //! let dir = tempfile::tempdir()?;
 //! kb_embed::testing::write_word_model(dir.path(), &[&["car", "automobile"], &["soup"]])?;
@@ -15,6 +18,13 @@
 //! let car = model.embed("car");
 //! assert!(dot(&car, &model.embed("an automobile")) > 0.99);
 //! assert!(dot(&car, &model.embed("soup")).abs() < 1e-6);
+//!
+//! let cls_dir = tempfile::tempdir()?;
+//! kb_embed::testing::write_word_model_cls(cls_dir.path(), &[&["car", "automobile"], &["soup"]])?;
+//! let cls = kb_embed::Embedder::load(cls_dir.path())?;
+//! assert_eq!(cls.info().pooling, kb_embed::Pooling::Cls);
+//! assert!(dot(&cls.embed("car"), &cls.embed("an automobile")) > 0.99);
+//! assert!(dot(&cls.embed("car"), &cls.embed("soup")).abs() < 1e-6);
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
@@ -27,6 +37,18 @@ const POSITIONS: usize = 128;
 /// Writes the word model (`config.json`, `vocab.txt`, `model.safetensors`) into `dir`; each of
 /// `groups` is a set of lowercase words that embed alike.
 pub fn write_word_model(dir: &Path, groups: &[&[&str]]) -> io::Result<()> {
+    write(dir, groups, false)
+}
+
+/// Writes the word model for `[CLS]` pooling into `dir`: as [`write_word_model`], plus a
+/// sentence-transformers `modules.json` and `1_Pooling/config.json` asking for `[CLS]` pooling,
+/// and an attention layer that makes `[CLS]`'s vector the mean of the word vectors (uniform
+/// attention, identity values and output). Texts compare as with [`write_word_model`].
+pub fn write_word_model_cls(dir: &Path, groups: &[&[&str]]) -> io::Result<()> {
+    write(dir, groups, true)
+}
+
+fn write(dir: &Path, groups: &[&[&str]], cls: bool) -> io::Result<()> {
     let hidden = (2 * groups.len()).max(2);
     let mut vocab: Vec<&str> = vec!["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"];
     let mut word_embeddings = vec![0f32; vocab.len() * hidden];
@@ -49,12 +71,22 @@ pub fn write_word_model(dir: &Path, groups: &[&[&str]]) -> io::Result<()> {
         ("embeddings.LayerNorm.weight".into(), vec![d], ones(d)),
         ("embeddings.LayerNorm.bias".into(), vec![d], zeros(d)),
     ];
+    let identity =
+        |d: usize| (0..d * d).map(|i| if i % (d + 1) == 0 { 1.0 } else { 0.0 }).collect();
+    // Zero queries and keys make the attention uniform; with identity values and output (the
+    // CLS model), each token gets the mean of all tokens' vectors added.
+    let copy = |m: &str| cls && (m == "attention.self.value" || m == "attention.output.dense");
+    let square = |m: &str| if copy(m) { identity(d) } else { zeros(d * d) };
     let p = "encoder.layer.0.";
     for m in ["attention.self.query", "attention.self.key", "attention.self.value"] {
-        tensors.push((format!("{p}{m}.weight"), vec![d, d], zeros(d * d)));
+        tensors.push((format!("{p}{m}.weight"), vec![d, d], square(m)));
         tensors.push((format!("{p}{m}.bias"), vec![d], zeros(d)));
     }
-    tensors.push((format!("{p}attention.output.dense.weight"), vec![d, d], zeros(d * d)));
+    tensors.push((
+        format!("{p}attention.output.dense.weight"),
+        vec![d, d],
+        square("attention.output.dense"),
+    ));
     tensors.push((format!("{p}attention.output.dense.bias"), vec![d], zeros(d)));
     tensors.push((format!("{p}intermediate.dense.weight"), vec![inter, d], zeros(inter * d)));
     tensors.push((format!("{p}intermediate.dense.bias"), vec![inter], zeros(inter)));
@@ -81,7 +113,25 @@ pub fn write_word_model(dir: &Path, groups: &[&[&str]]) -> io::Result<()> {
     std::fs::create_dir_all(dir)?;
     std::fs::write(dir.join("config.json"), config.to_string())?;
     std::fs::write(dir.join("vocab.txt"), vocab.join("\n") + "\n")?;
-    std::fs::write(dir.join("model.safetensors"), safetensors(&tensors))
+    std::fs::write(dir.join("model.safetensors"), safetensors(&tensors))?;
+    if cls {
+        let modules = serde_json::json!([
+            {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+            {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+            {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"},
+        ]);
+        let pooling = serde_json::json!({
+            "word_embedding_dimension": d,
+            "pooling_mode_cls_token": true,
+            "pooling_mode_mean_tokens": false,
+            "pooling_mode_max_tokens": false,
+            "pooling_mode_mean_sqrt_len_tokens": false,
+        });
+        std::fs::write(dir.join("modules.json"), modules.to_string())?;
+        std::fs::create_dir_all(dir.join("1_Pooling"))?;
+        std::fs::write(dir.join("1_Pooling/config.json"), pooling.to_string())?;
+    }
+    Ok(())
 }
 
 /// A safetensors file of `f32` tensors: an 8-byte little-endian header length, the JSON header

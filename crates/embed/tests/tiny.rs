@@ -39,6 +39,11 @@ fn weight(name: &str, i: usize) -> f32 {
 
 /// The tensors of the tiny model: (name, shape).
 fn shapes() -> Vec<(String, Vec<usize>)> {
+    shapes_with(LAYERS)
+}
+
+/// The tensors of the tiny model with `layers` layers.
+fn shapes_with(layers: usize) -> Vec<(String, Vec<usize>)> {
     let vocab = VOCAB.lines().count();
     let (d, i) = (HIDDEN, INTER);
     let mut s: Vec<(String, Vec<usize>)> = vec![
@@ -48,7 +53,7 @@ fn shapes() -> Vec<(String, Vec<usize>)> {
         ("embeddings.LayerNorm.weight".into(), vec![d]),
         ("embeddings.LayerNorm.bias".into(), vec![d]),
     ];
-    for l in 0..LAYERS {
+    for l in 0..layers {
         let p = format!("encoder.layer.{l}.");
         for m in ["attention.self.query", "attention.self.key", "attention.self.value"] {
             s.push((format!("{p}{m}.weight"), vec![d, d]));
@@ -116,6 +121,10 @@ fn f32_to_f16(v: f32) -> u16 {
 }
 
 fn config_json() -> String {
+    config_json_with(LAYERS)
+}
+
+fn config_json_with(layers: usize) -> String {
     serde_json::json!({
         "architectures": ["BertModel"],
         "hidden_act": "gelu",
@@ -125,7 +134,7 @@ fn config_json() -> String {
         "max_position_embeddings": POSITIONS,
         "model_type": "bert",
         "num_attention_heads": 2,
-        "num_hidden_layers": LAYERS,
+        "num_hidden_layers": layers,
         "position_embedding_type": "absolute",
         "type_vocab_size": 2,
         "vocab_size": VOCAB.lines().count(),
@@ -399,4 +408,277 @@ fn a_vocab_without_special_tokens_or_too_large_is_named() {
         "{err}"
     );
     assert!(err.to_string().contains("vocab_size"), "{err}");
+}
+
+// Sentence-transformers folders: pooling, prefixes, modules, identity.
+
+/// `modules.json` as sentence-transformers writes it: Transformer, Pooling, Normalize.
+const MODULES: &str = r#"[
+  {"idx": 0, "name": "0", "path": "", "type": "sentence_transformers.models.Transformer"},
+  {"idx": 1, "name": "1", "path": "1_Pooling", "type": "sentence_transformers.models.Pooling"},
+  {"idx": 2, "name": "2", "path": "2_Normalize", "type": "sentence_transformers.models.Normalize"}
+]"#;
+
+/// Writes `modules.json` and a `1_Pooling/config.json` with `mode` (`cls`, `mean`, `max`...) on.
+fn write_pooling(dir: &Path, mode: &str) {
+    std::fs::write(dir.join("modules.json"), MODULES).unwrap();
+    std::fs::create_dir_all(dir.join("1_Pooling")).unwrap();
+    let mut config = serde_json::json!({
+        "word_embedding_dimension": HIDDEN,
+        "pooling_mode_cls_token": false,
+        "pooling_mode_mean_tokens": false,
+        "pooling_mode_max_tokens": false,
+        "pooling_mode_mean_sqrt_len_tokens": false,
+    });
+    config[format!("pooling_mode_{mode}")] = true.into();
+    std::fs::write(dir.join("1_Pooling/config.json"), config.to_string()).unwrap();
+}
+
+/// Writes the tiny model with `layers` layers into `dir`.
+fn write_layers(dir: &Path, layers: usize) {
+    write_model(dir);
+    let tensors: Vec<_> = shapes_with(layers)
+        .into_iter()
+        .map(|(name, shape)| {
+            let values = (0..shape.iter().product()).map(|i| weight(&name, i)).collect();
+            (name, shape, values)
+        })
+        .collect();
+    std::fs::write(dir.join("model.safetensors"), safetensors(&tensors, Dtype::F32)).unwrap();
+    std::fs::write(dir.join("config.json"), config_json_with(layers)).unwrap();
+}
+
+/// The embedding of `ids` by the tiny model without layers, computed here in f64: each token's
+/// vector is LayerNorm(word + position + token type 0); they are pooled by `mode` and
+/// L2-normalized.
+fn reference_without_layers(ids: &[u32], mode: &str) -> Vec<f32> {
+    let d = HIDDEN;
+    let w = |name: &str, i: usize| f64::from(weight(name, i));
+    let rows: Vec<Vec<f64>> = ids
+        .iter()
+        .enumerate()
+        .map(|(t, &id)| {
+            let x: Vec<f64> = (0..d)
+                .map(|j| {
+                    w("embeddings.word_embeddings.weight", id as usize * d + j)
+                        + w("embeddings.position_embeddings.weight", t * d + j)
+                        + w("embeddings.token_type_embeddings.weight", j)
+                })
+                .collect();
+            let mean = x.iter().sum::<f64>() / d as f64;
+            let var = x.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / d as f64;
+            (0..d)
+                .map(|j| {
+                    (x[j] - mean) / (var + 1e-12).sqrt() * w("embeddings.LayerNorm.weight", j)
+                        + w("embeddings.LayerNorm.bias", j)
+                })
+                .collect()
+        })
+        .collect();
+    let pooled: Vec<f64> = match mode {
+        "cls_token" => rows[0].clone(),
+        "mean_tokens" => (0..d).map(|j| rows.iter().map(|r| r[j]).sum::<f64>()).collect(),
+        "max_tokens" => {
+            (0..d).map(|j| rows.iter().map(|r| r[j]).fold(f64::NEG_INFINITY, f64::max)).collect()
+        }
+        other => panic!("no reference for {other}"),
+    };
+    let norm = pooled.iter().map(|v| v * v).sum::<f64>().sqrt();
+    pooled.iter().map(|v| (v / norm) as f32).collect()
+}
+
+#[test]
+fn cls_mean_and_max_pooling_match_a_reference_computed_by_hand() {
+    for (mode, pooling) in [
+        ("cls_token", kb_embed::Pooling::Cls),
+        ("mean_tokens", kb_embed::Pooling::Mean),
+        ("max_tokens", kb_embed::Pooling::Max),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        write_layers(dir.path(), 0);
+        write_pooling(dir.path(), mode);
+        let embedder = Embedder::load(dir.path()).unwrap();
+        assert_eq!(embedder.info().pooling, pooling);
+        for (text, ids) in golden::TINY_TOKEN_IDS {
+            let want = reference_without_layers(ids, mode);
+            assert_close(&embedder.embed(text), &want, &format!("{mode} {text:?}"));
+        }
+    }
+}
+
+#[test]
+fn cls_pooling_reads_the_first_token_only() {
+    // Without layers, [CLS] sees no other token: every text has the same CLS embedding, and
+    // mean pooling tells texts apart.
+    let cls_dir = tempfile::tempdir().unwrap();
+    write_layers(cls_dir.path(), 0);
+    write_pooling(cls_dir.path(), "cls_token");
+    let cls = Embedder::load(cls_dir.path()).unwrap();
+    assert_eq!(cls.embed("the cat sat"), cls.embed("hello world"));
+    // With layers, attention carries the text into [CLS].
+    let dir = tempfile::tempdir().unwrap();
+    write_model(dir.path());
+    write_pooling(dir.path(), "cls_token");
+    let cls = Embedder::load(dir.path()).unwrap();
+    assert_ne!(cls.embed("the cat sat"), cls.embed("hello world"));
+    let (_mean_dir, mean) = tiny();
+    assert_ne!(cls.embed("the cat sat"), mean.embed("the cat sat"));
+    assert!((norm(&cls.embed("the cat sat")) - 1.0).abs() < 1e-6);
+}
+
+#[test]
+fn modules_json_with_mean_pooling_gives_the_reference_embeddings() {
+    for mode in ["mean_tokens", "mean_sqrt_len_tokens"] {
+        let dir = tempfile::tempdir().unwrap();
+        write_model(dir.path());
+        write_pooling(dir.path(), mode);
+        let embedder = Embedder::load(dir.path()).unwrap();
+        assert!(embedder.info().normalize);
+        for (text, want) in golden::TINY_EMBEDDINGS {
+            assert_close(&embedder.embed(text), want, &format!("{mode} {text:?}"));
+        }
+    }
+}
+
+#[test]
+fn prefixes_come_from_prompts_and_kb_json() {
+    let (_ref_dir, reference) = tiny();
+    let dir = tempfile::tempdir().unwrap();
+    write_model(dir.path());
+    let plain = Embedder::load(dir.path()).unwrap();
+    assert_eq!(plain.embed_query("cat"), reference.embed("cat"));
+    assert_eq!(plain.embed_passages(&["cat", "dog"]), reference.embed_batch(&["cat", "dog"]));
+
+    // e5's way, in config_sentence_transformers.json.
+    let prompts =
+        r#"{"prompts": {"query": "hello ", "document": "world "}, "default_prompt_name": null}"#;
+    std::fs::write(dir.path().join("config_sentence_transformers.json"), prompts).unwrap();
+    let e5 = Embedder::load(dir.path()).unwrap();
+    assert_eq!(e5.info().query_prefix, "hello ");
+    assert_eq!(e5.info().passage_prefix, "world ");
+    assert_eq!(e5.embed_query("cat"), reference.embed("hello cat"));
+    assert_eq!(
+        e5.embed_passages(&["cat", "dog"]),
+        reference.embed_batch(&["world cat", "world dog"])
+    );
+    // embed() itself takes the text as it is.
+    assert_eq!(e5.embed("cat"), reference.embed("cat"));
+
+    // kb.json overrides what it names.
+    std::fs::write(dir.path().join("kb.json"), r#"{"name": "tiny-e5", "query_prefix": "the "}"#)
+        .unwrap();
+    let kb = Embedder::load(dir.path()).unwrap();
+    assert_eq!(kb.info().name, "tiny-e5");
+    assert_eq!(kb.embed_query("cat"), reference.embed("the cat"));
+    assert_eq!(kb.embed_passages(&["cat"]), [reference.embed("world cat")]);
+
+    // A misspelt key is an error, not a silently ignored prefix.
+    std::fs::write(dir.path().join("kb.json"), r#"{"query_prefx": "the "}"#).unwrap();
+    let err = load_err(dir.path());
+    assert!(matches!(&err, EmbedError::Format { path, .. } if path.ends_with("kb.json")), "{err}");
+    assert!(err.to_string().contains("query_prefx"), "{err}");
+}
+
+#[test]
+fn unsupported_sentence_transformers_folders_are_named() {
+    let dense = MODULES.replace("models.Normalize", "models.Dense");
+    let lasttoken = r#"{"pooling_mode_lasttoken": true}"#;
+    let two_modes = r#"{"pooling_mode_cls_token": true, "pooling_mode_mean_tokens": true}"#;
+    let no_mode = r#"{"pooling_mode_cls_token": false}"#;
+    let wrong_dim = r#"{"word_embedding_dimension": 384, "pooling_mode_mean_tokens": true}"#;
+    for (file, contents, says) in [
+        ("modules.json", dense.as_str(), "models.Dense"),
+        ("modules.json", "{", "not a modules.json"),
+        ("1_Pooling/config.json", lasttoken, "last-token"),
+        ("1_Pooling/config.json", two_modes, "several pooling modes"),
+        ("1_Pooling/config.json", no_mode, "no pooling mode"),
+        ("1_Pooling/config.json", wrong_dim, "word_embedding_dimension 384"),
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        write_model(dir.path());
+        write_pooling(dir.path(), "mean_tokens");
+        std::fs::write(dir.path().join(file), contents).unwrap();
+        let err = load_err(dir.path());
+        assert!(
+            matches!(&err, EmbedError::Format { path, .. } if path.ends_with(file)),
+            "{file}: {err}"
+        );
+        assert!(err.to_string().contains(says), "{file}: {err}");
+    }
+    // modules.json names a Pooling module whose configuration is missing.
+    let dir = tempfile::tempdir().unwrap();
+    write_model(dir.path());
+    write_pooling(dir.path(), "mean_tokens");
+    std::fs::remove_file(dir.path().join("1_Pooling/config.json")).unwrap();
+    let err = load_err(dir.path());
+    assert!(
+        matches!(&err, EmbedError::Io { path, .. } if path.ends_with("1_Pooling/config.json")),
+        "{err}"
+    );
+}
+
+#[test]
+fn the_checksum_identifies_the_model_and_its_settings() {
+    let load = |dir: &Path| Embedder::load(dir).unwrap().info().clone();
+    let a = tempfile::tempdir().unwrap();
+    let b = tempfile::tempdir().unwrap();
+    write_model(a.path());
+    write_model(b.path());
+    let (info_a, info_b) = (load(a.path()), load(b.path()));
+    assert_eq!(info_a.checksum, info_b.checksum, "same files, same model");
+    assert_eq!(info_a.checksum.len(), 64);
+    assert_eq!(info_a.dim, HIDDEN);
+    assert_eq!(info_a.max_tokens, POSITIONS);
+    // The name is the folder's, which is absolute in `dir`.
+    let folder = a.path().canonicalize().unwrap();
+    assert_eq!(info_a.name, folder.file_name().unwrap().to_string_lossy());
+    assert_eq!(info_a.dir, folder);
+
+    // Other weights (one value changed), another pooling, another prefix: other models.
+    let mut checksums = vec![info_a.checksum.clone()];
+    write_pooling(b.path(), "cls_token");
+    checksums.push(load(b.path()).checksum);
+    write_pooling(b.path(), "mean_tokens");
+    assert_eq!(load(b.path()).checksum, info_a.checksum, "mean pooling is the default");
+    std::fs::write(b.path().join("kb.json"), r#"{"passage_prefix": "passage: "}"#).unwrap();
+    checksums.push(load(b.path()).checksum);
+    std::fs::remove_file(b.path().join("kb.json")).unwrap();
+    let path = b.path().join("model.safetensors");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x01;
+    std::fs::write(&path, bytes).unwrap();
+    checksums.push(load(b.path()).checksum);
+    let distinct: std::collections::HashSet<_> = checksums.iter().collect();
+    assert_eq!(distinct.len(), checksums.len(), "{checksums:?}");
+
+    // A folder named `model` is named after its parent.
+    let parent = tempfile::tempdir().unwrap();
+    let dir = parent.path().join("bge-tiny").join("model");
+    std::fs::create_dir_all(&dir).unwrap();
+    write_model(&dir);
+    assert_eq!(load(&dir).name, "bge-tiny");
+}
+
+#[test]
+fn packed_batches_give_each_text_its_own_embedding() {
+    let (_dir, embedder) = tiny();
+    // Enough texts of mixed lengths (up to truncated ones) for several packed groups.
+    let words = ["the", "cat", "sat", "on", "mat", "dog", "hello", "world"];
+    let texts: Vec<String> = (0..200)
+        .map(|i| {
+            let len = (i * 7) % 23;
+            (0..len).map(|j| words[(i + j * 3) % words.len()]).collect::<Vec<_>>().join(" ")
+        })
+        .collect();
+    let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+    let tokens: usize = refs.iter().map(|t| t.split(' ').count().min(14) + 2).sum();
+    assert!(tokens > 4 * kb_embed::PACK_TOKENS, "{tokens} tokens make several groups");
+    let each = embedder.embed_each(&refs);
+    let packed = embedder.embed_batch(&refs);
+    assert_eq!(packed.len(), refs.len());
+    for ((text, a), b) in refs.iter().zip(&each).zip(&packed) {
+        assert_close(b, a, text);
+        assert_eq!(a, &embedder.embed(text), "{text:?}");
+    }
 }

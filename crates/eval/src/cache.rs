@@ -28,8 +28,8 @@ pub struct CachedIndex {
 }
 
 /// The cache folder name of a corpus: `<name>-<key>`, the key being the first 16 hex digits of
-/// blake3 over the corpus's blake3 hash and [`SCHEMA_VERSION`] (and the embedding model's name,
-/// for a semantic index).
+/// blake3 over the corpus's blake3 hash and [`SCHEMA_VERSION`] (and, for a semantic index, the
+/// embedding model's name and checksum).
 pub fn cache_dir_name(name: &str, corpus_hash: &blake3::Hash, semantic: Option<&str>) -> String {
     let mut key = format!("{}:schema-{SCHEMA_VERSION}", corpus_hash.to_hex());
     if let Some(model) = semantic {
@@ -57,7 +57,9 @@ pub fn ensure_index(
     let started = Instant::now();
     let hash = hash_file(corpus)?;
     let model = semantic.map(|m| m.name.as_str());
-    let dir_name = cache_dir_name(name, &hash, model);
+    // The key holds the model's checksum too: another model of the same name is another index.
+    let model_key = semantic.map(|m| format!("{}@{}", m.name, m.embedder.info().checksum));
+    let dir_name = cache_dir_name(name, &hash, model_key.as_deref());
     let dir = cache_root.join(&dir_name);
     let hex = hash.to_hex().to_string();
     let usable_manifest = |dir: &Path| usable_manifest(dir, &hex, model);

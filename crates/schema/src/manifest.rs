@@ -16,6 +16,11 @@ pub struct Manifest {
     /// semantic ranking on (`None`: a lexical index, without vectors).
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub semantic: Option<String>,
+    /// What identifies that model beyond its name (its dimension and checksum), and the folder
+    /// it was loaded from; `None` for a lexical index, and in indexes written before kb recorded
+    /// it. Searching needs a model with the same dimension and checksum.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub semantic_model: Option<ModelRecord>,
     /// Documents a program pushed through the library (`kb::Kb::upsert`) rather than read from a
     /// file, keyed by document id, with their passage counts. Indexing files never removes them,
     /// nor does a rebuild; only a removal by id does.
@@ -26,6 +31,19 @@ pub struct Manifest {
     /// way of searching this index (the CLI, the library, the server) uses the same ones.
     #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
     pub synonyms: BTreeMap<String, String>,
+}
+
+/// The embedding model of a semantic index ([`Manifest::semantic_model`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ModelRecord {
+    /// The length of the passages' vectors.
+    pub dim: usize,
+    /// The model's checksum (`kb_embed::ModelInfo::checksum`): equal checksums, equal embeddings.
+    pub checksum: String,
+    /// The model's folder when the index was last updated (absolute), where a search without an
+    /// explicit model looks for it.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub dir: Option<String>,
 }
 
 /// One source file in the [`Manifest`].

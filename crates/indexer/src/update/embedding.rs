@@ -54,7 +54,7 @@ impl<'m> Embedding<'m> {
         }
         let texts: Vec<String> = self.pending.iter().map(vector::embedding_text).collect();
         let texts: Vec<&str> = texts.iter().map(String::as_str).collect();
-        let vectors = model.embedder.embed_batch(&texts);
+        let vectors = model.embedder.embed_passages(&texts);
         for (p, v) in self.pending.drain(..).zip(vectors) {
             writer.add_document(schema.to_document_with_vector(&p, &v))?;
         }

@@ -68,6 +68,18 @@ pub struct SemanticModel {
     pub embedder: Arc<Embedder>,
 }
 
+impl SemanticModel {
+    /// What the index's manifest records of this model.
+    pub fn record(&self) -> kb_schema::ModelRecord {
+        let info = self.embedder.info();
+        kb_schema::ModelRecord {
+            dim: info.dim,
+            checksum: info.checksum.clone(),
+            dir: Some(info.dir.to_string_lossy().into_owned()),
+        }
+    }
+}
+
 impl std::fmt::Debug for SemanticModel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SemanticModel").field("name", &self.name).finish_non_exhaustive()
@@ -243,18 +255,26 @@ fn run(
     let mut writer = Writer::open(index, place, opts, opts.semantic.as_ref())?;
     let old = writer.manifest()?;
     let semantic = opts.semantic.as_ref().map(|m| m.name.clone());
+    let record = opts.semantic.as_ref().map(SemanticModel::record);
     // Every passage of a semantic index has a vector of the same model: a change of model (or
-    // to or from none) reads every file again.
-    let rebuild = opts.rebuild || (old.semantic != semantic && old.documents() > 0);
+    // to or from none) reads every file again. (An index written before models were recorded
+    // by checksum is taken at its model's name.)
+    let same_model = old.semantic == semantic
+        && match (&old.semantic_model, &record) {
+            (Some(a), Some(b)) => a.dim == b.dim && a.checksum == b.checksum,
+            _ => true,
+        };
+    let rebuild = opts.rebuild || (!same_model && old.documents() > 0);
     let mut manifest = old.clone();
     manifest.semantic = semantic;
+    manifest.semantic_model = record;
     if rebuild {
         writer.delete_all_but(manifest.pushed.keys())?;
         manifest.files.clear();
     }
     let live = manifest.files.values().flat_map(|e| e.doc_ids.iter().cloned());
     writer.set_live(live.chain(manifest.pushed.keys().cloned()).collect::<Vec<_>>());
-    if old.semantic != manifest.semantic {
+    if !same_model {
         pushed::embed_again(&mut writer, &manifest, index)?;
     }
 

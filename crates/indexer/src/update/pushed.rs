@@ -56,6 +56,7 @@ pub fn push_documents(
     let given = opts.semantic.as_ref().map(|m| m.name.clone());
     if manifest.documents() == 0 {
         manifest.semantic = given;
+        manifest.semantic_model = opts.semantic.as_ref().map(super::SemanticModel::record);
     } else if manifest.semantic != given {
         return Err(IndexError::ModelMismatch { index: manifest.semantic, given });
     }

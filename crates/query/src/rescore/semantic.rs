@@ -41,7 +41,7 @@ impl<'a> Meaning<'a> {
     ) -> Option<Meaning<'a>> {
         let (vectors, embedder) = semantic.filter(|_| opts.semantic.is_on())?;
         let text = query_text(parsed);
-        let query = (!text.trim().is_empty()).then(|| embedder.embed(&text))?;
+        let query = (!text.trim().is_empty()).then(|| embedder.embed_query(&text))?;
         let (weight, depth) = (opts.semantic.weight.min(1.0), opts.semantic.depth);
         Some(Meaning { vectors, query, weight, depth })
     }
