@@ -16,15 +16,7 @@ const OTHER_GROUPS: &[&[&str]] = &[&["car", "soup", "automobile", "stew"], &["re
 
 /// A work dir with three notes (see tests/semantic.rs) and no model given by the harness.
 fn workshop() -> Kb {
-    let kb = Kb::new();
-    kb.write(
-        "docs/kitchen.txt",
-        "Kitchen\n\nAn automobile repair manual lies under the soup pot, beside the broth, the stew, \
-         the onion and the salt.\n",
-    );
-    kb.write("docs/workshop.txt", "Workshop\n\nMend the vehicle, fix the car: automobile work.\n");
-    kb.write("docs/stew.txt", "Stew\n\nA stew of onion, salt and broth for the repair crew.\n");
-    kb
+    crate::semantic::write_workshop(Kb::new())
 }
 
 /// The documents `kb search "automobile repair"` ranks, 70% by meaning unless `args` say

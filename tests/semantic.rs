@@ -15,7 +15,11 @@ const GROUPS: &[&[&str]] = &[
 /// the workshop note has one of them and is all about mending cars; the stew has the other and
 /// is about soup.
 fn workshop() -> Kb {
-    let kb = Kb::new().with_word_model(GROUPS);
+    write_workshop(Kb::new().with_word_model(GROUPS))
+}
+
+/// Writes the three notes of [`workshop`] into `kb`'s work dir.
+pub fn write_workshop(kb: Kb) -> Kb {
     kb.write(
         "docs/kitchen.txt",
         "Kitchen\n\nAn automobile repair manual lies under the soup pot, beside the broth, the stew, \

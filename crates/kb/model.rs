@@ -192,17 +192,7 @@ mod semantic {
         /// The model to search `manifest`'s semantic index with: the explicit one, else the one
         /// the index recorded. Another model than the index's is [`Error::ModelMismatch`].
         pub(crate) fn for_search(&self, place: &Path, manifest: &Manifest) -> Result<Model, Error> {
-            let recorded = Recorded::of(manifest);
-            let origin = match self.explicit_origin() {
-                Some(origin) => origin,
-                None => recorded.origin(place)?,
-            };
-            let by = origin.given_by();
-            let model = self.load(origin)?;
-            if !recorded.matches(model.embedder.info()) {
-                return Err(recorded.mismatch(place, &model, by));
-            }
-            Ok(model)
+            self.for_index(place, manifest, false)
         }
 
         /// The model to update `manifest`'s semantic index with when not told to change it: its
@@ -210,15 +200,26 @@ mod semantic {
         /// than the index's named by `$KB_MODEL_DIR` alone is an error: a variable set for other
         /// indexes should not re-embed this one.
         pub(crate) fn for_update(&self, place: &Path, manifest: &Manifest) -> Result<Model, Error> {
+            self.for_index(place, manifest, true)
+        }
+
+        /// The model for `manifest`'s index: the explicit one, else the one it recorded; one
+        /// other than the index's is an error, unless `may_change` and the handle named it.
+        fn for_index(
+            &self,
+            place: &Path,
+            manifest: &Manifest,
+            may_change: bool,
+        ) -> Result<Model, Error> {
             let recorded = Recorded::of(manifest);
             let origin = match self.explicit_origin() {
                 Some(origin) => origin,
                 None => recorded.origin(place)?,
             };
             let by = origin.given_by();
-            let explicit = matches!(origin, Origin::Explicit(_));
+            let changes = may_change && matches!(origin, Origin::Explicit(_));
             let model = self.load(origin)?;
-            if !explicit && !recorded.matches(model.embedder.info()) {
+            if !changes && !recorded.matches(model.embedder.info()) {
                 return Err(recorded.mismatch(place, &model, by));
             }
             Ok(model)
