@@ -9,7 +9,8 @@
 //! - `eval`: `kb eval` scoring a BEIR-format folder, and `kb run` writing TREC run files;
 //! - `features`: typo tolerance, "did you mean", synonyms, Q&A awareness and `--explain`;
 //! - `semantic`: semantic indexes and re-ranking by meaning, with a word model the tests write;
-//! - `library`: the `kb` library as other tools use it, and its JSON equal to the CLI's.
+//! - `library`: the `kb` library as other tools use it, and its JSON equal to the CLI's;
+//! - `serve`: `kb serve` over HTTP: the endpoints, errors, token, load, shutdown.
 
 mod util;
 
@@ -22,3 +23,5 @@ mod incremental;
 mod library;
 mod output;
 mod semantic;
+#[cfg(feature = "serve")]
+mod serve;

@@ -47,6 +47,15 @@ pub enum Command {
     /// Each document is ranked by its best passage. Builds the index from ./corpus first if
     /// there is none.
     Run(RunArgs),
+    /// Answer searches over HTTP with JSON, the index (and model) kept warm in one process.
+    ///
+    /// Binds 127.0.0.1:8787 by default: loopback, so only this machine can connect (--addr
+    /// changes it). Endpoints: GET /health, GET|POST /search, GET /passages/ID,
+    /// GET /documents/ID, GET /stats; with a token also POST /documents (upsert) and
+    /// DELETE /documents/ID. Commits by other processes are seen within a second. Stops
+    /// gracefully on Ctrl-C or SIGTERM.
+    #[cfg(feature = "serve")]
+    Serve(crate::commands::serve::ServeArgs),
 }
 
 /// `kb index`.

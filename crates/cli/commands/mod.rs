@@ -4,6 +4,8 @@ mod eval;
 mod index;
 mod run;
 mod search;
+#[cfg(feature = "serve")]
+pub mod serve;
 mod show;
 mod stats;
 
@@ -27,5 +29,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         Command::Stats(a) => stats::run(&index_dir, a),
         Command::Eval(a) => eval::run(a),
         Command::Run(a) => run::run(&index_dir, a),
+        #[cfg(feature = "serve")]
+        Command::Serve(a) => serve::run(&index_dir, a),
     }
 }
