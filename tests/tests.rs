@@ -10,7 +10,8 @@
 //! - `features`: typo tolerance, "did you mean", synonyms, Q&A awareness and `--explain`;
 //! - `semantic`: semantic indexes and re-ranking by meaning, with a word model the tests write;
 //! - `library`: the `kb` library as other tools use it, and its JSON equal to the CLI's;
-//! - `serve`: `kb serve` over HTTP: the endpoints, errors, token, load, shutdown.
+//! - `serve`: `kb serve` over HTTP: the endpoints, errors, token, load, shutdown;
+//! - `mcp`: `kb mcp`, an MCP session over stdio.
 
 mod util;
 
@@ -21,6 +22,8 @@ mod features;
 mod formats;
 mod incremental;
 mod library;
+#[cfg(feature = "mcp")]
+mod mcp;
 mod output;
 mod semantic;
 #[cfg(feature = "serve")]

@@ -56,6 +56,12 @@ pub enum Command {
     /// gracefully on Ctrl-C or SIGTERM.
     #[cfg(feature = "serve")]
     Serve(crate::commands::serve::ServeArgs),
+    /// Answer an AI agent over MCP (the Model Context Protocol: JSON-RPC on stdin and stdout).
+    ///
+    /// Tools: search {query, limit?, kind?, doc?}, show {id}, stats {}. Register it with an
+    /// MCP client as the command `kb` with the arguments `--index /path/to/.kb mcp`.
+    #[cfg(feature = "mcp")]
+    Mcp,
 }
 
 /// `kb index`.

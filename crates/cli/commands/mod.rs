@@ -2,6 +2,10 @@
 
 mod eval;
 mod index;
+#[cfg(any(feature = "serve", feature = "mcp"))]
+mod live;
+#[cfg(feature = "mcp")]
+mod mcp;
 mod run;
 mod search;
 #[cfg(feature = "serve")]
@@ -31,5 +35,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         Command::Run(a) => run::run(&index_dir, a),
         #[cfg(feature = "serve")]
         Command::Serve(a) => serve::run(&index_dir, a),
+        #[cfg(feature = "mcp")]
+        Command::Mcp => mcp::run(&index_dir),
     }
 }

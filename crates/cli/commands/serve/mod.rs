@@ -25,7 +25,7 @@ only move bytes, and many searches run at once on all cores.
 - here: listening, following other processes' commits, graceful shutdown.
 
 Other processes' commits (`kb index`, `kb index --watch`) are followed by polling the index's
-commit stamp ([`kb::Kb::commit_stamp`]) every [`FOLLOW_EVERY`] and reloading the handle when it
+commit stamp ([`kb::Kb::commit_stamp`]) every [`live::FOLLOW_EVERY`] and reloading the handle when it
 changed, so searches see them well within a second. The server never holds the index's writer
 lock except while a `POST`/`DELETE /documents` is being written.
 */
@@ -41,7 +41,7 @@ use std::time::Duration;
 use anyhow::Context;
 use kb::Kb;
 
-use super::EXIT_OK;
+use super::{live, EXIT_OK};
 
 /// `kb serve`.
 #[derive(Debug, clap::Args)]
@@ -62,9 +62,6 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout_s: u64,
 }
-
-/// How often the server checks whether another process committed to the index.
-pub const FOLLOW_EVERY: Duration = Duration::from_millis(100);
 
 /// How long in-flight requests get to finish after SIGINT/SIGTERM before the process exits.
 const SHUTDOWN_GRACE: Duration = Duration::from_millis(4000);
@@ -88,7 +85,7 @@ pub fn run(index_dir: &Path, args: ServeArgs) -> anyhow::Result<u8> {
 
 async fn serve(kb: Arc<Kb>, token: Option<auth::Token>, args: &ServeArgs) -> anyhow::Result<()> {
     let addr = args.addr.as_str();
-    warm_up(&kb).await;
+    live::warm_up(&kb).await;
     let listener = tokio::net::TcpListener::bind(addr)
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
@@ -106,7 +103,7 @@ async fn serve(kb: Arc<Kb>, token: Option<auth::Token>, args: &ServeArgs) -> any
         max_body: args.max_body_mb.saturating_mul(1 << 20),
     };
     let router = routes::router(Arc::new(app));
-    tokio::spawn(follow_commits(kb));
+    tokio::spawn(live::follow_commits(kb));
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::spawn(async move {
@@ -128,58 +125,6 @@ async fn serve(kb: Arc<Kb>, token: Option<auth::Token>, args: &ServeArgs) -> any
         } => eprintln!("kb: requests still running after {} s; leaving them", SHUTDOWN_GRACE.as_secs()),
     }
     Ok(())
-}
-
-/// On a semantic index, loads the embedding model before the first request (one search), so
-/// no request pays for it. A model that cannot be had is reported; lexical searches
-/// (`semantic=0`) still work.
-async fn warm_up(kb: &Arc<Kb>) {
-    let Ok(Some(name)) = kb.semantic_model() else { return };
-    crate::model::announce_download(&name);
-    let kb = Arc::clone(kb);
-    let warmed =
-        tokio::task::spawn_blocking(move || kb.search("warm up", &kb::SearchOptions::default()))
-            .await;
-    if let Ok(Err(err)) = warmed {
-        eprintln!("kb: warning: {err}; searches need semantic=0 until it is");
-    }
-}
-
-/// Reloads the handle whenever the index's commit stamp changes: other processes' commits
-/// become visible to searches within [`FOLLOW_EVERY`] (plus the reload's own time).
-async fn follow_commits(kb: Arc<Kb>) {
-    let mut seen: Option<u64> = None;
-    let mut last_error = String::new();
-    let mut ticks = tokio::time::interval(FOLLOW_EVERY);
-    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        ticks.tick().await;
-        let handle = Arc::clone(&kb);
-        let checked = tokio::task::spawn_blocking(move || -> kb::Result<Option<u64>> {
-            // The stamp is read before reloading: a commit landing in between is seen next time.
-            let stamp = handle.commit_stamp()?;
-            if stamp != seen {
-                handle.reload()?;
-            }
-            Ok(stamp)
-        })
-        .await;
-        match checked {
-            Ok(Ok(stamp)) => {
-                seen = stamp;
-                last_error.clear();
-            }
-            Ok(Err(err)) => {
-                // Said once, not every tick; the previous view keeps answering.
-                let message = err.to_string();
-                if message != last_error {
-                    eprintln!("kb: cannot reload the index: {message}");
-                    last_error = message;
-                }
-            }
-            Err(_) => {}
-        }
-    }
 }
 
 /// Waits for SIGINT (Ctrl-C) or SIGTERM.
