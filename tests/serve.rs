@@ -92,6 +92,19 @@ impl Server {
         self.stderr.lock().unwrap().clone()
     }
 
+    /// Waits up to 5 s for the server to print `needle` on stderr.
+    pub fn wait_for_stderr(&self, needle: &str) {
+        let start = Instant::now();
+        while !self.stderr().contains(needle) {
+            assert!(
+                start.elapsed() < Duration::from_secs(5),
+                "no {needle:?} in:\n{}",
+                self.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// A request with the server's token (if it has one).
     pub fn call(&self, method: &str, path: &str, body: Option<(&str, &[u8])>) -> Answer {
         let auth = self.token.as_ref().map(|t| format!("Bearer {t}"));
@@ -520,19 +533,15 @@ fn serve_finishes_in_flight_requests_and_exits_0_on_sigterm() {
     )
     .unwrap();
     in_flight.write_all(&body[..10]).unwrap();
+    // And a request that never completes: the server must not wait for it forever.
+    let mut stalled = connect(server.port);
+    stalled.write_all(b"POST /search HTTP/1.1\r\nHost: x\r\nContent-Length: 50\r\n\r\n{").unwrap();
     std::thread::sleep(Duration::from_millis(200));
 
     server.terminate();
+    let terminated = Instant::now();
     // The server says it is stopping; new connections are refused from then on.
-    let start = Instant::now();
-    while !server.stderr().contains("kb: shutting down") {
-        assert!(
-            start.elapsed() < Duration::from_secs(5),
-            "no shutdown message:\n{}",
-            server.stderr()
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    server.wait_for_stderr("kb: shutting down");
     std::thread::sleep(Duration::from_millis(100));
     assert!(TcpStream::connect(("127.0.0.1", server.port)).is_err(), "still accepting");
 
@@ -542,7 +551,10 @@ fn serve_finishes_in_flight_requests_and_exits_0_on_sigterm() {
     assert_eq!(answer.status, 200, "{}", answer.body);
     assert_eq!(answer.json()["hits"][0]["passage_id"], "calf-reduction#3");
 
-    assert_eq!(server.wait_exit(Duration::from_secs(5)), Some(0), "exit 0 within 5 s");
+    let limit = Duration::from_secs(5).saturating_sub(terminated.elapsed());
+    assert_eq!(server.wait_exit(limit), Some(0), "exit 0 within 5 s of SIGTERM");
+    server.wait_for_stderr("requests still running after 3 s");
+    drop(stalled);
     assert_eq!(server.stdout_after_exit(), "", "nothing on stdout");
 }
 

@@ -64,7 +64,7 @@ pub struct ServeArgs {
 }
 
 /// How long in-flight requests get to finish after SIGINT/SIGTERM before the process exits.
-const SHUTDOWN_GRACE: Duration = Duration::from_millis(4000);
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 
 pub fn run(index_dir: &Path, args: ServeArgs) -> anyhow::Result<u8> {
     let kb = Kb::open(index_dir).with_context(|| {
