@@ -90,11 +90,8 @@ async fn serve(kb: Arc<Kb>, token: Option<auth::Token>, args: &ServeArgs) -> any
         .await
         .with_context(|| format!("cannot listen on {addr}"))?;
     let local = listener.local_addr().context("cannot read the address listened on")?;
-    if !local.ip().is_loopback() && token.is_none() {
-        eprintln!(
-            "kb: warning: {local} is not a loopback address and no token is set: anyone who \
-             can reach it can read the whole index (set --token or KB_TOKEN)"
-        );
+    if let Some(warning) = exposure_warning(local, token.is_some()) {
+        eprintln!("kb: warning: {warning}");
     }
     let app = routes::App {
         kb: Arc::clone(&kb),
@@ -127,6 +124,17 @@ async fn serve(kb: Arc<Kb>, token: Option<auth::Token>, args: &ServeArgs) -> any
     Ok(())
 }
 
+/// The warning for listening on `addr`: a non-loopback address without a token puts the whole
+/// index within reach of anyone on the network (the user's explicit choice, said out loud).
+fn exposure_warning(addr: std::net::SocketAddr, token: bool) -> Option<String> {
+    (!addr.ip().is_loopback() && !token).then(|| {
+        format!(
+            "{addr} is not a loopback address and no token is set: anyone who can reach it can \
+             read the whole index (set --token or KB_TOKEN)"
+        )
+    })
+}
+
 /// Waits for SIGINT (Ctrl-C) or SIGTERM.
 async fn wait_for_signal() {
     let interrupt = async {
@@ -146,5 +154,22 @@ async fn wait_for_signal() {
     tokio::select! {
         () = interrupt => {}
         () = terminate => {}
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_non_loopback_address_without_a_token_is_warned_about() {
+        let addr = |a: &str| a.parse::<std::net::SocketAddr>().unwrap();
+        let warning = exposure_warning(addr("0.0.0.0:8787"), false).expect("a warning");
+        assert!(warning.starts_with("0.0.0.0:8787 is not a loopback address"), "{warning}");
+        assert!(exposure_warning(addr("192.168.1.5:80"), false).is_some());
+        assert!(exposure_warning(addr("[::]:8787"), false).is_some());
+        assert_eq!(exposure_warning(addr("0.0.0.0:8787"), true), None);
+        assert_eq!(exposure_warning(addr("127.0.0.1:8787"), false), None);
+        assert_eq!(exposure_warning(addr("[::1]:8787"), false), None);
     }
 }
