@@ -570,3 +570,41 @@ fn serve_help_says_it_binds_loopback_and_refuses_a_missing_index() {
     assert!(run.stderr.contains("no index at nothing-here"), "{}", run.stderr);
     assert!(run.stdout.is_empty());
 }
+
+#[test]
+fn serve_ranks_a_semantic_index_by_meaning_as_kb_search_does() {
+    let work = util::Kb::new().with_word_model(&[
+        &["car", "automobile", "vehicle"],
+        &["repair", "fix", "mend"],
+        &["soup", "pot", "broth", "stew", "onion", "salt", "kitchen"],
+    ]);
+    work.write(
+        "docs/kitchen.txt",
+        "Kitchen\n\nAn automobile repair manual lies under the soup pot, beside the broth, the \
+         stew, the onion and the salt.\n",
+    );
+    work.write(
+        "docs/workshop.txt",
+        "Workshop\n\nMend the vehicle, fix the car: automobile work.\n",
+    );
+    work.write("docs/stew.txt", "Stew\n\nA stew of onion, salt and broth for the repair crew.\n");
+    work.run(&["index", "--semantic", "docs"]).expect_code(0);
+    let server = Server::start(&work, &[]);
+
+    let doc_ids = |answer: &Answer| -> Vec<String> {
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        let hits = answer.json()["hits"].as_array().unwrap().clone();
+        hits.iter().map(|h| h["doc_id"].as_str().unwrap().to_owned()).collect()
+    };
+    // By meaning (the default weight, and 0.7), and by words alone with semantic=0.
+    let by_meaning = server.get("/search?q=automobile+repair&semantic=0.7");
+    assert_eq!(doc_ids(&by_meaning), ["workshop", "kitchen", "stew"]);
+    assert_eq!(doc_ids(&server.get("/search?q=automobile+repair&semantic=0"))[0], "kitchen");
+    for (params, cli_args) in [("", &[][..]), ("&semantic=0.7", &["--semantic", "0.7"][..])] {
+        let mut args = vec!["search", "--json", "automobile repair"];
+        args.extend_from_slice(cli_args);
+        let cli: Value = work.run(&args).expect_code(0).json();
+        let served = server.get(&format!("/search?q=automobile+repair{params}"));
+        assert_eq!(without_took(served.json()), without_took(cli), "{params}");
+    }
+}
