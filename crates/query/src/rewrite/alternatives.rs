@@ -17,8 +17,8 @@ pub(crate) struct Alternative {
     pub terms: Vec<(usize, String)>,
     /// Its weight relative to the words as typed.
     pub boost: f32,
-    /// What it is, for `--explain`: `typo "funtion" ~ function`, `synonym "botox" = "botulinum
-    /// toxin"`.
+    /// What it is, for `--explain`: `typo "injetcions" ~ injections (1 edit): inject`,
+    /// `synonym "botox" = "botulinum toxin"`.
     pub label: String,
     /// Whether it is a close spelling (typo tolerance) rather than a synonym.
     pub typo: bool,
@@ -123,7 +123,8 @@ pub(crate) fn alternatives(
             for n in typos::alternatives(vocabulary, &c.terms[0], c.text)? {
                 let edits =
                     if n.edits == 1 { "1 edit".to_owned() } else { format!("{} edits", n.edits) };
-                let label = format!("typo {:?} ~ {} ({edits})", c.text, n.term);
+                // What the typo matched, and the stem searched for it.
+                let label = format!("typo {:?} ~ {} ({edits}): {}", c.text, n.word, n.term);
                 let terms = vec![(0, n.term)];
                 out.push(c.clause, Alternative { terms, boost: TYPO_BOOST, label, typo: true });
             }
