@@ -127,6 +127,27 @@ fn a_passage_with_the_misspelling_as_typed_ranks_above_the_typo_matches() {
 }
 
 #[test]
+fn of_two_equally_close_words_the_common_one_ranks_first() {
+    let kb = Kb::new();
+    kb.write("docs/refsum.txt", "Rare\n\nRefsum disease is rare.\n");
+    for i in 0..5 {
+        kb.write(&format!("docs/r{i}.txt"), format!("Heartburn {i}\n\nAcid reflux at night.\n"));
+    }
+    for i in 0..20 {
+        kb.write(&format!("docs/o{i}.txt"), format!("Other {i}\n\nSleep and walking.\n"));
+    }
+    kb.run(&["index", "docs"]).expect_code(0);
+    // "refsux" is one edit from "refsum" (1 passage) and from "reflux" (5): the rare word's
+    // higher IDF must not put it first.
+    let out = kb.search("refsux", &["--per-doc", "0"]);
+    let lit: Vec<Vec<&str>> = out.hits.iter().map(|h| h.lit()).collect();
+    assert_eq!(lit.len(), 6, "{lit:?}");
+    assert!(lit[..5].iter().all(|l| l == &["reflux"]), "{lit:?}");
+    assert_eq!(lit[5], ["Refsum"]);
+    assert_eq!(out.did_you_mean.as_deref(), Some("reflux"));
+}
+
+#[test]
 fn the_word_as_typed_ranks_above_near_misses() {
     let kb = Kb::new();
     kb.write("docs/typo.txt", "Typo\n\nNerve damage will effect funtion.\n");

@@ -10,6 +10,10 @@ use super::typos::{self, Vocabulary, TYPO_BOOST};
 use crate::analysis;
 use crate::parse::{ParsedQuery, Presence, Scope, Target};
 
+/// The least share of [`TYPO_BOOST`] a close word gets, however rare next to the most
+/// frequent one.
+const MIN_SHARE: f32 = 0.05;
+
 /// Another way for (part of) a query to match.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Alternative {
@@ -120,13 +124,20 @@ pub(crate) fn alternatives(
             if has_synonym[i] || !c.is_word || c.terms.len() != 1 {
                 continue;
             }
-            for n in typos::alternatives(vocabulary, &c.terms[0], c.text)? {
+            let close = typos::alternatives(vocabulary, &c.terms[0], c.text)?;
+            let most = close.iter().map(|n| n.doc_freq).max().unwrap_or(1).max(1);
+            for n in close {
+                // Equally close words are not equally likely meant: each counts by its
+                // frequency next to the most frequent one's, so that a rare word one edit away
+                // ("refsum" for "refsux") does not outrank the common one ("reflux") on its
+                // higher IDF.
+                let boost = TYPO_BOOST * (n.doc_freq as f32 / most as f32).max(MIN_SHARE);
                 let edits =
                     if n.edits == 1 { "1 edit".to_owned() } else { format!("{} edits", n.edits) };
                 // What the typo matched, and the stem searched for it.
                 let label = format!("typo {:?} ~ {} ({edits}): {}", c.text, n.word, n.term);
                 let terms = vec![(0, n.term)];
-                out.push(c.clause, Alternative { terms, boost: TYPO_BOOST, label, typo: true });
+                out.push(c.clause, Alternative { terms, boost, label, typo: true });
             }
         }
     }
