@@ -25,7 +25,8 @@
 //! the closest words are kept (those at the fewest edits), the most frequent first, as
 //! Meilisearch ranks a match with fewer typos first.
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 
 use kb_schema::KbSchema;
 use tantivy::query::FuzzyTermQuery;
@@ -86,6 +87,9 @@ pub(crate) struct Vocabulary<'a> {
     fields: [Field; 3],
     /// The surface words of those fields (`words`).
     words: Field,
+    /// [`Vocabulary::neighbours`] already found, by their arguments: typo tolerance and "did
+    /// you mean" ask for the same words in one search.
+    found: RefCell<HashMap<(String, String, u8), Vec<Neighbour>>>,
 }
 
 impl<'a> Vocabulary<'a> {
@@ -95,6 +99,7 @@ impl<'a> Vocabulary<'a> {
             searcher,
             fields: [schema.text, schema.title, schema.heading],
             words: schema.words,
+            found: RefCell::default(),
         }
     }
 
@@ -116,6 +121,17 @@ impl<'a> Vocabulary<'a> {
         own: &str,
         edits: u8,
     ) -> tantivy::Result<Vec<Neighbour>> {
+        let key = (typed.to_owned(), own.to_owned(), edits);
+        if let Some(found) = self.found.borrow().get(&key) {
+            return Ok(found.clone());
+        }
+        let found = self.walk(typed, own, edits)?;
+        self.found.borrow_mut().insert(key, found.clone());
+        Ok(found)
+    }
+
+    /// [`Vocabulary::neighbours`], read from the dictionaries.
+    fn walk(&self, typed: &str, own: &str, edits: u8) -> tantivy::Result<Vec<Neighbour>> {
         let Some(word) = surface_form(typed) else { return Ok(Vec::new()) };
         if edits == 0 || word.is_empty() {
             return Ok(Vec::new());
