@@ -23,7 +23,8 @@
 //! be from its expansions depends on its length as typed ([`max_edits`]): short words and
 //! numbers are never expanded, as nearly every short word is one edit away from another. Only
 //! the closest words are kept (those at the fewest edits), the most frequent first, as
-//! Meilisearch ranks a match with fewer typos first.
+//! Meilisearch ranks a match with fewer typos first; the query builder then weighs each by its
+//! frequency next to the most frequent one's (see [`super::alternatives`]).
 
 use std::cell::RefCell;
 use std::collections::{BTreeMap, HashMap};
