@@ -14,7 +14,9 @@
 //!   read-only folders, full disks, the exit-code policy;
 //! - `export`: `kb export` for OpenSearch, Quickwit and Meilisearch;
 //! - `model`: choosing the embedding model (`--model`, `KB_MODEL_DIR`), pooling modes, and the
-//!   error for searching an index with another model.
+//!   error for searching an index with another model;
+//! - `serve`: `kb serve` over HTTP: the endpoints, errors, token, load, shutdown;
+//! - `mcp`: `kb mcp`, an MCP session over stdio.
 
 mod util;
 
@@ -26,7 +28,11 @@ mod features;
 mod formats;
 mod incremental;
 mod library;
+#[cfg(feature = "mcp")]
+mod mcp;
 mod model;
 mod output;
 mod safety;
 mod semantic;
+#[cfg(feature = "serve")]
+mod serve;

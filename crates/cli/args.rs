@@ -62,6 +62,21 @@ pub enum Command {
     /// OUT_DIR/settings.json and OUT_DIR/documents.ndjson (primary key `id`). A file of those
     /// names already in OUT_DIR is replaced only if an earlier export wrote it unchanged.
     Export(ExportArgs),
+    /// Answer searches over HTTP with JSON, the index (and model) kept warm in one process.
+    ///
+    /// Binds 127.0.0.1:8787 by default: loopback, so only this machine can connect (--addr
+    /// changes it). Endpoints: GET /health, GET|POST /search, GET /passages/ID,
+    /// GET /documents/ID, GET /stats; with a token also POST /documents (upsert) and
+    /// DELETE /documents/ID. Commits by other processes are seen within a second. Stops
+    /// gracefully on Ctrl-C or SIGTERM.
+    #[cfg(feature = "serve")]
+    Serve(crate::commands::serve::ServeArgs),
+    /// Answer an AI agent over MCP (the Model Context Protocol: JSON-RPC on stdin and stdout).
+    ///
+    /// Tools: search {query, limit?, kind?, doc?}, show {id}, stats {}. Register it with an
+    /// MCP client as the command `kb` with the arguments `--index /path/to/.kb mcp`.
+    #[cfg(feature = "mcp")]
+    Mcp,
 }
 
 /// `kb index`.

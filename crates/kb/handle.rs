@@ -184,6 +184,22 @@ impl Kb {
         self.refresh()
     }
 
+    /// A fingerprint of the index's last commit on disk, cheap to take (one small file read, no
+    /// index opened): it changes with every commit, whichever process makes it. A long-lived
+    /// handle polls it and calls [`Kb::reload`] when it changed, so that other processes'
+    /// commits are seen within the polling interval (`kb serve` does so). `None` for an index
+    /// in memory, which no other process can write.
+    pub fn commit_stamp(&self) -> Result<Option<u64>> {
+        use std::hash::{Hash, Hasher};
+        let Location::Disk(dir) = &self.location else { return Ok(None) };
+        // tantivy replaces meta.json atomically on every commit; kb's manifest is its payload.
+        let path = dir.join("meta.json");
+        let bytes = std::fs::read(&path).map_err(|source| Error::Io { path, source })?;
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        bytes.hash(&mut hasher);
+        Ok(Some(hasher.finish()))
+    }
+
     /// Brings the index up to date with the files and folders `paths`, with default options:
     /// only new, changed and removed files are read; a semantic index stays semantic.
     pub fn index(&self, paths: &[impl AsRef<Path>]) -> Result<IndexReport> {

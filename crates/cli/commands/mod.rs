@@ -3,8 +3,14 @@
 mod eval;
 mod export;
 mod index;
+#[cfg(any(feature = "serve", feature = "mcp"))]
+mod live;
+#[cfg(feature = "mcp")]
+mod mcp;
 mod run;
 mod search;
+#[cfg(feature = "serve")]
+pub mod serve;
 mod show;
 mod stats;
 
@@ -43,6 +49,10 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         Command::Eval(a) => eval::run(a),
         Command::Run(a) => run::run(&index_dir, a),
         Command::Export(a) => export::run(&index_dir, a),
+        #[cfg(feature = "serve")]
+        Command::Serve(a) => serve::run(&index_dir, a),
+        #[cfg(feature = "mcp")]
+        Command::Mcp => mcp::run(&index_dir),
     }
 }
 

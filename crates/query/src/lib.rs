@@ -14,8 +14,8 @@ Each takes the previous one's output and hands on plain data:
 1. **parse** ([`parse`]): query text -> [`parse::ParsedQuery`], kb's lenient query language
    (words, `"phrases"`, `+required`, `-excluded`, `title:`, `heading:`, `kind:`, `doc:`), the
    options' filters added as clauses. Never fails.
-2. **rewrite** (`rewrite`): more ways to match than the words as typed: close spellings of
-   words the index lacks ([`SearchOptions::typos`]) and [`synonyms`] (given with
+2. **rewrite** (`rewrite`): more ways to match than the words as typed: the stems of close
+   spellings (among the passages' words as written) of words the index lacks ([`SearchOptions::typos`]) and [`synonyms`] (given with
    [`Searcher::with_synonyms`]) become *alternatives* of the query's clauses, searched at a
    lower weight and highlighted like the words themselves; for a query of plain words,
    pseudo-relevance feedback ([`SearchOptions::feedback`]) adds the most likely words of a
@@ -34,8 +34,8 @@ Each takes the previous one's output and hands on plain data:
    and its best fragment ([`highlight`], a pure function of a text and a match set), and for
    an answer its question ([`QuestionRef`]).
 
-After them, a query that found little gets a corrected version
-([`SearchResults::did_you_mean`]). With [`SearchOptions::explain`], each hit carries the tree
+After them, a query with a word that matches nothing (or that found little) gets a corrected
+version ([`SearchResults::did_you_mean`]). With [`SearchOptions::explain`], each hit carries the tree
 of its score ([`Explanation`]), to which every stage that scores adds its own part: retrieval
 the BM25 terms by word and field, the Q&A lift its share of the question's score, meaning the
 fused lexical and semantic scores.

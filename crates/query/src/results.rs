@@ -135,7 +135,8 @@ pub struct SearchResults {
     pub took_ms: f64,
     /// The ranked hits.
     pub hits: Vec<Hit>,
-    /// A corrected query, when this one found little (fewer than 3 passages) and some of its
-    /// words are missing from the index but close to indexed ones.
+    /// A corrected query, when some of its words match nothing as typed but are close to words
+    /// of the passages (or, when this one found fewer than 3 passages, are very rare next to a
+    /// close and far more frequent word).
     pub did_you_mean: Option<String>,
 }

@@ -181,14 +181,9 @@ impl Searcher {
             })
             .collect::<Result<Vec<_>, _>>()?;
 
-        // After: a corrected query when little was found.
-        let did_you_mean = match ranked.total < suggest::FEW {
-            true => {
-                suggest::did_you_mean(query, &parsed, &vocabulary, &index.searcher, &index.schema)
-                    .map_err(read)?
-            }
-            false => None,
-        };
+        // After: a corrected query when a word matched nothing (or little was found).
+        let did_you_mean =
+            suggest::did_you_mean(query, &parsed, &vocabulary, ranked.total).map_err(read)?;
         Ok(SearchResults {
             query: query.to_owned(),
             total: ranked.total,

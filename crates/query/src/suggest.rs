@@ -1,28 +1,16 @@
-//! "Did you mean": a corrected query when a query finds nothing or very little.
+//! "Did you mean": a corrected query when a query word matches nothing as typed.
 //!
-//! Each query word the index lacks (or has barely, next to a close and far more frequent term)
-//! is replaced by the closest indexed term, the most frequent among equally close ones. Index
-//! terms are stems (`inject`), so what is shown is the term's most common spelling in the
-//! passages that hold it (`injections`), found by analyzing a few of them again: nothing more
-//! needs to be stored at index time.
-
-use std::collections::HashMap;
-
-use kb_schema::KbSchema;
-use tantivy::collector::TopDocs;
-use tantivy::query::TermQuery;
-use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{TantivyDocument, Term};
+//! Each query word the index lacks is replaced by the closest word of the passages as written
+//! (the surface words typo tolerance matches against, see [`crate::rewrite::typos`]), the most
+//! frequent among equally close ones; so is a word the index has barely, next to a close and
+//! far more frequent word, when the whole query found little.
 
 use crate::analysis;
 use crate::parse::{ParsedQuery, Presence, Target};
-use crate::rewrite::typos::{self, Neighbour, Vocabulary};
+use crate::rewrite::typos::{self, Vocabulary};
 
-/// A suggestion is offered when fewer passages than this matched.
+/// A word the index has barely gets a suggestion only when fewer passages than this matched.
 pub(crate) const FEW: usize = 3;
-
-/// How many passages are read to find a term's most common spelling.
-const SAMPLE: usize = 20;
 
 /// The most edits between a typed word and its suggested correction. A little more generous
 /// than typo tolerance (a 4-letter word may get one edit): a suggestion is only shown, never
@@ -38,14 +26,13 @@ fn max_edits(word: &str) -> u8 {
     }
 }
 
-/// The corrected query for `query` (parsed as `parsed`), or `None` when no word needs or
-/// has a correction.
+/// The corrected query for `query` (parsed as `parsed`), which found `total` passages, or
+/// `None` when no word needs or has a correction.
 pub(crate) fn did_you_mean(
     query: &str,
     parsed: &ParsedQuery,
     vocabulary: &Vocabulary<'_>,
-    searcher: &tantivy::Searcher,
-    schema: &KbSchema,
+    total: usize,
 ) -> tantivy::Result<Option<String>> {
     let mut out = String::with_capacity(query.len() + 8);
     let mut rest = 0;
@@ -60,7 +47,7 @@ pub(crate) fn did_you_mean(
         let Some(at) = query[rest..].find(text).map(|i| rest + i) else { continue };
         let end = at + text.len();
         if is_word && clause.presence != Presence::Excluded {
-            if let Some(correction) = correct(text, vocabulary, searcher, schema)? {
+            if let Some(correction) = correct(text, vocabulary, total)? {
                 out.push_str(&query[rest..at]);
                 out.push_str(&match_case(text, &correction));
                 rest = end;
@@ -75,12 +62,13 @@ pub(crate) fn did_you_mean(
     Ok(changed.then_some(out))
 }
 
-/// The correction of one typed word, if it needs one and one is close enough.
+/// The correction of one typed word, if it needs one and one is close enough: always for a
+/// word that matches nothing, for a very rare one only when the query found fewer than
+/// [`FEW`] passages.
 fn correct(
     word: &str,
     vocabulary: &Vocabulary<'_>,
-    searcher: &tantivy::Searcher,
-    schema: &KbSchema,
+    total: usize,
 ) -> tantivy::Result<Option<String>> {
     let edits = max_edits(word);
     let terms = analysis::terms_with_positions(word);
@@ -89,48 +77,14 @@ fn correct(
         return Ok(None);
     }
     let doc_freq = vocabulary.doc_freq(term)?;
-    if !typos::may_need_stand_in(doc_freq) {
+    if !typos::may_need_stand_in(doc_freq) || (doc_freq > 0 && total >= FEW) {
         return Ok(None);
     }
-    let best: Option<Neighbour> =
-        vocabulary.neighbours(term, edits)?.into_iter().find(|n| typos::stands_in(doc_freq, n));
-    match best {
-        Some(n) => Ok(Some(spelling(&n.term, searcher, schema)?.unwrap_or(n.term))),
-        None => Ok(None),
-    }
-}
-
-/// The most common spelling (lowercased) of the words that analyze to `term`, in a sample of
-/// the passages that hold it; ties go to the shorter, then alphabetically first.
-fn spelling(
-    term: &str,
-    searcher: &tantivy::Searcher,
-    schema: &KbSchema,
-) -> tantivy::Result<Option<String>> {
-    let mut counts: HashMap<String, usize> = HashMap::new();
-    for field in [schema.text, schema.title, schema.heading] {
-        let query = TermQuery::new(Term::from_field_text(field, term), IndexRecordOption::Basic);
-        let top = searcher.search(&query, &TopDocs::with_limit(SAMPLE).order_by_score())?;
-        for (_, address) in top {
-            let doc: TantivyDocument = searcher.doc(address)?;
-            let Some(text) = doc.get_first(field).and_then(|v| v.as_str()) else { continue };
-            analysis::for_each_token(text, |t| {
-                if t.text == term {
-                    let word = text[t.offset_from..t.offset_to].to_lowercase();
-                    *counts.entry(word).or_default() += 1;
-                }
-            });
-        }
-        if !counts.is_empty() {
-            break;
-        }
-    }
-    Ok(counts
+    let best = vocabulary
+        .neighbours(word, term, edits)?
         .into_iter()
-        .max_by(|a, b| {
-            a.1.cmp(&b.1).then_with(|| b.0.len().cmp(&a.0.len())).then_with(|| b.0.cmp(&a.0))
-        })
-        .map(|(word, _)| word))
+        .find(|n| typos::stands_in(doc_freq, n));
+    Ok(best.map(|n| n.word))
 }
 
 /// `correction` written like `typed`: all capitals, a capital first, or as is.

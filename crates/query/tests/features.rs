@@ -132,14 +132,20 @@ fn did_you_mean_corrects_words_the_index_lacks() {
 }
 
 #[test]
-fn no_suggestion_when_a_query_finds_plenty() {
-    let passages: Vec<Passage> = (0..5)
+fn a_word_that_matches_nothing_gets_a_suggestion_even_when_plenty_is_found() {
+    let mut passages: Vec<Passage> = (0..5)
         .map(|i| article(&format!("d{i}"), "T", 0, "kettle descaling with vinegar"))
         .collect();
+    passages.push(article("typo", "T", 0, "a kettle and some vinegr"));
     let fixture = Fixture::new(&passages);
-    // "vinegr" finds all five passages through typo tolerance: no need to suggest.
-    let results = search(&fixture.searcher(), "kettel vinegr");
-    assert_eq!(results.total, 5);
+    // "kettel" matches nothing as typed: it is corrected although typo tolerance found all
+    // six passages.
+    let results = search(&fixture.searcher(), "kettel vinegar");
+    assert_eq!(results.total, 6);
+    assert_eq!(results.did_you_mean.as_deref(), Some("kettle vinegar"));
+    // "vinegr" is in one passage: with plenty found, it is taken as meant.
+    let results = search(&fixture.searcher(), "kettle vinegr");
+    assert_eq!(results.total, 6);
     assert_eq!(results.did_you_mean, None);
 }
 
@@ -244,7 +250,7 @@ fn explanations_add_up_and_name_fields_terms_and_expansions() {
     let question = hit(&results, "kettle-q#0").explanation.as_ref().unwrap();
     let lines = whats(question).join("\n");
     assert!(lines.contains("word \"descale\""), "{lines}");
-    assert!(lines.contains("typo \"kettel\" ~ kettl (1 edit)"), "{lines}");
+    assert!(lines.contains("typo \"kettel\" ~ kettle (1 edit): kettl"), "{lines}");
     assert!(lines.contains("text: \"descal\" BM25 freq 1"), "{lines}");
     let answer = hit(&results, "kettle-q#2").explanation.as_ref().unwrap();
     let lines = whats(answer).join("\n");

@@ -14,6 +14,10 @@
 //! What `kb_en` drops is not lost: the passage text is also indexed with the `kb_stop`
 //! analyzer ([`stop_word_analyzer`]), which keeps exactly those words, so that a query made
 //! only of stop words is answered from postings too.
+//!
+//! Typo tolerance reads a third analyzer's terms: `kb_words` ([`surface_word_analyzer`]) keeps
+//! the words as written (lowercased and folded, not stemmed), so that a misspelling is matched
+//! against the words a reader sees rather than against stems.
 
 use std::ops::Range;
 
@@ -58,6 +62,94 @@ pub fn with_filters<T: Tokenizer>(tokenizer: T) -> TextAnalyzer {
 pub fn register(index: &Index) {
     index.tokenizers().register(ANALYZER_NAME, analyzer());
     index.tokenizers().register(STOP_WORD_ANALYZER_NAME, stop_word_analyzer());
+    index.tokenizers().register(SURFACE_WORD_ANALYZER_NAME, surface_word_analyzer());
+}
+
+/// The name the [`surface_word_analyzer`] is registered under.
+pub const SURFACE_WORD_ANALYZER_NAME: &str = "kb_words";
+
+/// Words shorter than this (in characters) are left out of the surface words: no query word
+/// typo tolerance corrects is that close to them (see [`surface_word_analyzer`]).
+pub const MIN_SURFACE_WORD_CHARS: usize = 3;
+
+/// Builds the `kb_words` analyzer: the words `kb_en` keeps, as written (lowercased and
+/// ASCII-folded, not stemmed), without the words typo tolerance never needs: words with a
+/// digit (ids, doses, years), words under [`MIN_SURFACE_WORD_CHARS`] characters, stop words
+/// and overly long words.
+///
+/// Each such word's `kb_en` term is the word analyzed again with [`word_analyzer`]: a query
+/// word close to a surface word (`injetcions` ~ `injections`) searches that word's stem
+/// (`inject`).
+pub fn surface_word_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(WordTokenizer::default())
+        .filter(RemoveLongFilter::limit(LONG_WORD_BYTES))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(SurfaceWords::default())
+        .build()
+}
+
+/// Token filter keeping the words a typo may be close to: see [`surface_word_analyzer`].
+#[derive(Clone, Default)]
+pub struct SurfaceWords {
+    dropped: DroppedWords,
+}
+
+impl SurfaceWords {
+    /// Whether the (lowercased, folded) word `word` is kept.
+    pub fn keeps(&self, word: &str) -> bool {
+        !self.dropped.is_dropped(word)
+            && !word.chars().any(char::is_numeric)
+            && word.chars().count() >= MIN_SURFACE_WORD_CHARS
+    }
+}
+
+impl TokenFilter for SurfaceWords {
+    type Tokenizer<T: Tokenizer> = SurfaceWordsFilter<T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> SurfaceWordsFilter<T> {
+        SurfaceWordsFilter { words: self, inner: tokenizer }
+    }
+}
+
+/// The tokenizer produced by [`SurfaceWords`].
+#[derive(Clone)]
+pub struct SurfaceWordsFilter<T> {
+    words: SurfaceWords,
+    inner: T,
+}
+
+impl<T: Tokenizer> Tokenizer for SurfaceWordsFilter<T> {
+    type TokenStream<'a> = SurfaceWordsStream<'a, T::TokenStream<'a>>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        SurfaceWordsStream { words: &self.words, inner: self.inner.token_stream(text) }
+    }
+}
+
+/// The token stream of [`SurfaceWordsFilter`].
+pub struct SurfaceWordsStream<'a, S> {
+    words: &'a SurfaceWords,
+    inner: S,
+}
+
+impl<S: TokenStream> TokenStream for SurfaceWordsStream<'_, S> {
+    fn advance(&mut self) -> bool {
+        while self.inner.advance() {
+            if self.words.keeps(&self.inner.token().text) {
+                return true;
+            }
+        }
+        false
+    }
+
+    fn token(&self) -> &Token {
+        self.inner.token()
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.inner.token_mut()
+    }
 }
 
 /// The name the [`stop_word_analyzer`] is registered under.
@@ -566,6 +658,17 @@ mod tests {
             terms("The Café of the Calves, running & jumping — naïve"),
             ["cafe", "calf", "run", "jump", "naiv"]
         );
+    }
+
+    #[test]
+    fn surface_words_are_written_words_without_stems_digits_or_stop_words() {
+        let mut a = surface_word_analyzer();
+        let mut stream = a.token_stream("The Injections of B12 in Naïve calves: ok, mice");
+        let mut words = Vec::new();
+        while stream.advance() {
+            words.push(stream.token().text.clone());
+        }
+        assert_eq!(words, ["injections", "naive", "calves", "mice"]);
     }
 
     #[test]

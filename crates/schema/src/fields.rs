@@ -4,7 +4,7 @@ use tantivy::schema::{
 };
 use tantivy::TantivyDocument;
 
-use crate::analyzer::{ANALYZER_NAME, STOP_WORD_ANALYZER_NAME};
+use crate::analyzer::{ANALYZER_NAME, STOP_WORD_ANALYZER_NAME, SURFACE_WORD_ANALYZER_NAME};
 use crate::{Kind, Passage, SourceRef};
 
 /// The tantivy schema of a kb index and the handles of its fields.
@@ -43,6 +43,10 @@ pub struct KbSchema {
     /// words), analyzed with [`crate::analyzer::stop_word_analyzer`] at their word positions,
     /// not stored: a query made only of such words is a phrase in this field.
     pub stop_words: Field,
+    /// `words`: the words of the passage text, title and heading as written (lowercased and
+    /// folded, not stemmed), analyzed with [`crate::analyzer::surface_word_analyzer`], doc ids
+    /// only, not stored: the dictionary typo tolerance matches misspellings against.
+    pub words: Field,
 }
 
 impl Default for KbSchema {
@@ -86,6 +90,15 @@ impl KbSchema {
                     .set_index_option(IndexRecordOption::WithFreqsAndPositions),
             ),
         );
+        let words = b.add_text_field(
+            "words",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(SURFACE_WORD_ANALYZER_NAME)
+                    .set_index_option(IndexRecordOption::Basic)
+                    .set_fieldnorms(false),
+            ),
+        );
         KbSchema {
             schema: b.build(),
             passage_id,
@@ -100,6 +113,7 @@ impl KbSchema {
             context,
             vector,
             stop_words,
+            words,
         }
     }
 
@@ -120,6 +134,7 @@ impl KbSchema {
             context: f("context")?,
             vector: f("vector")?,
             stop_words: f("stop_words")?,
+            words: f("words")?,
         })
     }
 
@@ -135,8 +150,11 @@ impl KbSchema {
         d.add_text(self.text, &p.text);
         d.add_text(self.stop_words, &p.text);
         d.add_text(self.title, &p.doc_title);
+        d.add_text(self.words, &p.text);
+        d.add_text(self.words, &p.doc_title);
         if let Some(h) = &p.heading {
             d.add_text(self.heading, h);
+            d.add_text(self.words, h);
         }
         if let Some(c) = &p.context {
             d.add_text(self.context, c);

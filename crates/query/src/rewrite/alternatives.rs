@@ -10,6 +10,10 @@ use super::typos::{self, Vocabulary, TYPO_BOOST};
 use crate::analysis;
 use crate::parse::{ParsedQuery, Presence, Scope, Target};
 
+/// The least share of [`TYPO_BOOST`] a close word gets, however rare next to the most
+/// frequent one.
+const MIN_SHARE: f32 = 0.05;
+
 /// Another way for (part of) a query to match.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Alternative {
@@ -17,8 +21,8 @@ pub(crate) struct Alternative {
     pub terms: Vec<(usize, String)>,
     /// Its weight relative to the words as typed.
     pub boost: f32,
-    /// What it is, for `--explain`: `typo "funtion" ~ function`, `synonym "botox" = "botulinum
-    /// toxin"`.
+    /// What it is, for `--explain`: `typo "injetcions" ~ injections (1 edit): inject`,
+    /// `synonym "botox" = "botulinum toxin"`.
     pub label: String,
     /// Whether it is a close spelling (typo tolerance) rather than a synonym.
     pub typo: bool,
@@ -120,12 +124,20 @@ pub(crate) fn alternatives(
             if has_synonym[i] || !c.is_word || c.terms.len() != 1 {
                 continue;
             }
-            for n in typos::alternatives(vocabulary, &c.terms[0], c.text)? {
+            let close = typos::alternatives(vocabulary, &c.terms[0], c.text)?;
+            let most = close.iter().map(|n| n.doc_freq).max().unwrap_or(1).max(1);
+            for n in close {
+                // Equally close words are not equally likely meant: each counts by its
+                // frequency next to the most frequent one's, so that a rare word one edit away
+                // ("refsum" for "refsux") does not outrank the common one ("reflux") on its
+                // higher IDF.
+                let boost = TYPO_BOOST * (n.doc_freq as f32 / most as f32).max(MIN_SHARE);
                 let edits =
                     if n.edits == 1 { "1 edit".to_owned() } else { format!("{} edits", n.edits) };
-                let label = format!("typo {:?} ~ {} ({edits})", c.text, n.term);
+                // What the typo matched, and the stem searched for it.
+                let label = format!("typo {:?} ~ {} ({edits}): {}", c.text, n.word, n.term);
                 let terms = vec![(0, n.term)];
-                out.push(c.clause, Alternative { terms, boost: TYPO_BOOST, label, typo: true });
+                out.push(c.clause, Alternative { terms, boost, label, typo: true });
             }
         }
     }

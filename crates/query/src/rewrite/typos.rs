@@ -1,23 +1,41 @@
-//! Typo tolerance: which indexed terms are close to a query word that the index lacks.
+//! Typo tolerance: which indexed words are close to a query word that the index lacks.
+//!
+//! Misspellings are matched against the words as they appear in the passages, not against
+//! their stems. A typo often changes how a word stems (`injetcions` stems to `injetcion`,
+//! `injections` to `inject`), which puts it several edits away from every stem although it is
+//! one swap away from the word the reader meant. So the index keeps a dictionary of its surface
+//! words: the `words` field ([`kb_schema::KbSchema::words`]), the text, title and heading as
+//! written (lowercased and folded, not stemmed; words with digits and words under three
+//! letters left out), doc ids only. A field rather than a separate FST beside the index,
+//! because tantivy then keeps it right for free: it follows every added, deleted and merged
+//! segment and commits with the rest, and its term dictionary already is an FST.
 //!
 //! tantivy's `FuzzyTermQuery` matches close terms but never says which ones, so its matches
 //! cannot be highlighted (and a fuzzy query scores every expanded term alike). kb expands the
-//! word itself instead: the Levenshtein automaton of `FuzzyTermQuery::automaton` streams the
-//! close terms out of each segment's term dictionaries, and the query builder searches them as
-//! extra, low-weighted alternatives of the word (see [`super::alternatives`]), which the highlighter
-//! then lights like any other term.
+//! word itself instead: the Levenshtein automaton of `FuzzyTermQuery::automaton`, with
+//! transpositions (a swap of neighbours is one edit, as in Meilisearch), streams the close
+//! surface words out of each segment's `words` dictionary; each one's `kb_en` stem is what is
+//! searched, as an extra, low-weighted alternative of the word (see [`super::alternatives`]),
+//! which the highlighter then lights like any other term (every form of that stem).
 //!
 //! Only words the index does not know, or knows barely next to a close and far more frequent
 //! word, are expanded: an ordinary query never pays for a dictionary scan. How far a word may
 //! be from its expansions depends on its length as typed ([`max_edits`]): short words and
-//! numbers are never expanded, as nearly every short word is one edit away from another.
+//! numbers are never expanded, as nearly every short word is one edit away from another. Only
+//! the closest words are kept (those at the fewest edits), the most frequent first, as
+//! Meilisearch ranks a match with fewer typos first; the query builder then weighs each by its
+//! frequency next to the most frequent one's (see [`super::alternatives`]).
 
-use std::collections::BTreeMap;
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 
 use kb_schema::KbSchema;
 use tantivy::query::FuzzyTermQuery;
 use tantivy::schema::Field;
+use tantivy::tokenizer::TokenStream;
 use tantivy::Term;
+
+use crate::analysis;
 
 /// How much an expanded term's score counts next to the word's own: low enough that a passage
 /// with the word as typed (or a stemmed form of it) ranks above one with a near miss.
@@ -48,32 +66,45 @@ pub fn max_edits(word: &str) -> u8 {
     }
 }
 
-/// An indexed term close to a query term.
+/// An indexed stem close to a query word, through one of its surface words.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Neighbour {
-    /// The indexed term (analyzed: lowercased, stemmed).
+    /// The stem searched (the `kb_en` term of `word`).
     pub term: String,
-    /// Edits between it and the query term (insertions, deletions, substitutions and swaps of
-    /// two adjacent characters).
+    /// The closest surface word (lowercased, folded) that analyzes to `term`, the most frequent
+    /// among equally close ones: what the typo matched.
+    pub word: String,
+    /// Edits between `word` and the query word as typed (insertions, deletions, substitutions
+    /// and swaps of two adjacent characters).
     pub edits: u8,
-    /// Passages holding it, summed over the text, title and heading fields.
+    /// Passages holding `term`, summed over the text, title and heading fields.
     pub doc_freq: u64,
 }
 
-/// The index's terms, as far as typo tolerance and "did you mean" need them.
+/// The index's words, as far as typo tolerance and "did you mean" need them.
 pub(crate) struct Vocabulary<'a> {
     searcher: &'a tantivy::Searcher,
-    /// The fields a reader sees: their dictionaries hold every word a query can mean.
+    /// The fields a reader sees: their dictionaries hold every term a query can mean.
     fields: [Field; 3],
+    /// The surface words of those fields (`words`).
+    words: Field,
+    /// [`Vocabulary::neighbours`] already found, by their arguments: typo tolerance and "did
+    /// you mean" ask for the same words in one search.
+    found: RefCell<HashMap<(String, String, u8), Vec<Neighbour>>>,
 }
 
 impl<'a> Vocabulary<'a> {
     /// The vocabulary of the index `searcher` reads.
     pub(crate) fn new(searcher: &'a tantivy::Searcher, schema: &KbSchema) -> Self {
-        Vocabulary { searcher, fields: [schema.text, schema.title, schema.heading] }
+        Vocabulary {
+            searcher,
+            fields: [schema.text, schema.title, schema.heading],
+            words: schema.words,
+            found: RefCell::default(),
+        }
     }
 
-    /// In how many passages `term` occurs (summed over the fields).
+    /// In how many passages `term` (a `kb_en` term) occurs (summed over the fields).
     pub(crate) fn doc_freq(&self, term: &str) -> tantivy::Result<u64> {
         let mut n = 0;
         for &field in &self.fields {
@@ -82,46 +113,94 @@ impl<'a> Vocabulary<'a> {
         Ok(n)
     }
 
-    /// Indexed terms at most `edits` edits from `term` (itself excluded), closest first, then
-    /// most frequent, then alphabetical.
-    pub(crate) fn neighbours(&self, term: &str, edits: u8) -> tantivy::Result<Vec<Neighbour>> {
-        if edits == 0 || term.is_empty() {
+    /// The stems of the surface words at most `edits` edits from the query word `typed`, whose
+    /// own term is `own` (excluded): only those at the fewest edits found, most frequent first,
+    /// then alphabetical. `typed` is the word as typed; it is lowercased and folded here.
+    pub(crate) fn neighbours(
+        &self,
+        typed: &str,
+        own: &str,
+        edits: u8,
+    ) -> tantivy::Result<Vec<Neighbour>> {
+        let key = (typed.to_owned(), own.to_owned(), edits);
+        if let Some(found) = self.found.borrow().get(&key) {
+            return Ok(found.clone());
+        }
+        let found = self.walk(typed, own, edits)?;
+        self.found.borrow_mut().insert(key, found.clone());
+        Ok(found)
+    }
+
+    /// [`Vocabulary::neighbours`], read from the dictionaries.
+    fn walk(&self, typed: &str, own: &str, edits: u8) -> tantivy::Result<Vec<Neighbour>> {
+        let Some(word) = surface_form(typed) else { return Ok(Vec::new()) };
+        if edits == 0 || word.is_empty() {
             return Ok(Vec::new());
         }
+        // Surface word -> passages holding it.
         let mut found: BTreeMap<String, u64> = BTreeMap::new();
-        // The automaton depends on the term only: built once, it walks every dictionary.
-        let fuzzy = FuzzyTermQuery::new(Term::from_field_text(self.fields[0], term), edits, true);
+        // The automaton depends on the word only: built once, it walks every dictionary.
+        let fuzzy = FuzzyTermQuery::new(Term::from_field_text(self.words, &word), edits, true);
         let automaton = fuzzy.automaton()?;
-        for &field in &self.fields {
-            for segment in self.searcher.segment_readers() {
-                let inverted = segment.inverted_index(field)?;
-                let mut stream = inverted.terms().search(&automaton).into_stream()?;
-                while stream.advance() {
-                    let Ok(key) = std::str::from_utf8(stream.key()) else { continue };
-                    if key != term {
-                        *found.entry(key.to_owned()).or_default() +=
-                            u64::from(stream.value().doc_freq);
-                    }
+        for segment in self.searcher.segment_readers() {
+            let inverted = segment.inverted_index(self.words)?;
+            let mut stream = inverted.terms().search(&automaton).into_stream()?;
+            while stream.advance() {
+                let Ok(key) = std::str::from_utf8(stream.key()) else { continue };
+                if key != word {
+                    *found.entry(key.to_owned()).or_default() += u64::from(stream.value().doc_freq);
                 }
             }
         }
-        let mut out: Vec<Neighbour> = found
-            .into_iter()
-            .map(|(t, doc_freq)| Neighbour { edits: edit_distance(term, &t), term: t, doc_freq })
-            // The automaton counts a swap as one edit, as `edit_distance` does; the filter only
-            // guards against a disagreement on odd input.
-            .filter(|n| n.edits <= edits)
-            .collect();
-        out.sort_by(|a, b| {
-            a.edits.cmp(&b.edits).then(b.doc_freq.cmp(&a.doc_freq)).then(a.term.cmp(&b.term))
-        });
+        // Stem -> (edits, surface frequency, surface word) of its best surface word.
+        let mut stems: BTreeMap<String, (u8, u64, String)> = BTreeMap::new();
+        for (surface, freq) in found {
+            let distance = edit_distance(&word, &surface);
+            // The automaton counts a swap as one edit, as `edit_distance` does; this only guards
+            // against a disagreement on odd input.
+            if distance > edits {
+                continue;
+            }
+            let terms = analysis::terms_with_positions(&surface);
+            let [(_, stem)] = terms.as_slice() else { continue };
+            if stem == own {
+                continue;
+            }
+            let best = stems.entry(stem.clone()).or_insert((u8::MAX, 0, String::new()));
+            if (distance, std::cmp::Reverse(freq)) < (best.0, std::cmp::Reverse(best.1)) {
+                *best = (distance, freq, surface);
+            }
+        }
+        let Some(fewest) = stems.values().map(|b| b.0).min() else { return Ok(Vec::new()) };
+        let mut out = Vec::new();
+        for (term, (edits, _, word)) in stems {
+            if edits == fewest {
+                let doc_freq = self.doc_freq(&term)?;
+                out.push(Neighbour { term, word, edits, doc_freq });
+            }
+        }
+        out.sort_by(|a, b| b.doc_freq.cmp(&a.doc_freq).then(a.term.cmp(&b.term)));
         Ok(out)
     }
 }
 
+/// `typed` as the surface-word dictionary holds words: lowercased and folded; `None` unless it
+/// is one such word (not several, nor one with digits, a stop word or a short word).
+fn surface_form(typed: &str) -> Option<String> {
+    let mut analyzer = kb_schema::analyzer::surface_word_analyzer();
+    let mut stream = analyzer.token_stream(typed);
+    if !stream.advance() {
+        return None;
+    }
+    let token = stream.token();
+    let whole = token.offset_from == 0 && token.offset_to == typed.len();
+    let word = token.text.clone();
+    (whole && !stream.advance()).then_some(word)
+}
+
 /// The terms that stand in for the query word `surface` (as typed), whose analyzed term is
 /// `term`: empty unless the word is missing from the index or very rare next to a close, far
-/// more frequent term.
+/// more frequent word.
 pub(crate) fn alternatives(
     vocabulary: &Vocabulary<'_>,
     term: &str,
@@ -135,7 +214,7 @@ pub(crate) fn alternatives(
     if doc_freq > RARE {
         return Ok(Vec::new());
     }
-    let mut close = vocabulary.neighbours(term, edits)?;
+    let mut close = vocabulary.neighbours(surface, term, edits)?;
     close.retain(|n| stands_in(doc_freq, n));
     close.truncate(MAX_ALTERNATIVES);
     Ok(close)
@@ -192,6 +271,15 @@ mod tests {
         assert_eq!(max_edits("covid19"), 0, "digits");
         assert_eq!(max_edits("2011"), 0);
         assert_eq!(max_edits("ünïcödé"), 1, "characters, not bytes");
+    }
+
+    #[test]
+    fn typed_words_are_looked_up_lowercased_and_folded() {
+        assert_eq!(surface_form("Injetcions").as_deref(), Some("injetcions"));
+        assert_eq!(surface_form("Naïve").as_deref(), Some("naive"));
+        assert_eq!(surface_form("covid19"), None, "digits");
+        assert_eq!(surface_form("the"), None, "stop word");
+        assert_eq!(surface_form("e-mail"), None, "two words");
     }
 
     #[test]
