@@ -5,7 +5,7 @@
 //! `$KB_MODEL_DIR`, else (for an existing semantic index) the folder the index recorded, else
 //! the default model all-MiniLM-L6-v2 in the model cache (`$XDG_CACHE_HOME/kb/models`, else
 //! `~/.cache/kb/models`), downloaded there the first time with the `download` feature. A
-//! handle loads a model once and keeps it ([`Models`]), so a long-lived handle (a server) pays
+//! handle loads a model once and keeps it (`Models`), so a long-lived handle (a server) pays
 //! the load once. The library never prints: callers that do may say a download is coming
 //! ([`needs_download`]).
 

@@ -11,11 +11,11 @@
 //!
 //! Two things delete files:
 //!
-//! - [`open_for_update`] replaces an index that must be rebuilt (another kb version's, a damaged
+//! - `open_for_update` replaces an index that must be rebuilt (another kb version's, a damaged
 //!   one with `--rebuild`, a tantivy index kb did not write with `--rebuild`), and only when the
 //!   folder holds nothing but such files: a folder with anything else in it is refused with
 //!   [`FolderError::Foreign`], naming what is there, and nothing is touched;
-//! - [`sweep_orphans`] removes segment files the last commit's `meta.json` does not reference:
+//! - `sweep_orphans` removes segment files the last commit's `meta.json` does not reference:
 //!   what a killed or failed run left behind. Only while holding the writer lock.
 
 use std::path::{Path, PathBuf};

@@ -24,7 +24,7 @@ pub fn open_index_with_manifest(dir: &Path) -> Result<(Index, KbSchema, Manifest
 
 /// [`open_index_with_manifest`] for searching only: the index opens, and readers can be made
 /// of it, even when nothing can be written to its folder (a read-only file system or folder),
-/// where tantivy's reader would fail to create its lock file (see [`crate::readonly`]'s docs in
+/// where tantivy's reader would fail to create its lock file (see `readonly`'s docs in
 /// the source: no writer can run there, so there is nothing to lock against). Never use the
 /// index it returns for writing.
 pub fn open_index_for_reading(dir: &Path) -> Result<(Index, KbSchema, Manifest), OpenError> {

@@ -1,6 +1,6 @@
 //! Bringing an index up to date with its source files, and pushing documents into it.
 //!
-//! [`update_index`] (a folder) and [`update()`] (an open index, on disk or in memory) walk the
+//! [`crate::update_index`] (a folder) and [`update()`] (an open index, on disk or in memory) walk the
 //! roots, compare every file with the [`Manifest`] of the last commit and apply only the
 //! difference: new files are added, changed files replace their documents, vanished files are
 //! removed. The new manifest goes into the same commit as the passages (tantivy's commit
@@ -41,7 +41,7 @@ use changes::{path_string, refusal, same_hash, same_stat, Claims, Owner, Root, S
 pub use pushed::{push_documents, remove_documents};
 use writer::Writer;
 
-/// How [`update_index`] runs.
+/// How [`crate::update_index`] runs.
 #[derive(Debug, Clone)]
 pub struct IndexOptions {
     /// Start from an empty index instead of updating (default `false`).
@@ -99,7 +99,7 @@ impl Default for IndexOptions {
     }
 }
 
-/// Progress of an [`update_index`] run, for a progress bar.
+/// Progress of an [`crate::update_index`] run, for a progress bar.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Progress<'a> {
     /// The files were listed: this many will be looked at.
@@ -118,7 +118,7 @@ pub enum Progress<'a> {
     Committing,
 }
 
-/// What an [`update_index`] run did. Serializes to the `kb index --json` shape.
+/// What an [`crate::update_index`] run did. Serializes to the `kb index --json` shape.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct IndexReport {
     /// Files indexed for the first time; for pushed documents, those new.
@@ -145,7 +145,7 @@ pub struct IndexReport {
     pub committed: bool,
 }
 
-/// Why [`update_index`] failed as a whole. Problems with single files are not errors: they are
+/// Why [`crate::update_index`] failed as a whole. Problems with single files are not errors: they are
 /// listed in [`IndexReport::skipped`].
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
