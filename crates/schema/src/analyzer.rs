@@ -104,39 +104,52 @@ impl SurfaceWords {
     }
 }
 
-impl TokenFilter for SurfaceWords {
-    type Tokenizer<T: Tokenizer> = SurfaceWordsFilter<T>;
-
-    fn transform<T: Tokenizer>(self, tokenizer: T) -> SurfaceWordsFilter<T> {
-        SurfaceWordsFilter { words: self, inner: tokenizer }
+impl WordTest for SurfaceWords {
+    fn keeps(&self, word: &str) -> bool {
+        SurfaceWords::keeps(self, word)
     }
 }
 
-/// The tokenizer produced by [`SurfaceWords`].
+impl TokenFilter for SurfaceWords {
+    type Tokenizer<T: Tokenizer> = KeepingFilter<SurfaceWords, T>;
+
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> Self::Tokenizer<T> {
+        KeepingFilter { test: self, inner: tokenizer }
+    }
+}
+
+/// Which words a [`KeepingFilter`] lets through.
+pub trait WordTest: Clone + Send + Sync + 'static {
+    /// Whether the (lowercased, folded) token text `word` is kept.
+    fn keeps(&self, word: &str) -> bool;
+}
+
+/// A tokenizer that keeps only the tokens its [`WordTest`] keeps: [`SurfaceWords`] and
+/// [`DroppedWords`] as token filters.
 #[derive(Clone)]
-pub struct SurfaceWordsFilter<T> {
-    words: SurfaceWords,
+pub struct KeepingFilter<W, T> {
+    test: W,
     inner: T,
 }
 
-impl<T: Tokenizer> Tokenizer for SurfaceWordsFilter<T> {
-    type TokenStream<'a> = SurfaceWordsStream<'a, T::TokenStream<'a>>;
+impl<W: WordTest, T: Tokenizer> Tokenizer for KeepingFilter<W, T> {
+    type TokenStream<'a> = KeepingStream<'a, W, T::TokenStream<'a>>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        SurfaceWordsStream { words: &self.words, inner: self.inner.token_stream(text) }
+        KeepingStream { test: &self.test, inner: self.inner.token_stream(text) }
     }
 }
 
-/// The token stream of [`SurfaceWordsFilter`].
-pub struct SurfaceWordsStream<'a, S> {
-    words: &'a SurfaceWords,
+/// The token stream of [`KeepingFilter`].
+pub struct KeepingStream<'a, W, S> {
+    test: &'a W,
     inner: S,
 }
 
-impl<S: TokenStream> TokenStream for SurfaceWordsStream<'_, S> {
+impl<W: WordTest, S: TokenStream> TokenStream for KeepingStream<'_, W, S> {
     fn advance(&mut self) -> bool {
         while self.inner.advance() {
-            if self.words.keeps(&self.inner.token().text) {
+            if self.test.keeps(&self.inner.token().text) {
                 return true;
             }
         }
@@ -194,51 +207,17 @@ impl DroppedWords {
     }
 }
 
+impl WordTest for DroppedWords {
+    fn keeps(&self, word: &str) -> bool {
+        self.is_dropped(word)
+    }
+}
+
 impl TokenFilter for DroppedWords {
-    type Tokenizer<T: Tokenizer> = DroppedWordsFilter<T>;
+    type Tokenizer<T: Tokenizer> = KeepingFilter<DroppedWords, T>;
 
-    fn transform<T: Tokenizer>(self, tokenizer: T) -> DroppedWordsFilter<T> {
-        DroppedWordsFilter { words: self, inner: tokenizer }
-    }
-}
-
-/// The tokenizer produced by [`DroppedWords`].
-#[derive(Clone)]
-pub struct DroppedWordsFilter<T> {
-    words: DroppedWords,
-    inner: T,
-}
-
-impl<T: Tokenizer> Tokenizer for DroppedWordsFilter<T> {
-    type TokenStream<'a> = DroppedWordsStream<'a, T::TokenStream<'a>>;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        DroppedWordsStream { words: &self.words, inner: self.inner.token_stream(text) }
-    }
-}
-
-/// The token stream of [`DroppedWordsFilter`].
-pub struct DroppedWordsStream<'a, S> {
-    words: &'a DroppedWords,
-    inner: S,
-}
-
-impl<S: TokenStream> TokenStream for DroppedWordsStream<'_, S> {
-    fn advance(&mut self) -> bool {
-        while self.inner.advance() {
-            if self.words.is_dropped(&self.inner.token().text) {
-                return true;
-            }
-        }
-        false
-    }
-
-    fn token(&self) -> &Token {
-        self.inner.token()
-    }
-
-    fn token_mut(&mut self) -> &mut Token {
-        self.inner.token_mut()
+    fn transform<T: Tokenizer>(self, tokenizer: T) -> Self::Tokenizer<T> {
+        KeepingFilter { test: self, inner: tokenizer }
     }
 }
 
