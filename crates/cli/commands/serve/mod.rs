@@ -20,7 +20,9 @@ only move bytes, and many searches run at once on all cores.
 # Behaviour (the contract is in the README)
 
 - [`routes`]: the endpoints and how parameters are read;
-- [`auth`]: the bearer token, compared in constant time;
+- [`page`]: the search page for people at `/` (server-rendered HTML, its assets, the login
+  form of `--token`);
+- [`auth`]: the bearer token, compared in constant time, and the page's session cookie;
 - [`error`]: errors as `{"error": "..."}` with their HTTP status;
 - here: listening, following other processes' commits, graceful shutdown.
 
@@ -32,6 +34,7 @@ lock except while a `POST`/`DELETE /documents` is being written.
 
 mod auth;
 mod error;
+mod page;
 mod routes;
 
 use std::path::Path;

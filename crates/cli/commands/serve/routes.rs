@@ -11,6 +11,8 @@
 //! | `POST /documents`         | upsert: the `kb index --json` report (token required)       |
 //! | `DELETE /documents/{id}`  | remove a pushed document: the report (token required)       |
 //!
+//! The search page's routes (`/`, `/p/{id}`, `/login`, `/assets/...`) are [`super::page`]'s.
+//!
 //! Search parameters: `q` (required), `limit`, `kind` (`article`, `question`, `answer`),
 //! `doc`, `per_doc`, `semantic` (0 to 1), `explain` (`true`/`false`); an unknown or malformed
 //! one is a 400 naming it. Any other path is a 404, another method on a known path a 405.
@@ -50,6 +52,7 @@ type Answer = Result<Response, ApiError>;
 /// every one of them (the 404 and 405 answers included).
 pub fn router(app: Arc<App>) -> Router {
     Router::new()
+        .merge(super::page::routes())
         .route("/health", get(health))
         .route("/search", get(search_get).post(search_post))
         .route("/passages/{id}", get(passage))
@@ -78,8 +81,8 @@ async fn timeout(State(app): State<Arc<App>>, req: Request, next: Next) -> Respo
 
 async fn not_found() -> ApiError {
     ApiError::not_found(
-        "no such route: see GET /health, GET|POST /search, GET /passages/ID, \
-         GET /documents/ID, GET /stats, POST /documents, DELETE /documents/ID",
+        "no such route: see GET / (the search page), GET /health, GET|POST /search, \
+         GET /passages/ID, GET /documents/ID, GET /stats, POST /documents, DELETE /documents/ID",
     )
 }
 
@@ -88,7 +91,7 @@ async fn method_not_allowed() -> ApiError {
 }
 
 /// Runs library work on the blocking pool; a panic there is a 500, never a dead server.
-async fn blocking<T: Send + 'static>(
+pub async fn blocking<T: Send + 'static>(
     work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
 ) -> Result<T, ApiError> {
     tokio::task::spawn_blocking(work)
