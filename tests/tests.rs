@@ -16,7 +16,8 @@
 //! - `model`: choosing the embedding model (`--model`, `KB_MODEL_DIR`), pooling modes, and the
 //!   error for searching an index with another model;
 //! - `serve`: `kb serve` over HTTP: the endpoints, errors, token, load, shutdown;
-//! - `mcp`: `kb mcp`, an MCP session over stdio.
+//! - `mcp`: `kb mcp`, an MCP session over stdio;
+//! - `page`: the search page of `kb serve`, over HTTP and in headless Chromium.
 
 mod util;
 
@@ -32,6 +33,8 @@ mod library;
 mod mcp;
 mod model;
 mod output;
+#[cfg(feature = "serve")]
+mod page;
 mod safety;
 mod semantic;
 #[cfg(feature = "serve")]

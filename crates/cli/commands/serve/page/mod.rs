@@ -213,11 +213,10 @@ async fn home(
         let stats = blocking(move || Ok(kb.stats()?)).await.ok();
         return page(StatusCode::OK, html::front(&form, stats.as_ref()));
     }
-    let mut opts = SearchOptions::default();
-    opts.kind = form.kind;
-    if let Some(limit) = form.limit {
-        opts.limit = limit;
-    }
+    // `kb search`'s options: the same hits in the same order.
+    let defaults = SearchOptions::default();
+    let opts =
+        SearchOptions { kind: form.kind, limit: form.limit.unwrap_or(defaults.limit), ..defaults };
     let q = form.q.clone();
     match blocking(move || Ok(kb.search(&q, &opts)?)).await {
         Ok(results) => page(StatusCode::OK, html::results(&form, &results)),
@@ -283,11 +282,13 @@ async fn passage(
         if !q.trim().is_empty() {
             // The same search, in this document only, every passage of it: its highlights are
             // the words the results page lit. Words decide them, so no model is needed.
-            let mut opts = SearchOptions::default();
-            opts.doc = Some(focus.doc_id.clone());
-            opts.limit = document_len.max(1);
-            opts.per_doc = 0;
-            opts.semantic.weight = 0.0;
+            let opts = SearchOptions {
+                doc: Some(focus.doc_id.clone()),
+                limit: document_len.max(1),
+                per_doc: 0,
+                semantic: kb::Semantic::OFF,
+                ..SearchOptions::default()
+            };
             if let Ok(results) = kb.search(&q, &opts) {
                 lit.extend(results.hits.into_iter().map(|hit| (hit.passage_id, hit.highlights)));
             }
@@ -350,7 +351,10 @@ fn local_path(next: &str) -> &str {
 fn see_other(location: &str, cookie: Option<String>) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();
     let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(location) {
+    // Non-ASCII and spaces percent-encoded: a header value is visible ASCII.
+    const UNSAFE: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS.add(b' ').add(b'"');
+    let location = percent_encoding::utf8_percent_encode(location, UNSAFE).to_string();
+    if let Ok(value) = HeaderValue::from_str(&location) {
         headers.insert(header::LOCATION, value);
     }
     if let Some(value) = cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
