@@ -367,7 +367,9 @@ fn chromium() -> Option<&'static Path> {
         "KB_REQUIRE_BROWSER is set but chromium is not installed at {}",
         path.display()
     );
-    eprintln!(
+    // Straight to the process's stderr, past the test harness's capture: seen in every run.
+    let _ = writeln!(
+        std::io::stderr(),
         "\n**** skipped: chromium not installed ({}); the search page was NOT tested in a \
          browser. Install Debian's chromium package, or set KB_REQUIRE_BROWSER=1 to fail. ****\n",
         path.display()
