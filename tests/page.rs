@@ -5,7 +5,7 @@
 //!   passage page and its 404; the `--token` login form and its cookie;
 //! - in a real browser: headless Chromium (`/usr/bin/chromium`) loads the pages, with and
 //!   without JavaScript, and the DOM it rendered is read (`--dump-dom`: after the page's
-//!   scripts ran). Without Chromium
+//!   scripts ran), and over the DevTools protocol on a pipe to type into the search box. Without Chromium
 //!   these tests say loudly that they were skipped, and fail when `KB_REQUIRE_BROWSER` is set
 //!   (CI sets it after installing Chromium).
 
@@ -535,4 +535,244 @@ fn browser_never_runs_a_script_a_document_holds() {
         assert!(dom.contains("Quokkaberry notes &lt;script&gt;document.title='pwned';"), "{dom}");
         assert!(dom.contains("&lt;img src=x onerror="), "{dom}");
     }
+}
+
+/// Headless Chromium driven over the DevTools protocol on a pipe (`--remote-debugging-pipe`:
+/// commands in on fd 3, answers out on fd 4, each a JSON object ended by a NUL byte), for
+/// what `--dump-dom` cannot do: typing into the page.
+struct Browser {
+    child: std::process::Child,
+    commands: std::fs::File,
+    answers: std::sync::mpsc::Receiver<Value>,
+    next_id: u64,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    fn start(chromium: &Path) -> Browser {
+        use std::os::fd::{FromRawFd, RawFd};
+        use std::os::unix::process::CommandExt;
+
+        fn pipe() -> (RawFd, RawFd) {
+            let mut fds = [0; 2];
+            // SAFETY: pipe2 fills the two-element array it is given.
+            assert_eq!(unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) }, 0, "pipe2");
+            (fds[0], fds[1])
+        }
+        let (to_browser_r, to_browser_w) = pipe();
+        let (from_browser_r, from_browser_w) = pipe();
+        let profile = tempfile::tempdir().expect("a profile folder");
+        let mut command = Command::new(chromium);
+        command
+            .args([
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                "--remote-debugging-pipe",
+            ])
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg("about:blank")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        // SAFETY: only async-signal-safe calls (fcntl, dup2) between fork and exec. The pipe
+        // ends are first copied above fd 10 (without close-on-exec) so that placing them on
+        // fds 3 and 4 cannot overwrite one with the other.
+        unsafe {
+            command.pre_exec(move || {
+                let input = libc::fcntl(to_browser_r, libc::F_DUPFD, 10);
+                let output = libc::fcntl(from_browser_w, libc::F_DUPFD, 10);
+                if input < 0 || output < 0 || libc::dup2(input, 3) < 0 || libc::dup2(output, 4) < 0
+                {
+                    return Err(std::io::Error::last_os_error());
+                }
+                Ok(())
+            });
+        }
+        let child = command.spawn().expect("chromium starts");
+        // SAFETY: the four descriptors are ours, each wrapped once; the child's copies are its
+        // own.
+        let (commands, mut answers_pipe) = unsafe {
+            drop(std::fs::File::from_raw_fd(to_browser_r));
+            drop(std::fs::File::from_raw_fd(from_browser_w));
+            (std::fs::File::from_raw_fd(to_browser_w), std::fs::File::from_raw_fd(from_browser_r))
+        };
+        let (tx, answers) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut pending = Vec::new();
+            let mut buf = [0u8; 64 * 1024];
+            while let Ok(n) = answers_pipe.read(&mut buf) {
+                if n == 0 {
+                    break;
+                }
+                pending.extend_from_slice(&buf[..n]);
+                while let Some(end) = pending.iter().position(|b| *b == 0) {
+                    let message: Vec<u8> = pending.drain(..=end).collect();
+                    if let Ok(value) = serde_json::from_slice(&message[..end]) {
+                        if tx.send(value).is_err() {
+                            return;
+                        }
+                    }
+                }
+            }
+        });
+        Browser { child, commands, answers, next_id: 0, _profile: profile }
+    }
+
+    /// Sends a command (to a page's session, if given) and waits up to 30 s for its result.
+    fn call(&mut self, session: Option<&str>, method: &str, params: Value) -> Value {
+        self.next_id += 1;
+        let id = self.next_id;
+        let mut message = serde_json::json!({"id": id, "method": method, "params": params});
+        if let Some(session) = session {
+            message["sessionId"] = Value::from(session);
+        }
+        let mut bytes = message.to_string().into_bytes();
+        bytes.push(0);
+        self.commands.write_all(&bytes).expect("send to chromium");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            let answer = self
+                .answers
+                .recv_timeout(left)
+                .unwrap_or_else(|_| panic!("chromium did not answer {method} within 30 s"));
+            if answer["id"] == id {
+                assert!(answer.get("error").is_none(), "{method}: {answer}");
+                return answer["result"].clone();
+            }
+        }
+    }
+
+    /// Opens `url` in a new page; the page's session id.
+    fn open(&mut self, url: &str) -> String {
+        let target = self.call(None, "Target.createTarget", serde_json::json!({"url": url}));
+        let attached = self.call(
+            None,
+            "Target.attachToTarget",
+            serde_json::json!({"targetId": target["targetId"], "flatten": true}),
+        );
+        attached["sessionId"].as_str().expect("a session").to_owned()
+    }
+
+    /// The value of a JavaScript expression in the page.
+    fn eval(&mut self, session: &str, expression: &str) -> Value {
+        let result = self.call(
+            Some(session),
+            "Runtime.evaluate",
+            serde_json::json!({"expression": expression, "returnByValue": true}),
+        );
+        assert!(result.get("exceptionDetails").is_none(), "{expression}: {result}");
+        result["result"]["value"].clone()
+    }
+
+    /// Evaluates `expression` every 50 ms until it is true; false after 15 s.
+    fn wait_for(&mut self, session: &str, expression: &str) -> bool {
+        let started = Instant::now();
+        while started.elapsed() < Duration::from_secs(15) {
+            if self.eval(session, expression) == Value::Bool(true) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        false
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn browser_results_follow_the_search_box_as_you_type() {
+    let Some(chromium) = chromium() else { return };
+    let work = fixture();
+    let server = Server::start(&work, &[]);
+    let mut browser = Browser::start(chromium);
+    let page = browser.open(&format!("http://127.0.0.1:{}/?q=botox+results", server.port));
+    assert!(
+        browser.wait_for(
+            &page,
+            "document.readyState === 'complete' && document.documentElement.classList.contains('js')"
+        ),
+        "the page loaded with kb's script"
+    );
+    // A mark on this very page: it must still be there after the results change (no reload).
+    browser.eval(&page, "window.kbTestMark = 1; true");
+
+    // Typing a query, and choosing a kind: the results follow, the address too.
+    browser.eval(
+        &page,
+        "const q = document.getElementById('q'); q.value = 'nerve funtion'; \
+         q.dispatchEvent(new Event('input', {bubbles: true})); true",
+    );
+    assert!(
+        browser.wait_for(&page, "location.search === '?q=nerve+funtion'"),
+        "the address follows the search box: {}",
+        browser.eval(&page, "location.href")
+    );
+    let cli = cli_search(&work, "nerve funtion", &[]);
+    let shown = browser.eval(
+        &page,
+        "JSON.stringify({ids: [...document.querySelectorAll('.hit .source a')].map(a => a.textContent), \
+         snippet: document.querySelector('.hit .snippet').innerHTML, title: document.title, \
+         mark: window.kbTestMark, summary: document.querySelector('.summary').textContent, \
+         question: document.querySelector('.hit .question a') && \
+                   document.querySelector('.hit .question a').getAttribute('href')})",
+    );
+    let shown: Value = serde_json::from_str(shown.as_str().unwrap()).unwrap();
+    assert_eq!(shown["mark"], 1, "no reload: {shown}");
+    assert_eq!(shown["title"], "nerve funtion · kb");
+    let ids: Vec<String> = hit_ids_of(&cli);
+    assert_eq!(shown["ids"], serde_json::json!(ids));
+    let snippet = as_serialized(cli["hits"][0]["snippet"].as_str().unwrap());
+    assert_eq!(shown["snippet"], snippet.as_str());
+    assert!(snippet.contains("<mark>"), "{snippet}");
+    let summary = shown["summary"].as_str().unwrap();
+    assert!(summary.starts_with(&format!(
+        "{} hits ({} passages matched) in ",
+        ids.len(),
+        cli["total"]
+    )));
+    let question = cli["hits"].as_array().unwrap().iter().find_map(|h| h["question"].as_object());
+    if let Some(question) = question {
+        let href = passage_href(question["passage_id"].as_str().unwrap(), "nerve funtion");
+        assert_eq!(shown["question"], href.as_str(), "{shown}");
+    }
+
+    browser.eval(
+        &page,
+        "const k = document.getElementById('kind'); k.value = 'answer'; \
+         k.dispatchEvent(new Event('change', {bubbles: true})); true",
+    );
+    assert!(browser.wait_for(&page, "location.search === '?q=nerve+funtion&kind=answer'"));
+    let kinds = browser.eval(
+        &page,
+        "JSON.stringify([...document.querySelectorAll('.hit')].map(h => h.dataset.kind))",
+    );
+    let kinds: Vec<String> = serde_json::from_str(kinds.as_str().unwrap()).unwrap();
+    let cli = cli_search(&work, "nerve funtion", &["--kind", "answer"]);
+    assert_eq!(kinds.len(), cli["hits"].as_array().unwrap().len());
+    assert!(kinds.iter().all(|k| k == "answer"), "{kinds:?}");
+
+    // A hostile document's text, rendered by the script: text, never markup.
+    browser.eval(
+        &page,
+        "document.getElementById('kind').value = ''; const q2 = document.getElementById('q'); \
+         q2.value = 'quokkaberry'; q2.dispatchEvent(new Event('input', {bubbles: true})); true",
+    );
+    assert!(browser.wait_for(&page, "location.search === '?q=quokkaberry'"));
+    let body = browser.eval(&page, "document.body.outerHTML");
+    let body = body.as_str().unwrap();
+    assert!(!body.contains("data-pwned=\"") && !body.contains("<img"), "{body}");
+    assert!(body.contains("<mark>quokkaberry</mark> &lt;script&gt;"), "{body}");
+    assert_eq!(browser.eval(&page, "document.title"), "quokkaberry · kb");
 }
