@@ -5,8 +5,9 @@
 //!   passage page and its 404; the `--token` login form and its cookie;
 //! - in a real browser: headless Chromium (`/usr/bin/chromium`) loads the pages, with and
 //!   without JavaScript, and the DOM it rendered is read (`--dump-dom`: after the page's
-//!   scripts ran), and over the DevTools protocol on a pipe to type into the search box. Without Chromium
-//!   these tests say loudly that they were skipped, and fail when `KB_REQUIRE_BROWSER` is set
+//!   scripts ran); driven over the DevTools protocol on a pipe, it types into the search box.
+//!   Without Chromium these tests say loudly that they were skipped, and fail when
+//!   `KB_REQUIRE_BROWSER` is set
 //!   (CI sets it after installing Chromium).
 
 use std::io::{Read, Write};
