@@ -233,6 +233,16 @@ fn page_lists_what_kb_search_finds_escaped_under_a_csp() {
 }
 
 #[test]
+fn page_in_a_fresh_checkout_serves_the_bundled_corpus() {
+    // No index yet: `kb serve` builds it from ./corpus first, as `kb search` does.
+    let work = util::Kb::with_seed_corpus();
+    let server = Server::start(&work, &[]);
+    assert!(server.stderr().contains("kb: no index at"), "{}", server.stderr());
+    let answer = get(server.port, "/?q=botox+results");
+    assert_eq!(hit_ids(html_page(&answer, 200))[0], "calf-reduction#3");
+}
+
+#[test]
 fn page_shows_a_passage_in_its_document_and_404s_unknown_ones() {
     let work = fixture();
     let server = Server::start(&work, &[]);

@@ -70,6 +70,9 @@ pub struct ServeArgs {
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(3);
 
 pub fn run(index_dir: &Path, args: ServeArgs) -> anyhow::Result<u8> {
+    // Like `kb search`: the first use builds the index from the corpus, so `kb serve` in a
+    // fresh checkout serves the bundled corpus (and with no corpus either, says so).
+    super::search::ensure_index(index_dir, None)?;
     let kb = Kb::open(index_dir).with_context(|| {
         format!("cannot serve {}: build it first with `kb index PATH...`", index_dir.display())
     })?;
