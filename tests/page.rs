@@ -7,8 +7,7 @@
 //!   without JavaScript, and the DOM it rendered is read (`--dump-dom`: after the page's
 //!   scripts ran); driven over the DevTools protocol on a pipe, it types into the search box.
 //!   Without Chromium these tests say loudly that they were skipped, and fail when
-//!   `KB_REQUIRE_BROWSER` is set
-//!   (CI sets it after installing Chromium).
+//!   `KB_REQUIRE_BROWSER` is set (CI sets it after installing Chromium).
 
 use std::io::{Read, Write};
 use std::path::Path;
