@@ -14,9 +14,10 @@
 //!
 //! A document left with no passage is not indexed (skipped by design).
 //!
-//! Only documents of formats read as one document a file (text, Markdown, HTML) and only their
-//! article passages take part: the records of JSON and JSON Lines files, questions and answers
-//! are documents and passages of their own, indexed as given.
+//! Only HTML pages (the pages of a site) and only their article passages take part: a folder of
+//! notes in text or Markdown may repeat a sentence on purpose, and the records of JSON and
+//! JSON Lines files, questions and answers are documents and passages of their own, indexed as
+//! given.
 //!
 //! # Why decided at index time, from the manifest
 //!

@@ -431,9 +431,10 @@ const ALL_DROPPED: &str =
     "every passage repeats other documents of its folder (boilerplate or duplicates)";
 
 /// Whether the documents of the file with manifest key `key` take part in the decisions across
-/// documents: formats read as one document a file.
+/// documents: HTML pages, the pages of sites (a folder of notes in text or Markdown may repeat
+/// itself on purpose; JSON records are documents as given).
 fn takes_part(key: &str) -> bool {
-    matches!(Format::of(Path::new(key)), Some(Format::Text | Format::Markdown | Format::Html))
+    matches!(Format::of(Path::new(key)), Some(Format::Html))
 }
 
 impl Run<'_> {
@@ -611,11 +612,7 @@ impl Run<'_> {
         let pending = std::mem::take(&mut self.pending);
         let mut written = std::collections::HashSet::new();
         for Pending { key, doc } in pending {
-            let doc = match doc {
-                Some(doc) => Some(doc),
-                None => self.read_again(&key, roots),
-            };
-            if let Some(doc) = doc {
+            if let Some(doc) = doc.or_else(|| self.read_again(&key, roots)) {
                 self.write(&key, doc, after.get(&key))?;
             }
             written.insert(key);
