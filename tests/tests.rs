@@ -2,6 +2,7 @@
 //!
 //! - `util`: the harness (a temp work dir, fixture files, running `kb`, strict JSON types);
 //! - `corpus`: the bundled seed corpus end to end (passage counts, ranking, snippets);
+//! - `content`: what of a folder of documents is content (boilerplate, duplicates, stubs);
 //! - `formats`: each ingest format through `kb index` and `kb search`;
 //! - `output`: the JSON contracts and the text output;
 //! - `errors`: bad input and bad use, with their messages and exit codes;
@@ -21,6 +22,7 @@
 
 mod util;
 
+mod content;
 mod corpus;
 mod errors;
 mod eval;

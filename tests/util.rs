@@ -261,8 +261,17 @@ pub struct StatsOutput {
     pub documents: u64,
     pub passages: u64,
     pub by_kind: KindCounts,
+    pub dropped: DroppedCounts,
     pub files: u64,
     pub index_bytes: u64,
+}
+
+/// Passages left out as boilerplate or duplicates.
+#[derive(Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct DroppedCounts {
+    pub boilerplate: u64,
+    pub duplicates: u64,
 }
 
 #[derive(Debug, Deserialize, PartialEq, Eq)]

@@ -50,9 +50,11 @@
 //!
 //! # `kb stats --json`
 //!
-//! `{"documents", "passages", "by_kind": {"article", "question", "answer"}, "files",
-//! "index_bytes"}`; with `--files`, also `"file_list": [{"path", "documents", "passages",
-//! "skipped": [{"path", "line"?, "reason", "kind"}]}]`; `index_bytes` counts the committed
+//! `{"documents", "passages", "by_kind": {"article", "question", "answer"}, "dropped":
+//! {"boilerplate", "duplicates"}, "files", "index_bytes"}` (`dropped`: passages left out as
+//! text repeated across a folder's documents, or as copies of a more specific document's);
+//! with `--files`, also `"file_list": [{"path", "documents", "passages", "boilerplate",
+//! "duplicates", "skipped": [{"path", "line"?, "reason", "kind"}]}]`; `index_bytes` counts the committed
 //! index only (`meta.json` and the segment files it lists).
 //!
 //! # `kb show ID --json`

@@ -125,6 +125,13 @@ pub fn write_stats(out: &mut impl Write, s: &Stats) -> std::io::Result<()> {
         "passages    {} (article {}, question {}, answer {})",
         s.passages, s.by_kind.article, s.by_kind.question, s.by_kind.answer
     )?;
+    if s.dropped.boilerplate + s.dropped.duplicates > 0 {
+        writeln!(
+            out,
+            "left out    {} passages of boilerplate, {} duplicates",
+            s.dropped.boilerplate, s.dropped.duplicates
+        )?;
+    }
     writeln!(out, "files       {}", s.files)?;
     writeln!(out, "index size  {:.1} KiB", s.index_bytes as f64 / 1024.0)?;
     if let Some(file_list) = &s.file_list {
@@ -132,11 +139,15 @@ pub fn write_stats(out: &mut impl Write, s: &Stats) -> std::io::Result<()> {
         for f in file_list {
             let path = display_path(&f.path);
             if f.passages > 0 {
-                writeln!(
-                    out,
-                    "indexed  {path}  {} documents, {} passages",
-                    f.documents, f.passages
-                )?;
+                write!(out, "indexed  {path}  {} documents, {} passages", f.documents, f.passages)?;
+                if f.boilerplate + f.duplicates > 0 {
+                    write!(
+                        out,
+                        " ({} boilerplate, {} duplicates left out)",
+                        f.boilerplate, f.duplicates
+                    )?;
+                }
+                writeln!(out)?;
             }
             for skip in &f.skipped {
                 match skip.line {

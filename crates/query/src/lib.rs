@@ -115,5 +115,5 @@ pub use results::{Hit, QuestionRef, SearchResults, Snippet};
 pub use rewrite::synonyms;
 pub use searcher::Searcher;
 pub use snippets::highlight;
-pub use stats::{FileStats, IndexStats, KindCounts};
+pub use stats::{DroppedCounts, FileStats, IndexStats, KindCounts};
 pub use synonyms::{Synonyms, SynonymsError};

@@ -6,8 +6,8 @@ use kb_schema::{Kind, Manifest, SkipRecord};
 use serde::Serialize;
 
 /// What an index holds. Serializes to the `kb stats --json` object: `{"documents", "passages",
-/// "by_kind": {"article", "question", "answer"}, "files", "index_bytes"}`, and `"file_list"`
-/// when it was asked for (`kb stats --files`).
+/// "by_kind": {"article", "question", "answer"}, "dropped": {"boilerplate", "duplicates"},
+/// "files", "index_bytes"}`, and `"file_list"` when it was asked for (`kb stats --files`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct IndexStats {
     /// Documents (articles and Q&A threads), from the manifest.
@@ -16,6 +16,9 @@ pub struct IndexStats {
     pub passages: u64,
     /// Passages by kind, counted in the index.
     pub by_kind: KindCounts,
+    /// Passages left out because their text repeats across a folder's documents, from the
+    /// manifest.
+    pub dropped: DroppedCounts,
     /// Source files that are indexed (that produced at least one document).
     pub files: u64,
     /// Size of the committed index, in bytes: `meta.json` and the segment files it lists.
@@ -47,6 +50,15 @@ impl KindCounts {
     }
 }
 
+/// Passages left out of the index by design (see `kb_indexer`'s decisions across documents).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct DroppedCounts {
+    /// Text repeated across many documents of a folder (a help box, a navigation line).
+    pub boilerplate: u64,
+    /// Copies of text a more specific document of the folder holds (an aggregate page's).
+    pub duplicates: u64,
+}
+
 /// One source file of the index.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct FileStats {
@@ -56,6 +68,10 @@ pub struct FileStats {
     pub documents: u64,
     /// Passages it produced.
     pub passages: u64,
+    /// Passages left out as boilerplate.
+    pub boilerplate: u64,
+    /// Passages left out as duplicates of a more specific document's.
+    pub duplicates: u64,
     /// What of it could not be indexed (the whole file, or single records).
     pub skipped: Vec<SkipRecord>,
 }
@@ -69,11 +85,18 @@ pub(crate) fn from_manifest(manifest: &Manifest) -> IndexStats {
             path: path.clone(),
             documents: f.doc_ids.len() as u64,
             passages: f.passages,
+            boilerplate: f.boilerplate,
+            duplicates: f.duplicates,
             skipped: f.skipped.clone(),
         })
         .collect();
+    let dropped = DroppedCounts {
+        boilerplate: manifest.files.values().map(|f| f.boilerplate).sum(),
+        duplicates: manifest.files.values().map(|f| f.duplicates).sum(),
+    };
     IndexStats {
         documents: manifest.documents(),
+        dropped,
         files: file_list.iter().filter(|f| f.documents > 0).count() as u64,
         file_list: Some(file_list),
         ..IndexStats::default()

@@ -72,6 +72,37 @@ pub struct FileEntry {
     /// whose id changed is read again. Empty in manifests written before it was recorded.
     #[serde(skip_serializing_if = "String::is_empty", default)]
     pub source_id: String,
+    /// What the file's document brings to the decisions made across the documents of its
+    /// folder (boilerplate, duplicates, a common title suffix): `None` for files whose records
+    /// are documents of their own (JSON, JSON Lines) and in manifests written before it was
+    /// recorded (such a file is read again).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub content: Option<ContentRecord>,
+    /// Passages of the file left out because their text repeats across many documents of its
+    /// folder (boilerplate: a help box, a navigation line).
+    #[serde(skip_serializing_if = "is_zero", default)]
+    pub boilerplate: u64,
+    /// Passages of the file left out because a more specific document of its folder holds the
+    /// same text (the copy in an aggregate page such as a book's print version).
+    #[serde(skip_serializing_if = "is_zero", default)]
+    pub duplicates: u64,
+}
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
+/// What one document brings to the decisions across the documents of its folder
+/// ([`FileEntry::content`]): its title as the file gives it and a short hash of every passage's
+/// text, so a run can make those decisions again without reading unchanged files.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContentRecord {
+    /// The document's title as parsed, before a common suffix was dropped.
+    pub title: String,
+    /// One 48-bit hash of each passage's text, in passage order, 8 characters each (6 bits a
+    /// character, `A-Za-z0-9-_`); `AAAAAAAA` (zero) for a passage no decision applies to (a
+    /// question or an answer).
+    pub hashes: String,
 }
 
 /// Something that could not be indexed, and why.

@@ -7,7 +7,15 @@
 //! - Passages: every block of text (`p`, `li`, `blockquote`, `pre`, `dd`, text loose in a `div`
 //!   ...); a table is one passage of its cells' text.
 //! - Page furniture is dropped with everything inside it: `script`, `style`, `nav`, `header`,
-//!   `footer`, `aside`, `noscript`, `form` and the like, and elements marked `hidden`.
+//!   `footer`, `aside`, `noscript`, `form` and the like, elements whose `role` says the same
+//!   (`navigation`, `banner`, `contentinfo`, ...), and elements hidden by default (`hidden`,
+//!   `aria-hidden="true"`, an inline `display: none` or `visibility: hidden`).
+//! - A block made only of links (a "Next: ... Previous: ... Up: ..." line, a table of contents
+//!   entry: at most 3 words outside its links, and fewer than inside them) is navigation, not a
+//!   passage.
+//! - A redirect stub (a `<meta http-equiv="refresh">` with a URL, within 5 seconds) and a page
+//!   that asks search engines not to index it (`<meta name="robots" content="noindex">`) are
+//!   not documents: [`not_a_document`] says so before the page is parsed.
 //! - Lines: html5ever keeps no source positions, so each passage's line is found by looking for
 //!   its first words in the source after the previous passage's; when that fails (entities,
 //!   markup inside the words) the previous passage's line stands.
@@ -55,6 +63,24 @@ const BLOCKS: &[&str] = &[
     "ul",
 ];
 
+/// `role` values that mark an element as page furniture, like the elements of [`DROPPED`].
+const DROPPED_ROLES: &[&str] = &[
+    "navigation",
+    "banner",
+    "contentinfo",
+    "complementary",
+    "search",
+    "menu",
+    "menubar",
+    "toolbar",
+    "dialog",
+    "alertdialog",
+    "tooltip",
+];
+
+/// A block with links and at most this many words outside them is navigation.
+const LINK_BLOCK_OTHER_WORDS: usize = 3;
+
 /// How far past the previous passage a passage's words are looked for in the source.
 const LINE_SEARCH_WINDOW: usize = 256 * 1024;
 
@@ -74,6 +100,8 @@ pub(crate) fn parse(text: &str, info: SourceInfo<'_>) -> Result<ParsedFile, Sour
         heading_text: None,
         in_table: 0,
         found: Vec::new(),
+        in_link: 0,
+        link_text: String::new(),
     };
     // Iterative, not recursive: deeply nested markup must not overflow the stack.
     let root = html.tree.root();
@@ -137,6 +165,10 @@ struct Walk<'t> {
     in_table: usize,
     /// Passages found: heading and text.
     found: Vec<(Option<String>, String)>,
+    /// How many links (`a` with `href`) we are inside.
+    in_link: usize,
+    /// The text of the current block that is inside links.
+    link_text: String,
 }
 
 impl Walk<'_> {
@@ -144,6 +176,10 @@ impl Walk<'_> {
     fn open(&mut self, node: &Node) -> bool {
         match node {
             Node::Text(text) => {
+                if self.in_link > 0 && self.heading_text.is_none() {
+                    self.link_text.push(' ');
+                    self.link_text.push_str(text);
+                }
                 let target = self.heading_text.as_mut().unwrap_or(&mut self.text);
                 target.push_str(text);
                 false
@@ -152,6 +188,9 @@ impl Walk<'_> {
                 let name = element.name();
                 if is_dropped(element) {
                     return false;
+                }
+                if is_link(element) {
+                    self.in_link += 1;
                 }
                 if is_heading(name) {
                     self.flush();
@@ -179,6 +218,9 @@ impl Walk<'_> {
         let name = element.name();
         if is_dropped(element) {
             return;
+        }
+        if is_link(element) {
+            self.in_link = self.in_link.saturating_sub(1);
         }
         if is_heading(name) {
             let text = fold_whitespace(&self.heading_text.take().unwrap_or_default());
@@ -208,10 +250,24 @@ impl Walk<'_> {
     /// Ends the current block: its text becomes a passage if it has words.
     fn flush(&mut self) {
         let text = fold_whitespace(&std::mem::take(&mut self.text));
-        if has_word(&text) {
+        let links = std::mem::take(&mut self.link_text);
+        if has_word(&text) && !is_link_block(&text, &links) {
             self.found.push((self.heading.clone(), text));
         }
     }
+}
+
+/// Whether a block of `text`, of which `links` is the part inside links, is made of links: it
+/// has words in links and at most [`LINK_BLOCK_OTHER_WORDS`] outside them, fewer than inside.
+fn is_link_block(text: &str, links: &str) -> bool {
+    let words = |s: &str| s.split_whitespace().filter(|w| has_word(w)).count();
+    let in_links = words(links);
+    let others = words(text).saturating_sub(in_links);
+    in_links > 0 && others <= LINK_BLOCK_OTHER_WORDS && others < in_links
+}
+
+fn is_link(element: &Element) -> bool {
+    element.name() == "a" && element.attr("href").is_some()
 }
 
 fn is_heading(name: &str) -> bool {
@@ -221,7 +277,65 @@ fn is_heading(name: &str) -> bool {
 fn is_dropped(element: &Element) -> bool {
     DROPPED.contains(&element.name())
         || element.attr("hidden").is_some()
-        || element.attr("aria-hidden") == Some("true")
+        || element.attr("aria-hidden").is_some_and(|v| v.trim().eq_ignore_ascii_case("true"))
+        || element.attr("role").is_some_and(|role| {
+            role.split_ascii_whitespace()
+                .any(|r| DROPPED_ROLES.iter().any(|d| d.eq_ignore_ascii_case(r)))
+        })
+        || element.attr("style").is_some_and(hidden_by_style)
+}
+
+/// Whether an inline style hides the element (`display: none`, `visibility: hidden`).
+fn hidden_by_style(style: &str) -> bool {
+    style.split(';').any(|decl| {
+        let Some((property, value)) = decl.split_once(':') else { return false };
+        let value = value.trim().trim_end_matches("!important").trim().to_ascii_lowercase();
+        match property.trim().to_ascii_lowercase().as_str() {
+            "display" => value == "none",
+            "visibility" => value == "hidden" || value == "collapse",
+            _ => false,
+        }
+    })
+}
+
+/// Longest delay, in seconds, of a refresh that makes a page a redirect stub.
+const REDIRECT_SECONDS: f64 = 5.0;
+
+/// Why the page in `text` is not a document, if it is not: a redirect stub (a
+/// `<meta http-equiv="refresh" content="0; url=...">`, within [`REDIRECT_SECONDS`]), or a page
+/// that asks search engines not to index it (`<meta name="robots" content="noindex">`: print
+/// versions, tables of contents, pages kept for old links). Pages without the word "refresh"
+/// or "noindex" are not parsed.
+pub(crate) fn not_a_document(text: &str) -> Option<String> {
+    let has =
+        |word: &[u8]| text.as_bytes().windows(word.len()).any(|w| w.eq_ignore_ascii_case(word));
+    if !has(b"refresh") && !has(b"noindex") {
+        return None;
+    }
+    let html = Html::parse_document(text);
+    let selector = Selector::parse("meta").ok()?;
+    html.select(&selector).find_map(|meta| {
+        let meta = meta.value();
+        let content = meta.attr("content")?;
+        if meta.attr("name").is_some_and(|n| n.trim().eq_ignore_ascii_case("robots")) {
+            let noindex =
+                content.split([',', ' ']).any(|d| d.trim().eq_ignore_ascii_case("noindex"));
+            return noindex.then(|| "the page asks not to be indexed (robots noindex)".to_owned());
+        }
+        if !meta.attr("http-equiv").is_some_and(|e| e.trim().eq_ignore_ascii_case("refresh")) {
+            return None;
+        }
+        let (delay, rest) = content.split_once([';', ','])?;
+        let delay: f64 = delay.trim().parse().ok()?;
+        let rest = rest.trim();
+        let target = match rest.get(..4) {
+            Some(url) if url.eq_ignore_ascii_case("url=") => &rest[4..],
+            _ => rest,
+        };
+        let target = target.trim().trim_matches(['"', '\'']).trim();
+        (delay <= REDIRECT_SECONDS && !target.is_empty())
+            .then(|| format!("a redirect to {target}, not a document"))
+    })
 }
 
 /// Finds passages' lines by looking for their first words in the source, in order.
@@ -340,6 +454,56 @@ mod tests {
         assert_eq!(summary(&doc), [(None, "Only a title", 1)]);
         let info = SourceInfo { path: "x.html", doc_id: "x", format: Format::Html };
         assert_eq!(parse("<script>x()</script>", info).unwrap_err().reason, "no text to index");
+    }
+
+    /// Issue 15, item 2: navigation roles, hidden elements and blocks of links are dropped.
+    #[test]
+    fn navigation_hidden_elements_and_link_blocks_are_dropped() {
+        let doc = parse_html(
+            r##"<title>T</title><div role="navigation"><p>Menu text</p></div>
+<div role="Banner Presentation">Site banner</div>
+<p style="color: red; DISPLAY : none !important">Shown never</p>
+<p style="visibility:hidden">Invisible</p><span aria-hidden="TRUE">icon</span>
+<p>Next: <a href="b.html">Closure Example</a>, Previous: <a href="a.html">Types</a>, Up: <a href="u.html">Using it</a> [<a href="i.html">Index</a>]</p>
+<ul><li><a href="c1.html">Chapter one</a></li><li>Read <a href="#x">the chapter</a> before the rest of this book.</li></ul>
+<p>Kept <a href="#fn">1</a> with its own words around the link.</p>
+<p style="display: block">Visible block.</p>"##,
+        );
+        let texts: Vec<&str> = doc.passages.iter().map(|p| p.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "Read the chapter before the rest of this book.",
+                "Kept 1 with its own words around the link.",
+                "Visible block.",
+            ]
+        );
+    }
+
+    /// Issue 15, item 3: redirect stubs and pages asking not to be indexed are not documents.
+    #[test]
+    fn redirects_and_noindex_pages_are_not_documents() {
+        let stub = r#"<html><head><title>Redirecting...</title>
+<meta http-equiv="Refresh" content="0; URL=ch18-00-oop.html"></head>
+<body><p>Redirecting to... <a href="ch18-00-oop.html">ch18-00-oop.html</a>.</p></body></html>"#;
+        assert_eq!(
+            not_a_document(stub).as_deref(),
+            Some("a redirect to ch18-00-oop.html, not a document")
+        );
+        let noindex = r#"<meta name="robots" content="noindex, follow"><p>Print version</p>"#;
+        assert_eq!(
+            not_a_document(noindex).as_deref(),
+            Some("the page asks not to be indexed (robots noindex)")
+        );
+        // A slow refresh, a refresh without a URL and ordinary pages are documents.
+        for page in [
+            r#"<meta http-equiv="refresh" content="300; url=live.html"><p>Scores</p>"#,
+            r#"<meta http-equiv="refresh" content="30"><p>Scores</p>"#,
+            r#"<meta name="robots" content="index, follow"><p>Refresh the page to see it.</p>"#,
+            BICYCLE,
+        ] {
+            assert_eq!(not_a_document(page), None, "{page}");
+        }
     }
 
     #[test]

@@ -68,6 +68,18 @@ impl Source {
         self.bytes
     }
 
+    /// Why the file is not a document, when kb leaves it out by design (an HTML redirect
+    /// stub, a page asking not to be indexed); `None` for every other file.
+    pub(crate) fn not_a_document(&self, format: Format) -> Option<String> {
+        match (&self.content, format) {
+            #[cfg(feature = "html")]
+            (Content::Whole(bytes), Format::Html) => {
+                super::html::not_a_document(std::str::from_utf8(bytes).ok()?)
+            }
+            _ => None,
+        }
+    }
+
     /// The file's records; `Err` when the file as a whole is refused (see
     /// [`super::records`]), before any record is read.
     pub(crate) fn records<'a>(self, info: SourceInfo<'a>) -> Result<Records<'a>, SourceError> {

@@ -14,7 +14,9 @@
 //! - `changes`: change detection against the manifest, and who owns each document id;
 //! - `writer`: the writer run (deletes and adds in a safe order) and the commit;
 //! - `embedding`: embedding batches for a semantic index;
-//! - `pushed`: documents pushed by a program rather than read from files.
+//! - `pushed`: documents pushed by a program rather than read from files;
+//! - `content`: decisions across the documents of a folder (boilerplate, duplicates, a common
+//!   title suffix), made again each run from the manifest so that they match a clean build.
 //!
 //! This module runs the walk: files in path order, each looked at, read and indexed if needed.
 
@@ -28,11 +30,12 @@ use kb_schema::{FileEntry, Manifest, OpenError, SkipRecord};
 use serde::Serialize;
 use tantivy::{Index, TantivyError};
 
-use crate::formats::{Item, ParsedDocument, Source, SourceError, SourceInfo};
+use crate::formats::{Format, Item, ParsedDocument, Source, SourceError, SourceInfo};
 use crate::ownership::FolderError;
 use crate::walk::{walk_with, SourceFile, WalkOptions};
 
 mod changes;
+mod content;
 mod embedding;
 mod pushed;
 mod writer;
@@ -282,7 +285,14 @@ fn run(
     let walks: Vec<_> = roots.iter().map(|r| (r, walk_with(&r.given, &opts.walk))).collect();
     progress(Progress::Listed { files: walks.iter().map(|(_, w)| w.files.len() as u64).sum() });
     let slots = plan(&walks, &manifest);
-    let mut run = Run { writer, manifest, claims, report: IndexReport::default() };
+    let mut run = Run {
+        writer,
+        manifest,
+        claims,
+        report: IndexReport::default(),
+        pending: Vec::new(),
+        pending_bytes: 0,
+    };
     for (key, slot) in &slots {
         match slot {
             Slot::File(root, file) => {
@@ -294,6 +304,7 @@ fn run(
             Slot::Gone => run.gone(key)?,
         }
     }
+    run.settle(&old, roots)?;
 
     let Run { writer, mut manifest, mut report, .. } = run;
     record_synonyms(&mut manifest, roots);
@@ -397,6 +408,33 @@ struct Run<'a> {
     manifest: Manifest,
     claims: Claims,
     report: IndexReport,
+    /// Documents read this run that take part in the decisions across documents
+    /// ([`content`]): written once every file has been looked at.
+    pending: Vec<Pending>,
+    /// Bytes of passage text held in `pending`.
+    pending_bytes: usize,
+}
+
+/// A document read this run, waiting for the decisions across documents.
+struct Pending {
+    /// Its file's manifest key.
+    key: String,
+    /// The document, or `None` when too much was held already (it is read again).
+    doc: Option<ParsedDocument>,
+}
+
+/// Passage text held for [`Pending`] documents before further ones are read again instead.
+const PENDING_BYTES: usize = 256 << 20;
+
+/// Why a file whose passages all went to boilerplate or duplicates is not indexed.
+const ALL_DROPPED: &str =
+    "every passage repeats other documents of its folder (boilerplate or duplicates)";
+
+/// Whether the documents of the file with manifest key `key` take part in the decisions across
+/// documents: HTML pages, the pages of sites (a folder of notes in text or Markdown may repeat
+/// itself on purpose; JSON records are documents as given).
+fn takes_part(key: &str) -> bool {
+    matches!(Format::of(Path::new(key)), Some(Format::Html))
 }
 
 impl Run<'_> {
@@ -418,8 +456,12 @@ impl Run<'_> {
         // from names it another id now (files sharing a name keep their extensions in their
         // ids: see `walk`). Reached from another root (a subfolder), it keeps its ids.
         let root_key = path_string(&root.canonical);
+        // A document indexed before kb recorded what it brings to the decisions across
+        // documents is read again.
         let stale = old.as_ref().is_some_and(|o| {
-            self.claims.is_stale(o) || (o.root == root_key && o.source_id != file.doc_id)
+            self.claims.is_stale(o)
+                || (o.root == root_key && o.source_id != file.doc_id)
+                || (o.passages > 0 && o.content.is_none() && takes_part(key))
         });
         if !stale && same_stat(old.as_ref(), stat) {
             self.unchanged(key, display);
@@ -447,6 +489,10 @@ impl Run<'_> {
             source_id: file.doc_id.clone(),
             ..FileEntry::default()
         };
+        if let Some(reason) = source.not_a_document(file.format) {
+            self.not_a_document(key, old, entry, reason)?;
+            return Ok(bytes);
+        }
         let info = SourceInfo { path: display, doc_id: &file.doc_id, format: file.format };
         match source.records(info) {
             Ok(records) => self.index_file(key, display, old, entry, records)?,
@@ -525,6 +571,116 @@ impl Run<'_> {
         self.claims.claim(&doc.doc_id, Owner::File(Rc::clone(owner)));
         entry.passages += doc.passages.len() as u64;
         entry.doc_ids.push(doc.doc_id.clone());
+        if takes_part(key) && entry.content.is_none() {
+            entry.content = Some(content::record(&doc));
+            let size: usize = doc.passages.iter().map(|p| p.text.len()).sum();
+            let doc = (self.pending_bytes + size <= PENDING_BYTES).then_some(doc);
+            self.pending_bytes += doc.as_ref().map_or(0, |_| size);
+            self.pending.push(Pending { key: key.to_owned(), doc });
+            return Ok(());
+        }
+        self.writer.add(doc)
+    }
+
+    /// A file kb leaves out by design (a redirect stub): its documents, if it had any, go.
+    fn not_a_document(
+        &mut self,
+        key: &str,
+        old: Option<FileEntry>,
+        mut entry: FileEntry,
+        reason: String,
+    ) -> Result<(), IndexError> {
+        if let Some(old) = &old {
+            for id in &old.doc_ids {
+                self.writer.delete(id)?;
+            }
+            if !old.doc_ids.is_empty() {
+                self.report.changed += 1;
+            }
+        }
+        entry.skipped = vec![SkipRecord::by_design(key, reason)];
+        self.manifest.files.insert(key.to_owned(), entry);
+        Ok(())
+    }
+
+    /// Makes the decisions across documents ([`content`]) for the manifest of this run, writes
+    /// the documents read this run with them, and reads again (and rewrites) the unchanged
+    /// files whose decisions differ from those the last commit (`old`) was written with.
+    fn settle(&mut self, old: &Manifest, roots: &[Root]) -> Result<(), IndexError> {
+        let before = content::decide(old);
+        let after = content::decide(&self.manifest);
+        let pending = std::mem::take(&mut self.pending);
+        let mut written = std::collections::HashSet::new();
+        for Pending { key, doc } in pending {
+            if let Some(doc) = doc.or_else(|| self.read_again(&key, roots)) {
+                self.write(&key, doc, after.get(&key))?;
+            }
+            written.insert(key);
+        }
+        let mut keys: Vec<&String> = before.keys().chain(after.keys()).collect();
+        keys.sort();
+        keys.dedup();
+        for key in keys {
+            if written.contains(key) || before.get(key) == after.get(key) {
+                continue;
+            }
+            let Some(entry) = self.manifest.files.get(key) else { continue };
+            if entry.content.is_none() {
+                continue;
+            }
+            match self.read_again(key, roots) {
+                Some(doc) => {
+                    self.report.changed += 1;
+                    self.report.unchanged = self.report.unchanged.saturating_sub(1);
+                    self.write(key, doc, after.get(key))?;
+                }
+                // Changed or gone since: the next run reads it (or removes it).
+                None => {
+                    if let Some(entry) = self.manifest.files.get_mut(key) {
+                        (entry.hash, entry.size, entry.mtime_ns) = (String::new(), 0, 0);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The document of an indexed file, read again from its file (`None` if it cannot be, or
+    /// is not the same file any more).
+    fn read_again(&self, key: &str, roots: &[Root]) -> Option<ParsedDocument> {
+        let entry = self.manifest.files.get(key)?;
+        let format = Format::of(Path::new(key))?;
+        let source = Source::read(Path::new(key), format).ok()?;
+        if !entry.hash.is_empty() && source.hash() != entry.hash {
+            return None;
+        }
+        let root = roots.iter().find(|r| path_string(&r.canonical) == entry.root);
+        let display = root.or_else(|| roots.iter().find(|r| r.holds(key))).map(|r| r.display(key));
+        let display = display.unwrap_or_else(|| key.to_owned());
+        let info = SourceInfo { path: &display, doc_id: &entry.source_id, format };
+        let parsed = crate::formats::collect(source.records(info).ok()?).ok()?;
+        parsed.documents.into_iter().find(|d| d.doc_id == entry.source_id)
+    }
+
+    /// Writes the document of file `key` with its decision, and records in the manifest what
+    /// was left out.
+    fn write(
+        &mut self,
+        key: &str,
+        mut doc: ParsedDocument,
+        decision: Option<&content::Decision>,
+    ) -> Result<(), IndexError> {
+        let dropped = content::apply(&mut doc, decision);
+        let Some(entry) = self.manifest.files.get_mut(key) else { return Ok(()) };
+        entry.skipped.retain(|s| s.reason != ALL_DROPPED);
+        (entry.boilerplate, entry.duplicates) = (dropped.boilerplate, dropped.duplicates);
+        entry.passages = doc.passages.len() as u64;
+        if doc.passages.is_empty() {
+            entry.doc_ids.clear();
+            entry.skipped.push(SkipRecord::by_design(key, ALL_DROPPED));
+            return self.writer.delete(&doc.doc_id);
+        }
+        entry.doc_ids = vec![doc.doc_id.clone()];
         self.writer.add(doc)
     }
 
@@ -537,6 +693,8 @@ impl Run<'_> {
         err: SourceError,
     ) -> Result<(), IndexError> {
         self.writer.delete_added(&entry.doc_ids)?;
+        self.pending.retain(|p| p.key != key);
+        entry.content = None;
         for id in entry.doc_ids.drain(..) {
             self.claims.release(&id);
         }
@@ -772,6 +930,8 @@ mod tests {
             manifest: Manifest::new(),
             claims: Claims::default(),
             report: IndexReport::default(),
+            pending: Vec::new(),
+            pending_bytes: 0,
         };
         let info = SourceInfo {
             path: "/c/r.jsonl",
@@ -897,6 +1057,140 @@ mod tests {
                 s
             };
             assert_eq!(reasons(&report), reasons(&clean), "step {i}");
+        }
+    }
+
+    /// Every passage of the index in `dir` with its document title, and the manifest's counts
+    /// of what was left out: (passages, (boilerplate, duplicates)).
+    type Held = (BTreeSet<(String, String, String)>, (u64, u64));
+
+    fn held(dir: &Path) -> Held {
+        let (index, schema) = kb_schema::open_index(dir).expect("open");
+        let searcher = index.reader().expect("reader").searcher();
+        let all = searcher.search(&AllQuery, &DocSetCollector).expect("search");
+        let passages = all
+            .into_iter()
+            .map(|address| {
+                let doc: tantivy::TantivyDocument = searcher.doc(address).expect("doc");
+                let p = schema.from_document(&doc).expect("passage");
+                (p.id, p.doc_title, p.text)
+            })
+            .collect();
+        let manifest = Manifest::read(&index).unwrap();
+        let dropped = manifest.files.values().map(|f| (f.boilerplate, f.duplicates));
+        (passages, dropped.fold((0, 0), |(b, d), (fb, fd)| (b + fb, d + fd)))
+    }
+
+    /// Issue 15: what is left out as boilerplate or as duplicates, and the titles without the
+    /// folder's common suffix, are after every run what a clean build of the same files gives,
+    /// whatever was added, changed or removed before (unchanged files whose decisions change
+    /// are read again).
+    #[test]
+    fn decisions_across_documents_equal_a_clean_build() {
+        let docs = tempfile::tempdir().unwrap();
+        let index_dir = tempfile::tempdir().unwrap();
+        let d = docs.path();
+        let page = |title: &str, body: &str| {
+            format!(
+                "<html><head><title>{title} - Site</title></head><body>\n<div>Press a key to navigate.</div>\n<main>{body}</main></body></html>"
+            )
+        };
+        let write = |name: &str, body: String| std::fs::write(d.join(name), body).unwrap();
+        let remove = |name: &str| std::fs::remove_file(d.join(name)).unwrap();
+        let steps: Vec<Box<dyn Fn()>> = vec![
+            Box::new(|| {
+                for name in ["a", "b", "c", "d", "e"] {
+                    let body = format!("<p>Page {name} explains {name}.</p>");
+                    write(&format!("{name}.html"), page(&name.to_uppercase(), &body));
+                }
+            }),
+            // An aggregate page repeating two pages, and a page of its own.
+            Box::new(|| {
+                write(
+                    "all.html",
+                    page(
+                        "All",
+                        "<p>Page a explains a.</p><p>Page b explains b.</p><p>Only here.</p>",
+                    ),
+                )
+            }),
+            // The help box is in 5 documents still, then in 4: one copy stays.
+            Box::new(|| remove("e.html")),
+            Box::new(|| remove("d.html")),
+            // The aggregate's copy of a page's old text is its own again.
+            Box::new(|| write("a.html", page("A", "<p>Page a changed.</p>"))),
+            Box::new(|| remove("b.html")),
+            // A redirect stub is not a document; a page turning into one leaves the folder.
+            Box::new(|| {
+                write("r.html", "<meta http-equiv=\"refresh\" content=\"0; url=a.html\"><p>Redirecting to a.</p>".into())
+            }),
+            Box::new(|| {
+                write("c.html", "<meta http-equiv=refresh content=\"0;URL='a.html'\">".into())
+            }),
+            // Titles: the suffix goes while most pages have it.
+            Box::new(|| {
+                write("x.html", "<title>Plain X</title><p>x text</p>".into());
+                write("y.html", "<title>Plain Y</title><p>y text</p>".into());
+            }),
+            Box::new(|| {
+                write("d.html", page("D", "<p>Page d is back.</p>"));
+                write("e.html", page("E", "<p>Page e is back.</p>"));
+            }),
+            Box::new(|| remove("all.html")),
+        ];
+        for (i, step) in steps.iter().enumerate() {
+            step();
+            let report = index(index_dir.path(), d, &mut |_| {});
+            let clean_dir = tempfile::tempdir().unwrap();
+            let clean = index(clean_dir.path(), d, &mut |_| {});
+            assert_eq!(held(index_dir.path()), held(clean_dir.path()), "step {i}");
+            assert_eq!((report.documents, report.passages), (clean.documents, clean.passages));
+            assert!(report.skipped.iter().all(|s| !s.is_failure()), "step {i}: {report:?}");
+            let texts = |dir: &Path| -> Vec<(String, String)> {
+                held(dir)
+                    .0
+                    .into_iter()
+                    .map(|(id, title, text)| (id, format!("{title}: {text}")))
+                    .collect()
+            };
+            match i {
+                // The help box is boilerplate; the titles lose " - Site".
+                0 => assert_eq!(
+                    texts(index_dir.path()),
+                    ["a#1", "b#1", "c#1", "d#1", "e#1"]
+                        .iter()
+                        .zip(["a", "b", "c", "d", "e"])
+                        .map(|(id, n)| (
+                            id.to_string(),
+                            format!("{}: Page {n} explains {n}.", n.to_uppercase())
+                        ))
+                        .collect::<Vec<_>>()
+                ),
+                // The aggregate keeps its own passage only.
+                1 => {
+                    let all: Vec<_> = texts(index_dir.path())
+                        .into_iter()
+                        .filter(|(id, _)| id.starts_with("all#"))
+                        .collect();
+                    assert_eq!(all, [("all#3".to_string(), "All: Only here.".to_string())]);
+                    assert_eq!(held(index_dir.path()).1, (6, 2));
+                }
+                // Four documents hold the help box: the smallest first in path order keeps it.
+                3 => assert!(texts(index_dir.path())
+                    .contains(&("a#0".into(), "A: Press a key to navigate.".into()))),
+                // Page b's text is the aggregate's again.
+                5 => assert!(texts(index_dir.path())
+                    .contains(&("all#2".into(), "All: Page b explains b.".into()))),
+                7 => {
+                    let reasons: Vec<_> =
+                        report.skipped.iter().map(|s| s.reason.as_str()).collect();
+                    assert!(
+                        reasons.contains(&"a redirect to a.html, not a document"),
+                        "{reasons:?}"
+                    );
+                }
+                _ => {}
+            }
         }
     }
 
