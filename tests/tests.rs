@@ -16,7 +16,8 @@
 //! - `model`: choosing the embedding model (`--model`, `KB_MODEL_DIR`), pooling modes, and the
 //!   error for searching an index with another model;
 //! - `serve`: `kb serve` over HTTP: the endpoints, errors, token, load, shutdown;
-//! - `mcp`: `kb mcp`, an MCP session over stdio.
+//! - `mcp`: `kb mcp`, an MCP session over stdio;
+//! - `structure`: code blocks, tables and line numbers in long files.
 
 mod util;
 
@@ -36,3 +37,4 @@ mod safety;
 mod semantic;
 #[cfg(feature = "serve")]
 mod serve;
+mod structure;

@@ -11,7 +11,7 @@
 //! | `POST /documents`         | upsert: the `kb index --json` report (token required)       |
 //! | `DELETE /documents/{id}`  | remove a pushed document: the report (token required)       |
 //!
-//! Search parameters: `q` (required), `limit`, `kind` (`article`, `question`, `answer`),
+//! Search parameters: `q` (required), `limit`, `kind` (`article`, `question`, `answer`, `code`),
 //! `doc`, `per_doc`, `semantic` (0 to 1), `explain` (`true`/`false`); an unknown or malformed
 //! one is a 400 naming it. Any other path is a 404, another method on a known path a 405.
 
@@ -194,7 +194,7 @@ impl SearchParams {
         if let Some(kind) = self.kind {
             opts.kind = Some(kb::Kind::parse(&kind).ok_or_else(|| {
                 ApiError::bad_request(format!(
-                    "kind must be article, question or answer, not {kind:?}"
+                    "kind must be article, question, answer or code, not {kind:?}"
                 ))
             })?);
         }
