@@ -463,7 +463,7 @@ mod tests {
         assert_eq!(&chunks[1].text[chunks[1].own..chunks[1].own + 10], "tea 20 | 2");
         // Empty rows are left out; a header alone is a passage; no header, no copy.
         let empty = row(&["", " "], 2);
-        assert_eq!(table_chunks(Some(&header), &[empty.clone()]).len(), 1);
+        assert_eq!(table_chunks(Some(&header), std::slice::from_ref(&empty)).len(), 1);
         assert!(table_chunks(None, &[empty]).is_empty());
         let chunks = table_chunks(None, &rows[..2]);
         assert_eq!(chunks[0].text, "tea 0 | 2\ntea 1 | 2");

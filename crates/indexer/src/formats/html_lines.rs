@@ -120,8 +120,8 @@ fn visible_text(source: &str) -> (String, Vec<usize>) {
 fn skip_markup(source: &str, at: usize) -> usize {
     let bytes = source.as_bytes();
     let rest = &source[at..];
-    if rest.starts_with("<!--") {
-        return rest[4..].find("-->").map_or(source.len(), |end| at + 4 + end + 3);
+    if let Some(comment) = rest.strip_prefix("<!--") {
+        return comment.find("-->").map_or(source.len(), |end| at + 4 + end + 3);
     }
     let next = bytes.get(at + 1).copied().unwrap_or(b' ');
     if next == b'!' || next == b'?' {

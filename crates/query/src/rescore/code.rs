@@ -121,7 +121,7 @@ fn word_looks_like_code(word: &str) -> bool {
     for (i, pair) in chars.windows(2).enumerate() {
         let (a, b) = (pair[0], pair[1]);
         let call = (name(a) || a == '!') && b == '(' && i > 0;
-        let underscore = a == '_' && b.is_alphanumeric() || a.is_alphanumeric() && b == '_';
+        let underscore = (a == '_' && b.is_alphanumeric()) || (a.is_alphanumeric() && b == '_');
         let camel = a.is_lowercase() && b.is_uppercase();
         let dotted = name(a) && b == '.' && {
             let after: String = chars[i + 2..].iter().take_while(|&&c| name(c)).collect();
