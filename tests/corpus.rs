@@ -21,7 +21,7 @@ fn seeds_split_into_the_expected_passages() {
     assert_eq!(stats.documents, 2);
     assert_eq!(stats.files, 2);
     // The article: definition, intro, 5 bullets, closing paragraph. The thread: 1 + 5 answers.
-    assert_eq!(stats.by_kind, KindCounts { article: 8, question: 1, answer: 5 });
+    assert_eq!(stats.by_kind, KindCounts { article: 8, question: 1, answer: 5, code: 0 });
     assert_eq!(stats.passages, 14);
 
     let show = kb.run(&["show", "calf-reduction", "--json"]).expect_code(0);

@@ -66,7 +66,7 @@ fn json_thread_becomes_question_and_answers() {
     let kb = Kb::new();
     kb.write("docs/kettle.json", THREAD_JSON);
     index(&kb);
-    assert_eq!(kb.stats().by_kind, KindCounts { article: 0, question: 1, answer: 2 });
+    assert_eq!(kb.stats().by_kind, KindCounts { article: 0, question: 1, answer: 2, code: 0 });
     let out = kb.search("limescale", &[]);
     assert_eq!(out.hits[0].kind, "answer");
     assert_eq!(out.hits[0].doc_id, "kettle-q");
@@ -114,7 +114,7 @@ fn plain_text_thread_and_article_kinds() {
         "Is tea safe for calves?\n\nMy calf drinks tea. Is that fine?\n\nShort answer\n\nIt is fine in small amounts.\n\nAsk a vet\n\nA vet can weigh the risks.\n",
     );
     index(&kb);
-    assert_eq!(kb.stats().by_kind, KindCounts { article: 0, question: 1, answer: 2 });
+    assert_eq!(kb.stats().by_kind, KindCounts { article: 0, question: 1, answer: 2, code: 0 });
     // "calves" appears only in the question's title: the answers are found through it.
     let out = kb.search("calves vet", &["--kind", "answer"]);
     assert!(out.hits[0].text.starts_with("Ask a vet"), "{:#?}", out.hits);

@@ -317,7 +317,7 @@ fn serve_refuses_bad_requests_with_a_message_and_keeps_answering() {
         ("q=botox&limit=0", "the limit must be at least 1"),
         ("q=botox&limit=99999999999", "limit must be at most 10000"),
         ("q=botox&per_doc=-1", "per_doc must be a number"),
-        ("q=botox&kind=comment", "kind must be article, question or answer, not \"comment\""),
+        ("q=botox&kind=comment", "kind must be article, question, answer or code, not \"comment\""),
         ("q=botox&semantic=2", "the semantic weight must be between 0 and 1"),
         ("q=botox&explain=maybe", "explain must be true or false"),
         ("q=botox&colour=red", "unknown parameter \"colour\""),

@@ -19,6 +19,7 @@
 //! - `serve`: `kb serve` over HTTP: the endpoints, errors, token, load, shutdown;
 //! - `mcp`: `kb mcp`, an MCP session over stdio;
 //! - `page`: the search page of `kb serve`, over HTTP and in headless Chromium.
+//! - `structure`: code blocks, tables and line numbers in long files.
 
 mod util;
 
@@ -41,3 +42,4 @@ mod safety;
 mod semantic;
 #[cfg(feature = "serve")]
 mod serve;
+mod structure;

@@ -280,6 +280,7 @@ pub struct KindCounts {
     pub article: u64,
     pub question: u64,
     pub answer: u64,
+    pub code: u64,
 }
 
 /// Strict copy of `kb index --json`.

@@ -316,6 +316,8 @@ pub enum KindArg {
     Question,
     /// Answers of Q&A threads.
     Answer,
+    /// Blocks of code (their lines kept).
+    Code,
 }
 
 impl From<KindArg> for kb_schema::Kind {
@@ -324,6 +326,7 @@ impl From<KindArg> for kb_schema::Kind {
             KindArg::Article => kb_schema::Kind::Article,
             KindArg::Question => kb_schema::Kind::Question,
             KindArg::Answer => kb_schema::Kind::Answer,
+            KindArg::Code => kb_schema::Kind::Code,
         }
     }
 }

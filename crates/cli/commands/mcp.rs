@@ -116,7 +116,7 @@ fn tools() -> Vec<Tool> {
                     "query": {"type": "string", "description": "What to search for."},
                     "limit": {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT,
                               "description": "How many hits (default 10)."},
-                    "kind": {"type": "string", "enum": ["article", "question", "answer"],
+                    "kind": {"type": "string", "enum": ["article", "question", "answer", "code"],
                              "description": "Only passages of this kind."},
                     "doc": {"type": "string", "description": "Only passages of this document id."}
                 },
@@ -141,7 +141,7 @@ fn tools() -> Vec<Tool> {
         .with_annotations(read_only.clone()),
         Tool::new(
             "stats",
-            "Count the documents and passages (by kind: article, question, answer) in the \
+            "Count the documents and passages (by kind: article, question, answer, code) in the \
              knowledge base, its source files and its size.",
             schema(json!({"type": "object", "properties": {}, "additionalProperties": false})),
         )
@@ -234,10 +234,9 @@ fn search(kb: &Kb, args: SearchArgs) -> Answer {
         opts.limit = limit;
     }
     if let Some(kind) = args.kind {
-        opts.kind =
-            Some(kb::Kind::parse(&kind).ok_or_else(|| {
-                format!("kind must be article, question or answer, not {kind:?}")
-            })?);
+        opts.kind = Some(kb::Kind::parse(&kind).ok_or_else(|| {
+            format!("kind must be article, question, answer or code, not {kind:?}")
+        })?);
     }
     let results = kb.search(&args.query, &opts).map_err(|e| e.to_string())?;
     let mut out = plain();

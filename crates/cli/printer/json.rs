@@ -20,7 +20,7 @@
 //!       "score": 6.27,                 // relevance, comparable within one response only
 //!       "doc_id": "calf-reduction",    // stable document id
 //!       "doc_title": "Calf Reduction", // for an answer: its question's title
-//!       "kind": "article",             // "article" | "question" | "answer"
+//!       "kind": "article",             // "article" | "question" | "answer" | "code"
 //!       "passage_id": "calf-reduction#3", // `kb show` resolves it
 //!       "heading": "TheConsultation explains Calf Reduction", // or null
 //!       "text": "Botox injections are not permanent, …", // the whole passage
@@ -50,7 +50,7 @@
 //!
 //! # `kb stats --json`
 //!
-//! `{"documents", "passages", "by_kind": {"article", "question", "answer"}, "dropped":
+//! `{"documents", "passages", "by_kind": {"article", "question", "answer", "code"}, "dropped":
 //! {"boilerplate", "duplicates"}, "files", "index_bytes"}` (`dropped`: passages left out as
 //! text repeated across a folder's documents, or as copies of a more specific document's);
 //! with `--files`, also `"file_list": [{"path", "documents", "passages", "boilerplate",

@@ -26,8 +26,10 @@ const DIM: Style = Style::new().dimmed();
 ///    …
 /// ```
 ///
-/// With `--explain`, each hit ends with the tree of its score, one part a line. When little was
-/// found and a correction exists, `did you mean: …?` comes before the summary line.
+/// A hit of kind `code` shows its snippet as a block, its lines kept, each indented under the
+/// title line. With `--explain`, each hit ends with the tree of its score, one part a line.
+/// When little was found and a correction exists, `did you mean: …?` comes before the summary
+/// line.
 pub fn write_search(out: &mut impl Write, results: &SearchResults) -> std::io::Result<()> {
     for hit in &results.hits {
         write!(out, "{}. {TITLE}{}{TITLE:#}", hit.rank, hit.doc_title)?;
@@ -40,17 +42,28 @@ pub fn write_search(out: &mut impl Write, results: &SearchResults) -> std::io::R
         if let Some(q) = &hit.question {
             writeln!(out, "   answer to question {DIM}{}{DIM:#}", q.passage_id)?;
         }
-        write!(out, "   ")?;
+        // Prose on one line; code as a block, its lines indented.
+        let (indent, lines) = match hit.kind {
+            Kind::Code => (CODE_INDENT, "\n".to_owned() + CODE_INDENT),
+            _ => ("   ", " ".to_owned()),
+        };
+        let shape = |s: &str| s.replace('\n', &lines);
+        write!(out, "{indent}")?;
         let text = &hit.snippet.text;
         let mut at = 0;
         for r in &hit.snippet.highlights {
             if r.start < at || r.end > text.len() {
                 continue;
             }
-            write!(out, "{}{MATCH}{}{MATCH:#}", flat(&text[at..r.start]), flat(&text[r.clone()]))?;
+            write!(
+                out,
+                "{}{MATCH}{}{MATCH:#}",
+                shape(&text[at..r.start]),
+                shape(&text[r.clone()])
+            )?;
             at = r.end;
         }
-        writeln!(out, "{}", flat(&text[at..]))?;
+        writeln!(out, "{}", shape(&text[at..]))?;
         writeln!(
             out,
             "   {PATH}{}:{}{PATH:#}  {DIM}{}{DIM:#}",
@@ -81,10 +94,8 @@ pub fn write_search(out: &mut impl Write, results: &SearchResults) -> std::io::R
     )
 }
 
-/// A snippet on one line: newlines become spaces (same byte length, so ranges still hold).
-fn flat(s: &str) -> String {
-    s.replace('\n', " ")
-}
+/// How the lines of a code snippet are indented in search results: a bar marks the block.
+const CODE_INDENT: &str = "   │ ";
 
 /// Writes the `kb index` summary.
 pub fn write_index_report(out: &mut impl Write, r: &IndexReport) -> std::io::Result<()> {
@@ -122,8 +133,8 @@ pub fn write_stats(out: &mut impl Write, s: &Stats) -> std::io::Result<()> {
     writeln!(out, "documents   {}", s.documents)?;
     writeln!(
         out,
-        "passages    {} (article {}, question {}, answer {})",
-        s.passages, s.by_kind.article, s.by_kind.question, s.by_kind.answer
+        "passages    {} (article {}, question {}, answer {}, code {})",
+        s.passages, s.by_kind.article, s.by_kind.question, s.by_kind.answer, s.by_kind.code
     )?;
     if s.dropped.boilerplate + s.dropped.duplicates > 0 {
         writeln!(
@@ -173,11 +184,17 @@ pub fn write_passages(out: &mut impl Write, passages: &[Passage]) -> std::io::Re
                 writeln!(out, "## {TITLE}{h}{TITLE:#}\n")?;
             }
         }
-        let label = match p.kind {
-            Kind::Article => String::new(),
-            k => format!("[{k}] "),
-        };
-        writeln!(out, "{label}{}", p.text)?;
+        match p.kind {
+            Kind::Article => writeln!(out, "{}", p.text)?,
+            Kind::Code => {
+                // Indented four spaces, as Markdown writes code: ready to copy.
+                writeln!(out, "[code]")?;
+                for line in p.text.lines() {
+                    writeln!(out, "    {line}")?;
+                }
+            }
+            k => writeln!(out, "[{k}] {}", p.text)?,
+        }
         writeln!(
             out,
             "{PATH}{}:{}{PATH:#}  {DIM}{}{DIM:#}\n",

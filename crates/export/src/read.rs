@@ -69,7 +69,7 @@ pub(crate) fn for_each_passage(
                 Kind::Answer => {
                     passage.context = questions.context_of(searcher, schema, &passage.doc_id)?;
                 }
-                Kind::Article => {}
+                Kind::Article | Kind::Code => {}
             }
             let vector = match (&column, dimension) {
                 (Some(column), Some(dim)) => {

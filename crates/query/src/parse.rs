@@ -6,7 +6,7 @@
 //! - `"a phrase"`: the words in this order;
 //! - `+word`, `+"a phrase"`: required; `-word`, `-"a phrase"`: excluded;
 //! - `title:word`, `heading:word` (also with a quoted phrase): the word in that field only;
-//!   `kind:answer` (`article`, `question`, `answer`) and `doc:ID` (also `doc:"an id"`): filters.
+//!   `kind:answer` (`article`, `question`, `answer`, `code`) and `doc:ID` (also `doc:"an id"`): filters.
 //!   Each can take `+` (the default for fields) or `-` (excluded);
 //! - anything else is read as plain words: an unknown `foo:bar` is the words `foo` and `bar`, an
 //!   unbalanced quote is dropped, a stray `+` or `-` is ignored, `AND`, `OR`, `NOT`, `*`, `^2`

@@ -27,7 +27,7 @@ pub struct Hit {
     pub doc_id: String,
     /// The document title (for an answer, the question's title).
     pub doc_title: String,
-    /// Article paragraph, question or answer.
+    /// Article paragraph, question, answer or code.
     pub kind: Kind,
     /// The passage id, `{doc_id}#{position}`, which `kb show` resolves.
     pub passage_id: String,

@@ -15,6 +15,7 @@ use tantivy::{DocAddress, ReloadPolicy, Term};
 use crate::candidate::{Candidate, DocIds};
 use crate::explanation::Explanation;
 use crate::parse::{self, ParsedQuery};
+use crate::rescore::code::CodeWeight;
 use crate::rescore::qa::{self, Lift};
 use crate::rescore::semantic::{Fused, Meaning, Vectors};
 use crate::retrieve::query::{Plan, QueryBuilder};
@@ -167,7 +168,13 @@ impl Searcher {
         let mut retrieval =
             Retrieval::run(index, &plan, pool, opts.per_doc, threads.answers()).map_err(read)?;
         let lift = threads.lift(index, plan.query(), retrieval.take_scored()).map_err(read)?;
-        let mut ranked = retrieval.group(|candidates| lift.apply(candidates)).map_err(read)?;
+        let code = CodeWeight::new(&index.searcher, index.schema.kind, query).map_err(read)?;
+        let mut ranked = retrieval
+            .group(|candidates| {
+                lift.apply(candidates);
+                code.apply(candidates);
+            })
+            .map_err(read)?;
 
         // 4. Rescore by meaning: the pool re-ranked, then cut to the limit.
         let fused = meaning.map(|m| m.rerank(&mut ranked, opts.limit)).unwrap_or_default();
@@ -175,7 +182,7 @@ impl Searcher {
         // 6. Snippets: the hits, highlighted, each explained by the stages that scored it.
         let hits = (ranked.hits.iter().enumerate())
             .map(|(i, c)| {
-                let explain = || explanation(index, c, &plan, &lift, &fused);
+                let explain = || explanation(index, c, &plan, (&lift, &code), &fused);
                 let explanation = opts.explain.then(explain).transpose()?;
                 snippets::hit(index, i + 1, c, plan.matches(), opts, explanation)
             })
@@ -266,20 +273,22 @@ impl Searcher {
 }
 
 /// How the score of `candidate` was made, each stage that scored it adding its part:
-/// retrieval's BM25 tree (of its score before meaning), the Q&A lift's share above it, and
-/// the fusion with meaning above that.
+/// retrieval's BM25 tree (of its score before meaning), the Q&A lift's share above it, the
+/// weight of code above that, and the fusion with meaning on top.
 fn explanation(
     index: &Snapshot,
     candidate: &Candidate,
     plan: &Plan,
-    lift: &Lift,
+    (lift, code): (&Lift, &CodeWeight),
     fused: &HashMap<DocAddress, Fused>,
 ) -> Result<Explanation, QueryError> {
     let fused = fused.get(&candidate.address);
     let lexical = fused.map_or(candidate.score, |f| f.lexical);
+    let unweighted = lexical / code.of(candidate.address);
     let retrieved =
-        plan.explain(&index.searcher, candidate.address, lexical).map_err(|e| index.error(e))?;
-    let lifted = lift.explain(candidate.address, lexical, retrieved);
+        plan.explain(&index.searcher, candidate.address, unweighted).map_err(|e| index.error(e))?;
+    let lifted = lift.explain(candidate.address, unweighted, retrieved);
+    let lifted = code.explain(candidate.address, lexical, lifted);
     Ok(match fused {
         Some(f) => f.explain(candidate.score, Some(lifted)),
         None => lifted,

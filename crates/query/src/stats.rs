@@ -6,7 +6,7 @@ use kb_schema::{Kind, Manifest, SkipRecord};
 use serde::Serialize;
 
 /// What an index holds. Serializes to the `kb stats --json` object: `{"documents", "passages",
-/// "by_kind": {"article", "question", "answer"}, "dropped": {"boilerplate", "duplicates"},
+/// "by_kind": {"article", "question", "answer", "code"}, "dropped": {"boilerplate", "duplicates"},
 /// "files", "index_bytes"}`, and `"file_list"` when it was asked for (`kb stats --files`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct IndexStats {
@@ -37,6 +37,8 @@ pub struct KindCounts {
     pub question: u64,
     /// Answers of Q&A threads.
     pub answer: u64,
+    /// Blocks of code.
+    pub code: u64,
 }
 
 impl KindCounts {
@@ -46,6 +48,7 @@ impl KindCounts {
             Kind::Article => self.article += n,
             Kind::Question => self.question += n,
             Kind::Answer => self.answer += n,
+            Kind::Code => self.code += n,
         }
     }
 }
@@ -153,9 +156,10 @@ mod tests {
         counts.add(Kind::Answer, 5);
         counts.add(Kind::Article, 8);
         counts.add(Kind::Answer, 1);
+        counts.add(Kind::Code, 2);
         assert_eq!(
             serde_json::to_string(&counts).unwrap(),
-            r#"{"article":8,"question":0,"answer":6}"#
+            r#"{"article":8,"question":0,"answer":6,"code":2}"#
         );
     }
 }

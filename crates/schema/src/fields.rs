@@ -20,7 +20,7 @@ pub struct KbSchema {
     pub passage_id: Field,
     /// `doc_id`: raw, stored, fast.
     pub doc_id: Field,
-    /// `kind`: raw, stored, fast; `article`, `question` or `answer`.
+    /// `kind`: raw, stored, fast; `article`, `question`, `answer` or `code`.
     pub kind: Field,
     /// `source_path`: raw, stored; the file the passage came from (the key for deleting a file).
     pub source_path: Field,

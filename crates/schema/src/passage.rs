@@ -1,6 +1,7 @@
 use serde::{Deserialize, Serialize};
 
-/// What a passage is: part of an article, the question of a Q&A thread, or one of its answers.
+/// What a passage is: part of an article, the question of a Q&A thread, one of its answers, or
+/// a block of code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Kind {
@@ -10,18 +11,21 @@ pub enum Kind {
     Question,
     /// One answer of a Q&A thread (its title line and body).
     Answer,
+    /// A block of code (a fenced or indented Markdown block, an HTML `<pre>`), its lines kept.
+    Code,
 }
 
 impl Kind {
     /// All kinds, in display order.
-    pub const ALL: [Kind; 3] = [Kind::Article, Kind::Question, Kind::Answer];
+    pub const ALL: [Kind; 4] = [Kind::Article, Kind::Question, Kind::Answer, Kind::Code];
 
-    /// The name stored in the index and printed: `article`, `question` or `answer`.
+    /// The name stored in the index and printed: `article`, `question`, `answer` or `code`.
     pub fn as_str(self) -> &'static str {
         match self {
             Kind::Article => "article",
             Kind::Question => "question",
             Kind::Answer => "answer",
+            Kind::Code => "code",
         }
     }
 
@@ -60,13 +64,14 @@ pub struct Passage {
     pub doc_id: String,
     /// Title of that document (for a Q&A thread, the question's title).
     pub doc_title: String,
-    /// Article paragraph, question or answer.
+    /// Article paragraph, question, answer or code.
     pub kind: Kind,
     /// The section heading the passage stands under, if any.
     pub heading: Option<String>,
     /// 0-based position of the passage in its document.
     pub position: u32,
-    /// The passage's own text, as it stands in the source (whitespace runs folded).
+    /// The passage's own text, as it stands in the source (whitespace runs folded; code keeps
+    /// its lines and indentation, a table's rows are lines under their header row).
     pub text: String,
     /// Searchable context that is not part of the passage's text: for an answer, the body of the
     /// question it answers. Indexed with a low weight, never shown.

@@ -13,7 +13,7 @@
 //!
 //! The search page's routes (`/`, `/p/{id}`, `/login`, `/assets/...`) are [`super::page`]'s.
 //!
-//! Search parameters: `q` (required), `limit`, `kind` (`article`, `question`, `answer`),
+//! Search parameters: `q` (required), `limit`, `kind` (`article`, `question`, `answer`, `code`),
 //! `doc`, `per_doc`, `semantic` (0 to 1), `explain` (`true`/`false`); an unknown or malformed
 //! one is a 400 naming it. Any other path is a 404, another method on a known path a 405.
 
@@ -197,7 +197,7 @@ impl SearchParams {
         if let Some(kind) = self.kind {
             opts.kind = Some(kb::Kind::parse(&kind).ok_or_else(|| {
                 ApiError::bad_request(format!(
-                    "kind must be article, question or answer, not {kind:?}"
+                    "kind must be article, question, answer or code, not {kind:?}"
                 ))
             })?);
         }

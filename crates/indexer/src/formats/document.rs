@@ -3,6 +3,10 @@
 //! The builder numbers passages, makes their ids, folds whitespace and drops passages with no
 //! letter or digit in them (a line of dashes, a lone bullet), so each format only decides where
 //! passages begin and end.
+//!
+//! Two shapes of text are not folded into one line ([`Shape`]): code keeps its lines and their
+//! indentation ([`code_chunks`] cuts a long block into passages of whole lines), and a table's
+//! rows stay one a line, in passages of a few rows each under the header row ([`table_chunks`]).
 
 use std::borrow::Cow;
 use std::path::Path;
@@ -22,7 +26,7 @@ pub(crate) struct DocumentBuilder<'a> {
 /// One passage to add: its text (whitespace is folded on the way in, except the `\n`s the
 /// format put there on purpose, such as between an answer's title and body).
 pub(crate) struct NewPassage<'t> {
-    /// Article paragraph, question or answer.
+    /// Article paragraph, question, answer or code.
     pub kind: Kind,
     /// The section heading it stands under.
     pub heading: Option<&'t str>,
@@ -54,28 +58,54 @@ impl<'a> DocumentBuilder<'a> {
     /// Adds a passage at the next position, unless it has nothing searchable in it.
     pub(crate) fn push(&mut self, new: NewPassage<'_>) {
         let text = join_folded(new.parts);
-        if !has_word(&text) {
-            return;
-        }
-        let position = u32::try_from(self.passages.len()).unwrap_or(u32::MAX);
-        let heading = new.heading.map(fold_whitespace).filter(|h| has_word(h));
-        let context = new.context.map(fold_whitespace).filter(|c| has_word(c));
-        self.passages.push(Passage {
-            id: Passage::make_id(&self.doc_id, position),
-            doc_id: self.doc_id.clone(),
-            doc_title: self.title.clone(),
-            kind: new.kind,
-            heading,
-            position,
-            text,
-            context,
-            source: SourceRef { path: self.path.to_owned(), line: new.line.max(1) },
-        });
+        self.add(new.kind, new.heading, text, new.context, new.line);
     }
 
     /// Adds an article paragraph (the common case).
     pub(crate) fn paragraph(&mut self, heading: Option<&str>, text: &str, line: u32) {
         self.push(NewPassage { kind: Kind::Article, heading, parts: &[text], context: None, line });
+    }
+
+    /// Adds a passage of the given shape: prose (folded into one line), table rows (each line
+    /// folded on its own) or code (kept as it is: a chunk of [`code_chunks`]).
+    pub(crate) fn block(&mut self, shape: Shape, heading: Option<&str>, text: &str, line: u32) {
+        match shape {
+            Shape::Prose => self.paragraph(heading, text, line),
+            Shape::Table => {
+                let rows: Vec<&str> = text.split('\n').collect();
+                let new =
+                    NewPassage { kind: Kind::Article, heading, parts: &rows, context: None, line };
+                self.push(new);
+            }
+            Shape::Code => self.add(Kind::Code, heading, text.to_owned(), None, line),
+        }
+    }
+
+    fn add(
+        &mut self,
+        kind: Kind,
+        heading: Option<&str>,
+        text: String,
+        context: Option<&str>,
+        line: u32,
+    ) {
+        if !has_word(&text) {
+            return;
+        }
+        let position = u32::try_from(self.passages.len()).unwrap_or(u32::MAX);
+        let heading = heading.map(fold_whitespace).filter(|h| has_word(h));
+        let context = context.map(fold_whitespace).filter(|c| has_word(c));
+        self.passages.push(Passage {
+            id: Passage::make_id(&self.doc_id, position),
+            doc_id: self.doc_id.clone(),
+            doc_title: self.title.clone(),
+            kind,
+            heading,
+            position,
+            text,
+            context,
+            source: SourceRef { path: self.path.to_owned(), line: line.max(1) },
+        });
     }
 
     /// The document, or `None` when it kept no passage at all.
@@ -85,6 +115,129 @@ impl<'a> DocumentBuilder<'a> {
         }
         Some(ParsedDocument { doc_id: self.doc_id, title: self.title, passages: self.passages })
     }
+}
+
+/// How a block's text becomes a passage's.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// Prose: whitespace runs, newlines included, folded to one space.
+    Prose,
+    /// Table rows, one a line (cells joined by ` | `): each line folded on its own.
+    Table,
+    /// Code: kept as it is, lines and indentation (see [`code_chunks`]); kind `code`.
+    Code,
+}
+
+/// A block of code longer than this (in bytes) is cut into passages of whole lines.
+pub(crate) const CODE_PASSAGE_BYTES: usize = 2_000;
+
+/// A table's rows are grouped into passages of at most this many bytes (the header not
+/// counted; a longer row is a passage of its own) ...
+pub(crate) const TABLE_PASSAGE_BYTES: usize = 1_000;
+
+/// ... and at most this many rows.
+pub(crate) const TABLE_PASSAGE_ROWS: usize = 20;
+
+/// The passages of a block of code: each chunk's text and the index, in `code`'s lines, of its
+/// first line.
+///
+/// Lines keep their indentation and lose their trailing whitespace; blank lines at either end
+/// of a chunk are left out. A block longer than [`CODE_PASSAGE_BYTES`] is cut between lines,
+/// at a blank line in the second half of the chunk when there is one.
+pub(crate) fn code_chunks(code: &str) -> Vec<(usize, String)> {
+    let lines: Vec<&str> = code.split('\n').map(str::trim_end).collect();
+    let mut chunks = Vec::new();
+    let (mut start, mut bytes) = (0, 0);
+    for (i, line) in lines.iter().enumerate() {
+        let len = line.len() + 1;
+        if bytes + len > CODE_PASSAGE_BYTES && i > start {
+            let half = (start + (i - start) / 2).max(start + 1);
+            let cut = (half..i).rev().find(|&j| lines[j].is_empty()).unwrap_or(i);
+            push_chunk(&mut chunks, &lines, start, cut);
+            start = cut;
+            bytes = lines[start..i].iter().map(|l| l.len() + 1).sum();
+        }
+        bytes += len;
+    }
+    push_chunk(&mut chunks, &lines, start, lines.len());
+    chunks
+}
+
+/// Adds `lines[from..to]` without blank lines at either end, if any is left.
+fn push_chunk(chunks: &mut Vec<(usize, String)>, lines: &[&str], from: usize, to: usize) {
+    let Some(first) = (from..to).find(|&j| !lines[j].is_empty()) else { return };
+    let last = (first..to).rfind(|&j| !lines[j].is_empty()).unwrap_or(first);
+    chunks.push((first, lines[first..=last].join("\n")));
+}
+
+/// One row of a table: its cells' text and the 1-based line where it starts (0 when the format
+/// finds lines later).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub(crate) struct TableRow {
+    /// The cells' text, in order.
+    pub cells: Vec<String>,
+    /// The line of the row.
+    pub line: u32,
+}
+
+impl TableRow {
+    /// The row as one line: cells folded and joined by ` | `; `None` when no cell has a word.
+    fn text(&self) -> Option<String> {
+        let cells: Vec<String> = self.cells.iter().map(|c| fold_whitespace(c)).collect();
+        cells.iter().any(|c| has_word(c)).then(|| cells.join(" | "))
+    }
+}
+
+/// One passage of a table (see [`table_chunks`]).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct TableChunk {
+    /// The header row (if any), then the rows, one a line.
+    pub text: String,
+    /// Where the passage's own rows start in `text`: after the header, except in the first
+    /// passage, which starts with the header where the table does.
+    pub own: usize,
+    /// The line of the first of its own rows (the header's for the first passage).
+    pub line: u32,
+}
+
+/// A table as passages: its rows in groups of at most [`TABLE_PASSAGE_ROWS`] rows and
+/// [`TABLE_PASSAGE_BYTES`] bytes, each group under a copy of the header row, so that every
+/// passage reads as a table. Rows without a word are left out.
+pub(crate) fn table_chunks(header: Option<&TableRow>, rows: &[TableRow]) -> Vec<TableChunk> {
+    let header = header.and_then(|h| Some((h.text()?, h.line)));
+    let rows: Vec<(String, u32)> = rows.iter().filter_map(|r| Some((r.text()?, r.line))).collect();
+    let mut chunks = Vec::new();
+    let mut group: Vec<&(String, u32)> = Vec::new();
+    let mut bytes = 0;
+    let flush = |group: &mut Vec<&(String, u32)>, chunks: &mut Vec<TableChunk>| {
+        let first = chunks.is_empty();
+        let (mut text, own, line) = match &header {
+            Some((h, line)) if first => (h.clone(), 0, *line),
+            Some((h, _)) => (h.clone(), h.len() + 1, group.first().map_or(0, |r| r.1)),
+            None => (String::new(), 0, group.first().map_or(0, |r| r.1)),
+        };
+        for (row, _) in group.drain(..) {
+            if !text.is_empty() {
+                text.push('\n');
+            }
+            text.push_str(row);
+        }
+        chunks.push(TableChunk { text, own, line });
+    };
+    for row in &rows {
+        if !group.is_empty()
+            && (bytes + row.0.len() > TABLE_PASSAGE_BYTES || group.len() >= TABLE_PASSAGE_ROWS)
+        {
+            flush(&mut group, &mut chunks);
+            bytes = 0;
+        }
+        bytes += row.0.len() + 1;
+        group.push(row);
+    }
+    if !group.is_empty() || (chunks.is_empty() && header.is_some()) {
+        flush(&mut group, &mut chunks);
+    }
+    chunks
 }
 
 /// `text` with every run of whitespace (newlines and no-break spaces included) made one space,
@@ -272,6 +425,51 @@ mod tests {
         ) {
             proptest::prop_assert_eq!(fold_whitespace(&text), folded_by_words(&text));
         }
+    }
+
+    #[test]
+    fn long_code_is_cut_between_lines_at_blank_lines() {
+        let block: Vec<String> = (0..80).map(|i| format!("    let value_{i} = {i};")).collect();
+        let code = format!("\n\n{}\n\n{}\n", block.join("\n"), block.join("\n"));
+        let chunks = code_chunks(&code);
+        let firsts: Vec<usize> = chunks.iter().map(|c| c.0).collect();
+        assert_eq!(firsts, [2, 83], "cut at the blank line");
+        assert!(chunks.iter().all(|(_, c)| c.len() <= CODE_PASSAGE_BYTES));
+        assert_eq!(chunks[0].1, block.join("\n"));
+        // Without blank lines, cut where the bound is reached.
+        let long: Vec<String> = (0..400).map(|i| format!("x{i}();")).collect();
+        let chunks = code_chunks(&long.join("\n"));
+        assert!(chunks.len() > 1);
+        let lines: usize = chunks.iter().map(|(_, c)| c.lines().count()).sum();
+        assert_eq!(lines, 400);
+        assert_eq!(chunks[1].0, chunks[0].1.lines().count());
+        assert!(code_chunks("\n  \n").is_empty());
+    }
+
+    #[test]
+    fn tables_are_rows_grouped_under_the_header() {
+        let row = |cells: &[&str], line| TableRow {
+            cells: cells.iter().map(|c| (*c).to_owned()).collect(),
+            line,
+        };
+        let header = row(&["Tea", " Steep\n time "], 1);
+        let rows: Vec<TableRow> =
+            (0..45).map(|i| row(&[&format!("tea {i}"), "2"], 3 + i)).collect();
+        let chunks = table_chunks(Some(&header), &rows);
+        let shape: Vec<(usize, u32, usize)> =
+            chunks.iter().map(|c| (c.text.lines().count(), c.line, c.own)).collect();
+        let own = "Tea | Steep time\n".len();
+        assert_eq!(shape, [(21, 1, 0), (21, 23, own), (6, 43, own)]);
+        assert_eq!(&chunks[1].text[chunks[1].own..chunks[1].own + 10], "tea 20 | 2");
+        // Empty rows are left out; a header alone is a passage; no header, no copy.
+        let empty = row(&["", " "], 2);
+        assert_eq!(table_chunks(Some(&header), std::slice::from_ref(&empty)).len(), 1);
+        assert!(table_chunks(None, &[empty]).is_empty());
+        let chunks = table_chunks(None, &rows[..2]);
+        assert_eq!(chunks[0].text, "tea 0 | 2\ntea 1 | 2");
+        // One row longer than the bound is a passage of its own.
+        let wide = row(&[&"word ".repeat(400)], 9);
+        assert_eq!(table_chunks(None, &[rows[0].clone(), wide, rows[1].clone()]).len(), 3);
     }
 
     #[test]

@@ -4,8 +4,12 @@
 //! - Title: `<title>`, else the first `<h1>`, else the file name.
 //! - Headings `h1`-`h6` set the section heading of what follows (an `h1` repeating the title
 //!   does not); they are not passages.
-//! - Passages: every block of text (`p`, `li`, `blockquote`, `pre`, `dd`, text loose in a `div`
-//!   ...); a table is one passage of its cells' text.
+//! - Passages: every block of text (`p`, `li`, `blockquote`, `dd`, text loose in a `div` ...).
+//! - A `pre` block is code: a passage of kind `code` that keeps its lines (a long one is cut
+//!   between lines).
+//! - A table is passages of a few rows each, one row a line (cells joined by ` | `), each under
+//!   the header row (the rows of `thead`, or a first row of `th` cells); a table inside a cell is
+//!   that cell's text.
 //! - Page furniture is dropped with everything inside it: `script`, `style`, `nav`, `header`,
 //!   `footer`, `aside`, `noscript`, `form` and the like, elements whose `role` says the same
 //!   (`navigation`, `banner`, `contentinfo`, ...), and elements hidden by default (`hidden`,
@@ -16,15 +20,18 @@
 //! - A redirect stub (a `<meta http-equiv="refresh">` with a URL, within 5 seconds) and a page
 //!   that asks search engines not to index it (`<meta name="robots" content="noindex">`) are
 //!   not documents: [`not_a_document`] says so before the page is parsed.
-//! - Lines: html5ever keeps no source positions, so each passage's line is found by looking for
-//!   its first words in the source after the previous passage's; when that fails (entities,
-//!   markup inside the words) the previous passage's line stands.
+//! - Lines: html5ever keeps no source positions, so each passage's line is found by matching
+//!   its text against the page's text in the source, in order ([`super::html_lines`]).
 
 use scraper::node::Element;
 use scraper::{Html, Node, Selector};
 
 use super::decode::normalize_newlines;
-use super::document::{file_stem_title, fold_whitespace, has_word, DocumentBuilder, LineIndex};
+use super::document::{
+    code_chunks, file_stem_title, fold_whitespace, has_word, table_chunks, DocumentBuilder, Shape,
+    TableRow,
+};
+use super::html_lines::LineFinder;
 use super::{ParsedFile, SourceError, SourceInfo};
 
 /// Elements that are not content: dropped with all they hold.
@@ -57,7 +64,6 @@ const BLOCKS: &[&str] = &[
     "menu",
     "ol",
     "p",
-    "pre",
     "section",
     "summary",
     "ul",
@@ -81,9 +87,6 @@ const DROPPED_ROLES: &[&str] = &[
 /// A block with links and at most this many words outside them is navigation.
 const LINK_BLOCK_OTHER_WORDS: usize = 3;
 
-/// How far past the previous passage a passage's words are looked for in the source.
-const LINE_SEARCH_WINDOW: usize = 256 * 1024;
-
 /// Parses an HTML file into one article.
 pub(crate) fn parse(text: &str, info: SourceInfo<'_>) -> Result<ParsedFile, SourceError> {
     let source = normalize_newlines(text);
@@ -98,7 +101,8 @@ pub(crate) fn parse(text: &str, info: SourceInfo<'_>) -> Result<ParsedFile, Sour
         heading: None,
         text: String::new(),
         heading_text: None,
-        in_table: 0,
+        table: None,
+        pre: None,
         found: Vec::new(),
         in_link: 0,
         link_text: String::new(),
@@ -128,9 +132,9 @@ pub(crate) fn parse(text: &str, info: SourceInfo<'_>) -> Result<ParsedFile, Sour
 
     let mut lines = LineFinder::new(&source);
     let mut doc = DocumentBuilder::new(info.doc_id, &title, info.path);
-    for (heading, text) in &walk.found {
-        let line = lines.find(text);
-        doc.paragraph(heading.as_deref(), text, line);
+    for found in &walk.found {
+        let line = lines.find(&found.text[found.own..]);
+        doc.block(found.shape, found.heading.as_deref(), &found.text, line);
     }
     if doc.is_empty() && title_from_page {
         // A page that is only a title is still a document someone may look for.
@@ -153,6 +157,31 @@ fn page_title(html: &Html) -> Option<String> {
     })
 }
 
+/// A passage found: its shape, heading and text, and where its own text starts (a table's
+/// passages after the first start with a copy of the header).
+struct Found {
+    shape: Shape,
+    heading: Option<String>,
+    text: String,
+    own: usize,
+}
+
+/// A table being read.
+#[derive(Default)]
+struct Table {
+    /// How many tables deep we are inside it (a table in a cell is that cell's text).
+    depth: usize,
+    /// Inside `thead`.
+    in_head: bool,
+    header: Option<TableRow>,
+    rows: Vec<TableRow>,
+    /// The row being read, and whether all its cells so far are `th`.
+    row: TableRow,
+    row_all_th: bool,
+    /// The cell being read, if inside one.
+    cell: Option<String>,
+}
+
 /// The state of the walk over the document tree.
 struct Walk<'t> {
     title: &'t str,
@@ -161,10 +190,12 @@ struct Walk<'t> {
     text: String,
     /// Text of the heading being read, if inside one.
     heading_text: Option<String>,
-    /// How many tables we are inside: a table is one passage, its cells do not split it.
-    in_table: usize,
-    /// Passages found: heading and text.
-    found: Vec<(Option<String>, String)>,
+    /// The table being read, if inside one: its cells take the text.
+    table: Option<Table>,
+    /// The code of the `pre` block being read (and how many `pre` deep), if inside one.
+    pre: Option<(usize, String)>,
+    /// Passages found.
+    found: Vec<Found>,
     /// How many links (`a` with `href`) we are inside.
     in_link: usize,
     /// The text of the current block that is inside links.
@@ -172,16 +203,34 @@ struct Walk<'t> {
 }
 
 impl Walk<'_> {
+    /// Where text goes now: the heading being read, the table cell, the code, or the block.
+    fn target(&mut self) -> &mut String {
+        if let Some(heading) = &mut self.heading_text {
+            return heading;
+        }
+        if let Some(cell) = self.table.as_mut().and_then(|t| t.cell.as_mut()) {
+            return cell;
+        }
+        if let Some((_, code)) = &mut self.pre {
+            return code;
+        }
+        &mut self.text
+    }
+
+    /// Whether block structure applies: not inside a table or a `pre` block.
+    fn in_flow(&self) -> bool {
+        self.table.is_none() && self.pre.is_none()
+    }
+
     /// Enters a node; returns whether to visit its children.
     fn open(&mut self, node: &Node) -> bool {
         match node {
             Node::Text(text) => {
-                if self.in_link > 0 && self.heading_text.is_none() {
+                if self.in_link > 0 && self.heading_text.is_none() && self.in_flow() {
                     self.link_text.push(' ');
                     self.link_text.push_str(text);
                 }
-                let target = self.heading_text.as_mut().unwrap_or(&mut self.text);
-                target.push_str(text);
+                self.target().push_str(text);
                 false
             }
             Node::Element(element) => {
@@ -192,15 +241,24 @@ impl Walk<'_> {
                 if is_link(element) {
                     self.in_link += 1;
                 }
-                if is_heading(name) {
+                if self.table.is_some() && self.open_table_part(name) {
+                    return true;
+                }
+                if is_heading(name) && self.in_flow() {
                     self.flush();
                     self.heading_text = Some(String::new());
-                } else if name == "table" {
-                    if self.in_table == 0 {
-                        self.flush();
+                } else if name == "table" && self.pre.is_none() {
+                    self.flush();
+                    self.table = Some(Table { depth: 1, ..Table::default() });
+                } else if name == "pre" && self.table.is_none() {
+                    match &mut self.pre {
+                        Some((depth, _)) => *depth += 1,
+                        None => {
+                            self.flush();
+                            self.pre = Some((1, String::new()));
+                        }
                     }
-                    self.in_table += 1;
-                } else if BLOCKS.contains(&name) && self.in_table == 0 {
+                } else if BLOCKS.contains(&name) && self.in_flow() {
                     self.flush();
                 } else {
                     // Line breaks and table cells separate words.
@@ -222,29 +280,116 @@ impl Walk<'_> {
         if is_link(element) {
             self.in_link = self.in_link.saturating_sub(1);
         }
-        if is_heading(name) {
+        if self.table.is_some() && self.close_table_part(name) {
+            return;
+        }
+        if is_heading(name) && self.in_flow() {
             let text = fold_whitespace(&self.heading_text.take().unwrap_or_default());
             // The page's own title repeated as its first heading is not a section.
             if has_word(&text) && text != self.title {
                 self.heading = Some(text);
             }
-        } else if name == "table" {
-            self.in_table = self.in_table.saturating_sub(1);
-            if self.in_table == 0 {
-                self.flush();
+        } else if name == "pre" && self.table.is_none() {
+            if let Some((depth, code)) = &mut self.pre {
+                *depth -= 1;
+                if *depth == 0 {
+                    let code = std::mem::take(code);
+                    self.pre = None;
+                    for (_, chunk) in code_chunks(&code) {
+                        self.found.push(Found {
+                            shape: Shape::Code,
+                            heading: self.heading.clone(),
+                            text: chunk,
+                            own: 0,
+                        });
+                    }
+                }
             }
-        } else if BLOCKS.contains(&name) && self.in_table == 0 {
+        } else if BLOCKS.contains(&name) && self.in_flow() {
             self.flush();
         } else {
             self.separate(name);
         }
     }
 
-    fn separate(&mut self, name: &str) {
-        if matches!(name, "br" | "td" | "th" | "tr" | "img" | "wbr") {
-            let target = self.heading_text.as_mut().unwrap_or(&mut self.text);
-            target.push(' ');
+    /// Enters an element inside a table; returns whether it was a part of the table's own
+    /// structure (a nested table, a row, a cell, the head).
+    fn open_table_part(&mut self, name: &str) -> bool {
+        let Some(table) = &mut self.table else { return false };
+        match name {
+            "table" => table.depth += 1,
+            _ if table.depth > 1 => return false,
+            "thead" => table.in_head = true,
+            "tr" => {
+                table.row = TableRow::default();
+                table.row_all_th = true;
+            }
+            "td" | "th" => {
+                table.row_all_th &= name == "th";
+                table.cell = Some(String::new());
+            }
+            _ => return false,
         }
+        true
+    }
+
+    /// Leaves an element inside a table; returns whether it was a part of the table's own
+    /// structure. The table's end emits its passages: its caption and loose text first, then
+    /// its rows in groups under the header ([`table_chunks`]).
+    fn close_table_part(&mut self, name: &str) -> bool {
+        let Some(table) = &mut self.table else { return false };
+        match name {
+            "table" if table.depth > 1 => {
+                table.depth -= 1;
+                // Words of the inner table's last cell and what follows stay apart.
+                if let Some(cell) = &mut table.cell {
+                    cell.push(' ');
+                }
+            }
+            "table" => {
+                let table = self.table.take().unwrap_or_default();
+                self.flush();
+                for chunk in table_chunks(table.header.as_ref(), &table.rows) {
+                    self.found.push(Found {
+                        shape: Shape::Table,
+                        heading: self.heading.clone(),
+                        text: chunk.text,
+                        own: chunk.own,
+                    });
+                }
+            }
+            _ if table.depth > 1 => return false,
+            "thead" => table.in_head = false,
+            "tr" => {
+                let row = std::mem::take(&mut table.row);
+                let header = table.in_head
+                    || (table.row_all_th && table.header.is_none() && table.rows.is_empty());
+                if !row.cells.is_empty() {
+                    match (header, &mut table.header) {
+                        (true, Some(h)) => h.cells.extend(row.cells),
+                        (true, None) => table.header = Some(row),
+                        (false, _) => table.rows.push(row),
+                    }
+                }
+            }
+            "td" | "th" => {
+                if let Some(cell) = table.cell.take() {
+                    table.row.cells.push(cell);
+                }
+            }
+            _ => return false,
+        }
+        true
+    }
+
+    fn separate(&mut self, name: &str) {
+        let gap = match name {
+            "br" if self.pre.is_some() && self.table.is_none() => '\n',
+            "br" | "td" | "th" | "tr" | "img" | "wbr" => ' ',
+            _ if self.table.is_some() && BLOCKS.contains(&name) => ' ',
+            _ => return,
+        };
+        self.target().push(gap);
     }
 
     /// Ends the current block: its text becomes a passage if it has words.
@@ -252,7 +397,12 @@ impl Walk<'_> {
         let text = fold_whitespace(&std::mem::take(&mut self.text));
         let links = std::mem::take(&mut self.link_text);
         if has_word(&text) && !is_link_block(&text, &links) {
-            self.found.push((self.heading.clone(), text));
+            self.found.push(Found {
+                shape: Shape::Prose,
+                heading: self.heading.clone(),
+                text,
+                own: 0,
+            });
         }
     }
 }
@@ -338,43 +488,10 @@ pub(crate) fn not_a_document(text: &str) -> Option<String> {
     })
 }
 
-/// Finds passages' lines by looking for their first words in the source, in order.
-struct LineFinder<'s> {
-    source: &'s str,
-    lines: LineIndex,
-    /// Where the previous passage was found; the next one is looked for after it.
-    cursor: usize,
-}
-
-impl<'s> LineFinder<'s> {
-    fn new(source: &'s str) -> Self {
-        LineFinder { source, lines: LineIndex::new(source), cursor: 0 }
-    }
-
-    /// The line where `text` starts in the source, at best; else the previous passage's line.
-    fn find(&mut self, text: &str) -> u32 {
-        let mut end = (self.cursor + LINE_SEARCH_WINDOW).min(self.source.len());
-        while !self.source.is_char_boundary(end) {
-            end -= 1;
-        }
-        let window = &self.source[self.cursor..end];
-        let words: Vec<&str> = text.split(' ').take(3).collect();
-        // The first few words, then the first alone (markup or entities may split them).
-        let probes = [words.join(" "), words.first().map_or(String::new(), |w| (*w).to_owned())];
-        for probe in probes.iter().filter(|p| !p.is_empty()) {
-            if let Some(at) = window.find(probe.as_str()) {
-                self.cursor += at;
-                let line = self.lines.line_of(self.cursor);
-                self.cursor += probe.len();
-                return line;
-            }
-        }
-        self.lines.line_of(self.cursor)
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use kb_schema::Kind;
+
     use super::*;
     use crate::formats::{Format, ParsedDocument};
 
@@ -434,9 +551,9 @@ mod tests {
                 "after it",
                 "Parent",
                 "Child",
-                "Tea Min Green 2",
+                "Tea | Min\nGreen | 2",
                 "Quoted",
-                "a b c",
+                "a  b\n c",
                 "line break",
             ]
         );
@@ -503,6 +620,75 @@ mod tests {
             BICYCLE,
         ] {
             assert_eq!(not_a_document(page), None, "{page}");
+        }
+    }
+
+    /// Issue 15, item 4: `pre` is code that keeps its lines; tables are rows under the header.
+    #[test]
+    fn pre_is_code_and_tables_are_rows_under_their_header() {
+        let doc = parse_html(
+            "<title>T</title>\n<p>Read the file:</p>\n<pre><code class=\"rust\"><span>// --snip--</span>\nlet args: Vec&lt;String&gt; = env::args().collect();\n    dbg!(args);\n</code></pre>\n<table><caption>Teas</caption><thead><tr><th>Tea</th><th>Minutes</th></tr></thead>\n<tbody><tr><td>Green</td><td>2</td></tr>\n<tr><td>Black <table><tr><td>strong</td></tr></table></td><td>4</td></tr></tbody></table>\n<table><tr><td>no</td><td>header</td></tr></table>",
+        );
+        let got: Vec<(Kind, &str, u32)> =
+            doc.passages.iter().map(|p| (p.kind, p.text.as_str(), p.source.line)).collect();
+        assert_eq!(
+            got,
+            [
+                (Kind::Article, "Read the file:", 2),
+                (
+                    Kind::Code,
+                    "// --snip--\nlet args: Vec<String> = env::args().collect();\n    dbg!(args);",
+                    3
+                ),
+                (Kind::Article, "Teas", 7),
+                (Kind::Article, "Tea | Minutes\nGreen | 2\nBlack strong | 4", 7),
+                (Kind::Article, "no | header", 10),
+            ]
+        );
+        // A first row of `th` cells is a header too; many rows make many passages.
+        let rows: String =
+            (0..100).map(|i| format!("<tr><td>tea {i}</td><td>{i}</td></tr>\n")).collect();
+        let doc = parse_html(&format!("<table>\n<tr><th>Tea</th><th>N</th></tr>\n{rows}</table>"));
+        assert_eq!(doc.passages.len(), 5);
+        for (i, p) in doc.passages.iter().enumerate() {
+            assert!(p.text.starts_with("Tea | N\n"), "{:?}", p.text);
+            assert_eq!(p.text.lines().count(), 21);
+            // The header's line, then each passage's first row's.
+            let line = if i == 0 { 2 } else { 3 + 20 * i as u32 };
+            assert_eq!(p.source.line, line, "{:?}", p.text);
+        }
+    }
+
+    /// Issue 15, item 5: lines hold at the start and deep into a long page, whatever its
+    /// attributes, scripts and comments repeat of its text.
+    #[test]
+    fn lines_hold_deep_into_a_long_page() {
+        let mut html = String::from(
+            "<!doctype html>\n<html><head><title>Long</title>\n<script>var toc = [\"Chapter 4999 closes the book\"];</script></head>\n<body><nav><a title=\"Chapter 4999 closes the book\">Chapter 4999</a></nav>\n",
+        );
+        let mut expected = Vec::new();
+        for i in 0..5_000 {
+            html.push_str(&format!(
+                "<h2 id=\"c{i}\">Chapter {i}</h2>\n<!-- Chapter {} closes the book -->\n",
+                i + 1
+            ));
+            expected.push((
+                format!("Chapter {i} closes the book &amp; more"),
+                html.lines().count() + 1,
+            ));
+            html.push_str(&format!(
+                "<p class=\"x\">Chapter {i} closes\nthe book &amp; more.</p>\n<pre><code>fn chapter_{i}() {{}}\n</code></pre>\n"
+            ));
+        }
+        html.push_str("</body></html>\n");
+        let doc = parse_html(&html);
+        assert_eq!(doc.passages.len(), 10_000);
+        for (i, (_, line)) in expected.iter().enumerate() {
+            let prose = &doc.passages[2 * i];
+            assert_eq!(prose.text, format!("Chapter {i} closes the book & more."));
+            assert_eq!(prose.source.line as usize, *line, "{}", prose.text);
+            let code = &doc.passages[2 * i + 1];
+            assert_eq!((code.kind, code.source.line as usize), (Kind::Code, line + 2));
         }
     }
 

@@ -5,14 +5,21 @@
 //!   else the file name.
 //! - Headings are not passages: each sets the section heading of what follows.
 //! - Passages: paragraphs, list items (a nested item is its own passage, after its parent's
-//!   text), code blocks and tables (their text), definition terms and definitions.
+//!   text), definition terms and definitions.
+//! - Code blocks (fenced or indented) are passages of kind `code` that keep their lines, from
+//!   the line their code starts on; a long block is cut between lines.
+//! - Tables are passages of a few rows each, one row a line (cells joined by ` | `), each under
+//!   the header row, from the line of their first row.
 //! - HTML blocks are left out: they are markup, not prose. Inline HTML in a paragraph is kept
 //!   as written.
 
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 use super::decode::normalize_newlines;
-use super::document::{fold_whitespace, has_word, DocumentBuilder, LineIndex};
+use super::document::{
+    code_chunks, fold_whitespace, has_word, table_chunks, DocumentBuilder, LineIndex, Shape,
+    TableRow,
+};
 use super::{ParsedFile, SourceError, SourceInfo};
 
 /// What the text being collected will become.
@@ -26,8 +33,6 @@ enum Target {
     Heading(HeadingLevel),
     /// A code block passage.
     Code,
-    /// A table passage.
-    Table,
     /// Front matter, read for its title.
     Metadata,
     /// A raw HTML block, dropped.
@@ -43,15 +48,27 @@ struct Open {
 
 /// A passage found, before the document's title is known (a `#` title may follow it).
 struct Found {
+    shape: Shape,
     heading: Option<String>,
     text: String,
     line: u32,
+}
+
+/// A table being read: its rows so far, the row and the cell being read.
+#[derive(Default)]
+struct Table {
+    header: Option<TableRow>,
+    rows: Vec<TableRow>,
+    row: TableRow,
+    cell: String,
 }
 
 /// The walk over the parser's events.
 #[derive(Default)]
 struct Walk {
     open: Vec<Open>,
+    /// The table being read: its cells take the text.
+    table: Option<Table>,
     title: Option<(String, u32)>,
     heading: Option<String>,
     found: Vec<Found>,
@@ -79,7 +96,7 @@ pub(crate) fn parse(text: &str, info: SourceInfo<'_>) -> Result<ParsedFile, Sour
     };
     let mut doc = DocumentBuilder::new(info.doc_id, &title, info.path);
     for found in &walk.found {
-        doc.paragraph(found.heading.as_deref(), &found.text, found.line);
+        doc.block(found.shape, found.heading.as_deref(), &found.text, found.line);
     }
     if let (true, Some(line)) = (doc.is_empty(), title_line) {
         // A file that is only a title is still a document someone may look for.
@@ -103,7 +120,13 @@ impl Walk {
             | Event::InlineHtml(text)
             | Event::InlineMath(text)
             | Event::DisplayMath(text) => {
-                if let Some(open) = self.open.last_mut() {
+                if let Some(table) = &mut self.table {
+                    table.cell.push_str(&text);
+                } else if let Some(open) = self.open.last_mut() {
+                    // A code block's line is that of its first line of code, not its fence.
+                    if open.target == Target::Code && open.text.is_empty() {
+                        open.line = line;
+                    }
                     open.text.push_str(&text);
                 }
             }
@@ -134,7 +157,12 @@ impl Walk {
             }
             Tag::Table(_) => {
                 self.flush_item();
-                self.push(Target::Table, line);
+                self.table = Some(Table::default());
+            }
+            Tag::TableHead | Tag::TableRow => {
+                if let Some(table) = &mut self.table {
+                    table.row = TableRow { cells: Vec::new(), line };
+                }
             }
             Tag::MetadataBlock(_) => self.push(Target::Metadata, line),
             Tag::HtmlBlock => self.push(Target::Html, line),
@@ -150,11 +178,10 @@ impl Walk {
             }
             TagEnd::Heading(level) => Target::Heading(level),
             TagEnd::CodeBlock => Target::Code,
-            TagEnd::Table => Target::Table,
             TagEnd::MetadataBlock(_) => Target::Metadata,
             TagEnd::HtmlBlock => Target::Html,
-            TagEnd::TableCell | TagEnd::TableRow | TagEnd::TableHead => {
-                self.separate();
+            TagEnd::TableCell | TagEnd::TableRow | TagEnd::TableHead | TagEnd::Table => {
+                self.end_table_part(tag);
                 return;
             }
             _ => return,
@@ -164,8 +191,12 @@ impl Walk {
         }
         let Some(open) = self.open.pop() else { return };
         match open.target {
-            Target::Paragraph | Target::Item | Target::Code | Target::Table => {
-                self.emit(open.text, open.line)
+            Target::Paragraph | Target::Item => self.emit(Shape::Prose, open.text, open.line),
+            Target::Code => {
+                for (offset, chunk) in code_chunks(&open.text) {
+                    let offset = u32::try_from(offset).unwrap_or(u32::MAX);
+                    self.emit(Shape::Code, chunk, open.line.saturating_add(offset));
+                }
             }
             Target::Heading(level) => {
                 let text = fold_whitespace(&open.text);
@@ -194,10 +225,35 @@ impl Walk {
         self.open.push(Open { target, text: String::new(), line });
     }
 
-    /// Keeps words apart across line breaks, paragraphs and table cells.
+    /// Keeps words apart across line breaks and paragraphs.
     fn separate(&mut self) {
-        if let Some(open) = self.open.last_mut() {
+        if let Some(table) = &mut self.table {
+            table.cell.push(' ');
+        } else if let Some(open) = self.open.last_mut() {
             open.text.push(' ');
+        }
+    }
+
+    /// Ends a cell, a row, the header or the whole table: a table's passages are its rows in
+    /// groups under the header ([`table_chunks`]).
+    fn end_table_part(&mut self, tag: TagEnd) {
+        let Some(table) = &mut self.table else { return };
+        match tag {
+            TagEnd::TableCell => {
+                let cell = std::mem::take(&mut table.cell);
+                table.row.cells.push(cell);
+            }
+            TagEnd::TableHead => table.header = Some(std::mem::take(&mut table.row)),
+            TagEnd::TableRow => {
+                let row = std::mem::take(&mut table.row);
+                table.rows.push(row);
+            }
+            _ => {
+                let table = self.table.take().unwrap_or_default();
+                for chunk in table_chunks(table.header.as_ref(), &table.rows) {
+                    self.emit(Shape::Table, chunk.text, chunk.line);
+                }
+            }
         }
     }
 
@@ -206,13 +262,13 @@ impl Walk {
         if let Some(open) = self.open.last_mut().filter(|o| o.target == Target::Item) {
             let text = std::mem::take(&mut open.text);
             let line = open.line;
-            self.emit(text, line);
+            self.emit(Shape::Prose, text, line);
         }
     }
 
-    fn emit(&mut self, text: String, line: u32) {
+    fn emit(&mut self, shape: Shape, text: String, line: u32) {
         if has_word(&text) {
-            self.found.push(Found { heading: self.heading.clone(), text, line });
+            self.found.push(Found { shape, heading: self.heading.clone(), text, line });
         }
     }
 }
@@ -234,6 +290,8 @@ fn front_matter_title(block: &str) -> Option<(String, u32)> {
 
 #[cfg(test)]
 mod tests {
+    use kb_schema::{Kind, Passage};
+
     use super::*;
     use crate::formats::{Format, ParsedDocument};
 
@@ -340,13 +398,81 @@ Black tea is fully oxidised before drying.
         assert_eq!(
             summary(&doc),
             [
-                (None, "fn brew() { steep(); }", 3),
-                (None, "Tea Minutes Green 2", 9),
+                (None, "fn brew() {\n    steep();\n}", 4),
+                (None, "Tea | Minutes\nGreen | 2", 9),
                 (None, "Quoted wisdom on two lines.", 13),
                 (None, "Term", 20),
                 (None, "Its definition.", 21),
             ]
         );
+    }
+
+    /// Issue 15, item 4: code keeps its lines and is kind `code`, fenced or indented.
+    #[test]
+    fn code_blocks_keep_their_lines_and_are_code() {
+        let doc = parse_md(
+            "# T\n\nRead the file:\n\n```rust\n\n// --snip--\nlet args: Vec<String> = env::args().collect();\n    dbg!(args);   \n```\n\n    indented();\n    more();\n",
+        );
+        let got: Vec<(Kind, &str, u32)> =
+            doc.passages.iter().map(|p| (p.kind, p.text.as_str(), p.source.line)).collect();
+        assert_eq!(
+            got,
+            [
+                (Kind::Article, "Read the file:", 3),
+                (
+                    Kind::Code,
+                    "// --snip--\nlet args: Vec<String> = env::args().collect();\n    dbg!(args);",
+                    7
+                ),
+                (Kind::Code, "indented();\nmore();", 12),
+            ]
+        );
+    }
+
+    /// Issue 15, item 4: a big table is many passages, each under the header row.
+    #[test]
+    fn a_big_table_becomes_passages_of_rows_under_their_header() {
+        let rows: String = (1..=10_000).map(|i| format!("| item {i} | {} |\n", i * 7)).collect();
+        let text = format!("# Numbers\n\nIntro.\n\n| Item | Weight |\n|---|---|\n{rows}\nAfter.\n");
+        let doc = parse_md(&text);
+        let tables: Vec<&Passage> = doc.passages[1..doc.passages.len() - 1].iter().collect();
+        assert!(tables.len() >= 500, "{} passages", tables.len());
+        for p in &tables {
+            assert!(p.text.starts_with("Item | Weight\n"), "{:?}", p.text);
+            assert!(p.text.len() <= 1_100, "{} bytes", p.text.len());
+        }
+        assert_eq!(tables[0].text.lines().nth(1), Some("item 1 | 7"));
+        assert_eq!(tables[0].source.line, 5);
+        // A later passage starts at the line of its first row.
+        let p = tables[100];
+        let first: u32 = p.text.lines().nth(1).unwrap()["item ".len()..]
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(p.source.line, 6 + first);
+        let rows: usize = tables.iter().map(|p| p.text.lines().count() - 1).sum();
+        assert_eq!(rows, 10_000);
+        assert_eq!(doc.passages.last().unwrap().source.line, 10_008);
+    }
+
+    /// Issue 15, item 5: lines hold deep into a long file.
+    #[test]
+    fn lines_hold_deep_into_a_long_file() {
+        let mut text = String::from("# Long\n\n");
+        for i in 0..5_000 {
+            text.push_str(&format!(
+                "## Part {i}\n\nParagraph {i} about &amp; <b>tea</b>.\n\n```\ncode {i}\n```\n\n"
+            ));
+        }
+        let doc = parse_md(&text);
+        for p in &doc.passages {
+            let line = text.lines().nth(p.source.line as usize - 1).unwrap();
+            let first_word = p.text.split_whitespace().next().unwrap();
+            assert!(line.starts_with(first_word), "{} at line {}: {line:?}", p.text, p.source.line);
+        }
+        assert_eq!(doc.passages.len(), 10_000);
     }
 
     #[test]

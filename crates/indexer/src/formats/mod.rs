@@ -37,6 +37,8 @@ mod decode;
 mod document;
 #[cfg(feature = "html")]
 mod html;
+#[cfg(feature = "html")]
+mod html_lines;
 mod json;
 mod markdown;
 mod source;

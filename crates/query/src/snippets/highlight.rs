@@ -119,7 +119,7 @@ pub(crate) fn snippet(text: &str, matches: &[Match], keys: usize, max_chars: usi
 /// `max_chars` and covers the most distinct keys (then the most matches; then the earliest),
 /// and how many distinct keys it covers. Empty at the start of the text when there are no
 /// matches.
-fn best_cluster(
+pub(crate) fn best_cluster(
     text: &str,
     matches: &[Match],
     keys: usize,

@@ -1,7 +1,8 @@
 //! Stage 6, snippets: the ranked candidates as [`Hit`]s: each stored passage with the byte
-//! ranges of its matched words, its best fragment ([`highlight`]), and for an answer, its
-//! question ([`QuestionRef`]).
+//! ranges of its matched words, its best fragment ([`highlight`]; for code, its best lines,
+//! [`code`]), and for an answer, its question ([`QuestionRef`]).
 
+pub mod code;
 pub mod highlight;
 
 use kb_schema::{KbSchema, Kind};
@@ -29,10 +30,12 @@ pub(crate) fn hit(
     explanation: Option<Explanation>,
 ) -> Result<Hit, QueryError> {
     let p = snapshot.load(candidate.address)?;
-    let (highlights, snippet) = if opts.snippets {
-        highlight::highlight(&p.text, matches)
-    } else {
+    let (highlights, snippet) = if !opts.snippets {
         (Vec::new(), Snippet { text: String::new(), highlights: Vec::new() })
+    } else if p.kind == Kind::Code {
+        code::highlight(&p.text, matches)
+    } else {
+        highlight::highlight(&p.text, matches)
     };
     let question = match p.kind {
         Kind::Answer if opts.snippets => {
