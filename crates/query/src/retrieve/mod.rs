@@ -6,10 +6,13 @@
 //!   light up. [`exclude`] and [`labelled`] are wrappers it uses.
 //! - [`top`]: runs the plan: the best passages, fetched in rounds until grouping fills the
 //!   pool, each round's candidates rescored (the Q&A lift) before they are grouped.
+//! - [`prune`]: the best passages of a plan without scoring every match (block-max WAND over
+//!   its flat form), and its total, exact where it must be.
 //! - [`explain`]: retrieval's part of `--explain`: tantivy's BM25 tree, condensed.
 
 mod exclude;
 pub(crate) mod explain;
 mod labelled;
+pub(crate) mod prune;
 pub(crate) mod query;
 pub(crate) mod top;
