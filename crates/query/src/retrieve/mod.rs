@@ -6,8 +6,8 @@
 //!   light up. [`exclude`] and [`labelled`] are wrappers it uses.
 //! - [`top`]: runs the plan: the best passages, fetched in rounds until grouping fills the
 //!   pool, each round's candidates rescored (the Q&A lift) before they are grouped.
-//! - [`prune`]: the best passages of a plan without scoring every match (block-max WAND over
-//!   its flat form), and its total, exact where it must be.
+//! - [`prune`]: an honest total: exact below 10,000 matches, else (for optional words) a
+//!   lower bound from the term dictionaries, the ranking pass then running without a count.
 //! - [`explain`]: retrieval's part of `--explain`: tantivy's BM25 tree, condensed.
 
 mod exclude;

@@ -20,10 +20,10 @@
 //! words typed, in a row.
 //!
 //! Beside that query, a plan of words (no phrase) carries its [`Flat`] form: every term it
-//! scores, in every field, at the weight it gets there, summed. That sum is never below the
-//! query's own score (a best-field disjunction with a tie-breaker of at most 1 scores at most
-//! the sum of its fields), and a flat sum of term queries is what tantivy's block-max WAND
-//! prunes; [`super::prune`] uses it to skip passages that cannot reach the top.
+//! scores, in every field, at the weight it gets there. Their sum is never below the query's
+//! own score (a best-field disjunction with a tie-breaker of at most 1 scores at most the sum
+//! of its fields), which is what a block-max WAND over them would need; today
+//! [`super::prune`] reads a lower bound of the total from their dictionaries.
 
 use kb_schema::KbSchema;
 use tantivy::query::{
@@ -62,12 +62,10 @@ pub(crate) enum Plan {
 /// What a plan that matches nothing lights up.
 static NOTHING: MatchSet = MatchSet { terms: Vec::new(), sequences: Vec::new() };
 
-/// A flat sum of weighted term queries whose score bounds a plan's from above, for every
-/// passage the plan matches (see the module docs).
+/// The terms a plan scores, in every field, at the weight they get there: what a flat sum of
+/// term queries bounding the plan's score from above would sum (see the module docs).
 pub(crate) struct Flat {
-    /// The sum: a boolean query of optional (boosted) term queries.
-    pub query: Box<dyn Query>,
-    /// Its terms.
+    /// The terms.
     pub terms: Vec<Term>,
     /// Whether the plan matches exactly the passages that hold one of `terms` (only optional
     /// words: no required word, filter or exclusion), so that any term's passages are a lower
@@ -76,24 +74,13 @@ pub(crate) struct Flat {
 }
 
 impl Flat {
-    /// The flat sum of `terms` (each with its weight), or `None` when a weight could make a
+    /// The flat form of `terms` (each with its weight), or `None` when a weight could make a
     /// part of the plan score above its place in the sum (a weight not above 0).
     fn of(terms: Vec<(Term, f32)>, union: bool) -> Option<Flat> {
         if terms.is_empty() || terms.iter().any(|(_, w)| !(*w > 0.0 && w.is_finite())) {
             return None;
         }
-        let clauses = terms
-            .iter()
-            .map(|(term, weight)| {
-                let q: Box<dyn Query> =
-                    Box::new(TermQuery::new(term.clone(), IndexRecordOption::WithFreqs));
-                let q: Box<dyn Query> =
-                    if *weight == 1.0 { q } else { Box::new(BoostQuery::new(q, *weight)) };
-                (Occur::Should, q)
-            })
-            .collect();
-        let terms = terms.into_iter().map(|(t, _)| t).collect();
-        Some(Flat { query: Box::new(BooleanQuery::new(clauses)), terms, union })
+        Some(Flat { terms: terms.into_iter().map(|(t, _)| t).collect(), union })
     }
 }
 

@@ -5,9 +5,8 @@
 //! has many matching passages, more candidates than the pool are fetched, and more again (four
 //! times as many each round) until enough documents are found or the matches run out.
 //!
-//! A plan with a flat form is run pruned ([`super::prune`]): the same best passages, without
-//! scoring every match, its total exact only where it must be. Other plans (phrases, stop
-//! words) are scored exhaustively, with an exact count, in one pass.
+//! The total is counted in the same pass, unless it is past the exact range
+//! ([`super::prune`]): then a lower bound stands for it and the pass has no count.
 
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
@@ -71,10 +70,10 @@ impl<'a> Retrieval<'a> {
         let fetch = if per_doc == 0 { limit } else { limit.saturating_mul(2).max(limit + 10) };
         // Never more than there are passages: the collector allocates room for `fetch` up front.
         let fetch = fetch.min(usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX)).max(1);
-        if let Some(flat) = plan.flat() {
-            let top = prune::top(searcher, query.as_ref(), Some(flat), fetch)?;
-            let total = prune::total(searcher, plan, exact_total)?;
-            let scored = prune::scores_of(searcher, query.as_ref(), also_score)?;
+        if let Some(total) = prune::bound(searcher, plan, exact_total)? {
+            // Past the exact range: no count beside the ranking.
+            let collectors = (TopDocs::with_limit(fetch).order_by_score(), ScoresOf(also_score));
+            let (top, scored) = searcher.search(query.as_ref(), &collectors)?;
             return Ok(Retrieval { fetch, total, top, scored, ..retrieval });
         }
         let collectors = (TopDocs::with_limit(fetch).order_by_score(), Count, ScoresOf(also_score));
@@ -118,7 +117,7 @@ impl<'a> Retrieval<'a> {
             if total.exact {
                 fetch = fetch.min(total.count);
             }
-            top = prune::top(&snapshot.searcher, query, plan.flat(), fetch)?;
+            top = snapshot.searcher.search(query, &TopDocs::with_limit(fetch).order_by_score())?;
         }
     }
 }
