@@ -151,6 +151,13 @@ fn dataset(ctx: &mut Ctx, ds: &Dataset) -> Result<(), String> {
                 ctx.figures.medquad_p50_ratio_snippets = Some(searched.p50_ratio(true));
                 ctx.figures.medquad_p50_ratio = Some(searched.p50_ratio(false));
             }
+            if name == "scifact" {
+                // Long queries: SciFact's test claims, 10 to 20 words each.
+                let with = searched.median(search::Variant::KbSnippets);
+                ctx.figures.scifact_p50_snippets_ms = Some(with.p50_ms);
+                ctx.figures.scifact_p99_snippets_ms = Some(with.p99_ms);
+                ctx.figures.scifact_p50_ratio_snippets = Some(searched.p50_ratio(true));
+            }
         }
         if process {
             let line = process::search_process(

@@ -369,3 +369,54 @@ fn synonyms_live_in_the_index_and_edits_take_effect_at_the_next_index() {
     kb.run(&["index", "corpus"]).expect_code(0);
     assert!(kb.search("shank", &[]).hits.is_empty());
 }
+
+#[test]
+fn a_typo_that_stems_like_a_rare_word_also_searches_the_frequent_word_meant_and_says_so() {
+    // "migrane" is not in the passages, but it stems like "migrans" (3 passages, about a
+    // parasite); "migraine", one edit away, is in 40. The search finds both, "migraine" first,
+    // and proposes the correction.
+    let kb = Kb::new();
+    let mut lines = String::new();
+    let mut record = |id: String, text: String| {
+        lines.push_str(&serde_json::json!({"id": id, "title": "Note", "text": text}).to_string());
+        lines.push('\n');
+    };
+    for i in 0..40 {
+        record(format!("migraine-{i}"), format!("Treatment of migraine headaches, case {i}."));
+    }
+    for i in 0..3 {
+        record(format!("larva-{i}"), format!("Cutaneous larva migrans needs treatment, case {i}."));
+    }
+    for i in 0..357 {
+        record(format!("garden-{i}"), format!("Water the tomatoes in garden plot {i}."));
+    }
+    kb.write("docs/notes.jsonl", lines);
+    kb.run(&["index", "docs"]).expect_code(0);
+
+    let out = kb.search("treatmnet for migrane", &["--limit", "50"]);
+    assert_eq!(out.did_you_mean.as_deref(), Some("treatment for migraine"));
+    let found = ids(&out);
+    let migraine: Vec<usize> = (found.iter().enumerate())
+        .filter(|(_, id)| id.starts_with("migraine-"))
+        .map(|(i, _)| i)
+        .collect();
+    let larva: Vec<usize> = (found.iter().enumerate())
+        .filter(|(_, id)| id.starts_with("larva-"))
+        .map(|(i, _)| i)
+        .collect();
+    assert_eq!((migraine.len(), larva.len()), (40, 3), "{found:?}");
+    assert!(migraine.iter().max() < larva.iter().min(), "{found:?}");
+    assert!(
+        out.hits[0].lit().iter().any(|w| w.eq_ignore_ascii_case("migraine")),
+        "{:#?}",
+        out.hits[0]
+    );
+
+    // People see it too.
+    let text = kb.run(&["search", "treatmnet for migrane"]).expect_code(0).stdout;
+    assert!(text.contains("did you mean: treatment for migraine?"), "{text}");
+    // A word as typed that the passages hold is not second-guessed.
+    let out = kb.search("migrans", &["--limit", "50"]);
+    assert!(out.hits.iter().all(|h| h.passage_id.starts_with("larva-")), "{:?}", ids(&out));
+    assert!(out.did_you_mean.is_none());
+}

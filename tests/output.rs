@@ -143,3 +143,46 @@ fn show_and_stats_print_no_color_codes_into_a_pipe() {
         assert!(!run.stdout.contains('\x1b'), "{args:?}: {:?}", run.stdout);
     }
 }
+
+/// The passage ids of a search, in rank order.
+fn passage_ids(out: &crate::util::SearchOutput) -> Vec<&str> {
+    out.hits.iter().map(|h| h.passage_id.as_str()).collect()
+}
+
+#[test]
+fn the_total_is_a_lower_bound_past_ten_thousand_matches_unless_asked_exact() {
+    let kb = Kb::new();
+    // 12,000 articles with the query's words (3 of them about platypuses too), as JSON Lines.
+    let mut lines = String::new();
+    for i in 0..12_000 {
+        let extra = if i % 4000 == 7 { " A platypus swims by." } else { "" };
+        lines.push_str(&format!(
+            "{{\"id\": \"n{i}\", \"title\": \"Note {i}\", \"text\": \"The quokka {i} eats leaves.{extra}\"}}\n"
+        ));
+    }
+    kb.write("docs/notes.jsonl", lines);
+    kb.run(&["index", "docs"]).expect_code(0);
+
+    let bound = kb.search("quokka leaves", &[]);
+    assert_eq!(bound.total_relation, "gte", "{} matches", bound.total);
+    assert!((10_000..=12_000).contains(&bound.total), "{}", bound.total);
+    let exact = kb.search("quokka leaves", &["--exact-total"]);
+    assert_eq!((exact.total, exact.total_relation.as_str()), (12_000, "eq"));
+    // The same hits either way: only the count differs.
+    assert_eq!(passage_ids(&bound), passage_ids(&exact));
+    assert_eq!(bound.hits.len(), 10);
+
+    // A small result set is always counted exactly (feedback off: its words would match
+    // every note).
+    let few = kb.search("platypus", &["--feedback", "0"]);
+    assert_eq!((few.total, few.total_relation.as_str()), (3, "eq"));
+    // A phrase is counted too, whatever its size.
+    let phrase = kb.search("\"eats leaves\"", &[]);
+    assert_eq!((phrase.total, phrase.total_relation.as_str()), (12_000, "eq"));
+
+    // The text output says "at least" for a lower bound only.
+    let text = kb.run(&["search", "quokka leaves"]).expect_code(0).stdout;
+    assert!(text.contains(&format!("(at least {} passages matched)", bound.total)), "{text}");
+    let text = kb.run(&["search", "quokka leaves", "--exact-total"]).expect_code(0).stdout;
+    assert!(text.contains("(12000 passages matched)"), "{text}");
+}

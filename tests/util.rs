@@ -185,6 +185,8 @@ impl Kb {
 pub struct SearchOutput {
     pub query: String,
     pub total: usize,
+    /// "eq" (total is exact) or "gte" (a lower bound).
+    pub total_relation: String,
     pub took_ms: f64,
     pub hits: Vec<HitOutput>,
     /// Always present: a corrected query, or null.

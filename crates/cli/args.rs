@@ -162,6 +162,10 @@ pub struct SearchArgs {
     /// the index's own model, else all-MiniLM-L6-v2, downloaded on first use]
     #[arg(long, value_name = "DIR")]
     pub model: Option<PathBuf>,
+    /// Count every matching passage: the total is then exact however many match (by default
+    /// it is exact below 10,000 matches and a lower bound above, "total_relation": "gte").
+    #[arg(long)]
+    pub exact_total: bool,
     /// When to color highlights (respects NO_COLOR).
     #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
     pub color: ColorArg,

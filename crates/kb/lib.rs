@@ -92,6 +92,7 @@ pub use kb_query::{
     Explanation, Feedback, FieldWeights, FileStats, Hit, KindCounts, QuestionRef, SearchOptions,
     SearchResults, Semantic, Snippet,
 };
+pub use kb_query::{TotalRelation, EXACT_TOTAL_BELOW};
 pub use kb_schema::{Kind, Passage, SkipRecord, SourceRef};
 
 /// A list of passages: what `kb show ID --json` prints (`{"passages": [...]}`), for a passage

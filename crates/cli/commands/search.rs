@@ -23,6 +23,7 @@ pub fn run(index_dir: &Path, args: SearchArgs) -> anyhow::Result<u8> {
         doc: args.doc.clone(),
         per_doc: args.per_doc,
         explain: args.explain,
+        exact_total: args.exact_total,
         ..SearchOptions::default()
     };
     opts.feedback.weight = args.feedback;

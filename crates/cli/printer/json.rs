@@ -13,6 +13,8 @@
 //! {
 //!   "query": "botox results",          // the query as given
 //!   "total": 7,                        // passages that matched (before grouping and --limit)
+//!   "total_relation": "eq",            // "eq": total is exact (always below 10,000 matches,
+//!                                      // and with --exact-total); "gte": at least total
 //!   "took_ms": 0.84,                   // search time in milliseconds
 //!   "hits": [
 //!     {

@@ -84,9 +84,13 @@ pub fn write_search(out: &mut impl Write, results: &SearchResults) -> std::io::R
     }
     let shown = results.hits.len();
     let plural = |n: usize| if n == 1 { "" } else { "s" };
+    let at_least = match results.total_relation {
+        kb::TotalRelation::Eq => "",
+        kb::TotalRelation::Gte => "at least ",
+    };
     writeln!(
         out,
-        "{shown} hit{} ({} passage{} matched) in {:.1} ms",
+        "{shown} hit{} ({at_least}{} passage{} matched) in {:.1} ms",
         plural(shown),
         results.total,
         plural(results.total),

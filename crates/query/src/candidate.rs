@@ -20,8 +20,11 @@ pub(crate) struct Candidate {
 /// The ranked candidates of a search (`retrieve::top`).
 #[derive(Debug, Default)]
 pub(crate) struct Ranked {
-    /// How many passages matched, before grouping and the limit.
+    /// How many passages matched, before grouping and the limit (or at least, when not
+    /// `exact`).
     pub total: usize,
+    /// Whether `total` is exact rather than a lower bound.
+    pub exact: bool,
     /// The best passages, grouped, best first.
     pub hits: Vec<Candidate>,
 }

@@ -111,7 +111,9 @@ pub use error::QueryError;
 pub use explanation::Explanation;
 pub use options::{Feedback, FieldWeights, SearchOptions, Semantic};
 pub use rescore::semantic;
-pub use results::{Hit, QuestionRef, SearchResults, Snippet};
+pub use results::{Hit, QuestionRef, SearchResults, Snippet, TotalRelation};
+/// Totals below this many matches are always exact ([`SearchResults::total_relation`]).
+pub use retrieve::prune::EXACT_BELOW as EXACT_TOTAL_BELOW;
 pub use rewrite::synonyms;
 pub use searcher::Searcher;
 pub use snippets::highlight;

@@ -28,6 +28,11 @@ pub struct SearchOptions {
     /// Whether each hit carries an [`crate::Explanation`] of its score. Default false: it
     /// costs a second pass over every hit.
     pub explain: bool,
+    /// Whether [`crate::SearchResults::total`] must be exact. Default false: from
+    /// [`crate::EXACT_TOTAL_BELOW`] matches on, a search of plain words may report a lower bound
+    /// instead ([`crate::TotalRelation::Gte`]), which spares counting every match and lets
+    /// retrieval skip passages that cannot rank.
+    pub exact_total: bool,
     /// Semantic re-ranking of the best lexical candidates by embedding similarity (see
     /// [`crate::semantic`]). On by default; it only runs on a semantic index searched with its
     /// model ([`crate::Searcher::with_embedder`]). `weight: 0.0` turns it off.
@@ -46,6 +51,7 @@ impl Default for SearchOptions {
             feedback: Feedback::default(),
             typos: true,
             explain: false,
+            exact_total: false,
             semantic: Semantic::default(),
         }
     }

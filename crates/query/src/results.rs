@@ -123,14 +123,31 @@ fn ranges<S: Serializer>(ranges: &[Range<usize>], serializer: S) -> Result<S::Ok
     serializer.collect_seq(ranges.iter().map(|r| [r.start, r.end]))
 }
 
+/// Whether [`SearchResults::total`] is exact (`"eq"` in JSON) or a lower bound (`"gte"`), as
+/// Elasticsearch's `hits.total.relation` says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum TotalRelation {
+    /// Exactly `total` passages matched.
+    #[default]
+    Eq,
+    /// At least `total` passages matched.
+    Gte,
+}
+
 /// The answer to one search: serializes to the `kb search --json` object, `{"query", "total",
-/// "took_ms", "hits": [...], "did_you_mean"}`.
+/// "total_relation", "took_ms", "hits": [...], "did_you_mean"}`.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct SearchResults {
     /// The query as given.
     pub query: String,
-    /// How many passages matched (before grouping and the limit).
+    /// How many passages matched (before grouping and the limit): exactly, or at least, as
+    /// `total_relation` says.
     pub total: usize,
+    /// Whether `total` is exact ([`TotalRelation::Eq`], always below
+    /// [`crate::EXACT_TOTAL_BELOW`] matches and with [`crate::SearchOptions::exact_total`]) or
+    /// a lower bound ([`TotalRelation::Gte`]).
+    pub total_relation: TotalRelation,
     /// Wall time of the search, milliseconds.
     pub took_ms: f64,
     /// The ranked hits.

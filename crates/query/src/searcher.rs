@@ -25,7 +25,7 @@ use crate::rewrite::{self, feedback, Alternatives};
 use crate::snapshot::Snapshot;
 use crate::stats::{self, IndexStats};
 use crate::{snippets, suggest};
-use crate::{QueryError, SearchOptions, SearchResults, Synonyms};
+use crate::{QueryError, SearchOptions, SearchResults, Synonyms, TotalRelation};
 
 /// What messages call an index in memory.
 const MEMORY: &str = "(index in memory)";
@@ -166,7 +166,8 @@ impl Searcher {
             qa::threads_for(index, &parsed, &alternatives, opts, &plan, first_pass.best())
                 .map_err(read)?;
         let mut retrieval =
-            Retrieval::run(index, &plan, pool, opts.per_doc, threads.answers()).map_err(read)?;
+            Retrieval::run(index, &plan, pool, opts.per_doc, threads.answers(), opts.exact_total)
+                .map_err(read)?;
         let lift = threads.lift(index, plan.query(), retrieval.take_scored()).map_err(read)?;
         let code = CodeWeight::new(&index.searcher, index.schema.kind, query).map_err(read)?;
         let mut ranked = retrieval
@@ -194,6 +195,7 @@ impl Searcher {
         Ok(SearchResults {
             query: query.to_owned(),
             total: ranked.total,
+            total_relation: if ranked.exact { TotalRelation::Eq } else { TotalRelation::Gte },
             hits,
             took_ms: started.elapsed().as_secs_f64() * 1e3,
             did_you_mean,

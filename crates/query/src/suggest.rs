@@ -3,7 +3,9 @@
 //! Each query word the index lacks is replaced by the closest word of the passages as written
 //! (the surface words typo tolerance matches against, see [`crate::rewrite::typos`]), the most
 //! frequent among equally close ones; so is a word the index has barely, next to a close and
-//! far more frequent word, when the whole query found little.
+//! far more frequent word, when the whole query found little, and always a typo that landed on
+//! a rare word next to the far more frequent word meant ([`typos::likely_meant`]), which the
+//! search already ranked first.
 
 use crate::analysis;
 use crate::parse::{ParsedQuery, Presence, Target};
@@ -75,6 +77,10 @@ fn correct(
     let [(_, term)] = terms.as_slice() else { return Ok(None) };
     if edits == 0 {
         return Ok(None);
+    }
+    // A typo that landed on a rare word is searched as the word meant: say so, always.
+    if let Some(meant) = typos::likely_meant(vocabulary, term, word)? {
+        return Ok(Some(meant.word));
     }
     let doc_freq = vocabulary.doc_freq(term)?;
     if !typos::may_need_stand_in(doc_freq) || (doc_freq > 0 && total >= FEW) {

@@ -14,8 +14,9 @@
 //! The search page's routes (`/`, `/p/{id}`, `/login`, `/assets/...`) are [`super::page`]'s.
 //!
 //! Search parameters: `q` (required), `limit`, `kind` (`article`, `question`, `answer`, `code`),
-//! `doc`, `per_doc`, `semantic` (0 to 1), `explain` (`true`/`false`); an unknown or malformed
-//! one is a 400 naming it. Any other path is a 404, another method on a known path a 405.
+//! `doc`, `per_doc`, `semantic` (0 to 1), `explain` and `exact_total` (`true`/`false`); an
+//! unknown or malformed one is a 400 naming it. Any other path is a 404, another method on a
+//! known path a 405.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -131,6 +132,7 @@ pub struct SearchParams {
     per_doc: Option<usize>,
     semantic: Option<f32>,
     explain: Option<bool>,
+    exact_total: Option<bool>,
 }
 
 /// Most hits one search may ask for: a larger `limit` is a 400, not a huge allocation.
@@ -153,22 +155,25 @@ impl SearchParams {
                 "doc" => p.doc.replace(value).is_some(),
                 "per_doc" => p.per_doc.replace(number(&name, &value)?).is_some(),
                 "semantic" => p.semantic.replace(number(&name, &value)?).is_some(),
-                "explain" => {
+                "explain" | "exact_total" => {
                     let yes = match value.as_str() {
                         "true" | "1" | "" => true,
                         "false" | "0" => false,
                         _ => {
                             return Err(ApiError::bad_request(format!(
-                                "explain must be true or false, not {value:?}"
+                                "{name} must be true or false, not {value:?}"
                             )))
                         }
                     };
-                    p.explain.replace(yes).is_some()
+                    match name.as_str() {
+                        "explain" => p.explain.replace(yes).is_some(),
+                        _ => p.exact_total.replace(yes).is_some(),
+                    }
                 }
                 _ => {
                     return Err(ApiError::bad_request(format!(
                         "unknown parameter {name:?}: the search parameters are q, limit, \
-                         kind, doc, per_doc, semantic and explain"
+                         kind, doc, per_doc, semantic, explain and exact_total"
                     )))
                 }
             };
@@ -209,6 +214,7 @@ impl SearchParams {
             opts.semantic.weight = weight;
         }
         opts.explain = self.explain.unwrap_or(false);
+        opts.exact_total = self.exact_total.unwrap_or(false);
         Ok((query, opts))
     }
 }

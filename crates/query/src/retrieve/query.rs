@@ -18,6 +18,12 @@
 //! phrase (or a term, for one word) in the passage text's `stop_words` field, which holds the
 //! words `kb_en` drops at their positions, ranked by that phrase's BM25 and highlighted as the
 //! words typed, in a row.
+//!
+//! Beside that query, a plan of words (no phrase) carries its [`Flat`] form: every term it
+//! scores, in every field, at the weight it gets there. Their sum is never below the query's
+//! own score (a best-field disjunction with a tie-breaker of at most 1 scores at most the sum
+//! of its fields), which is what a block-max WAND over them would need; today
+//! [`super::prune`] reads a lower bound of the total from their dictionaries.
 
 use kb_schema::KbSchema;
 use tantivy::query::{
@@ -46,6 +52,8 @@ pub(crate) enum Plan {
         query: Box<dyn Query>,
         /// What to highlight in the hits.
         matches: MatchSet,
+        /// The query's flat form, when it has one (see [`Flat`]).
+        flat: Option<Flat>,
     },
     /// Nothing to search for (only punctuation, say).
     Nothing,
@@ -54,7 +62,37 @@ pub(crate) enum Plan {
 /// What a plan that matches nothing lights up.
 static NOTHING: MatchSet = MatchSet { terms: Vec::new(), sequences: Vec::new() };
 
+/// The terms a plan scores, in every field, at the weight they get there: what a flat sum of
+/// term queries bounding the plan's score from above would sum (see the module docs).
+pub(crate) struct Flat {
+    /// The terms.
+    pub terms: Vec<Term>,
+    /// Whether the plan matches exactly the passages that hold one of `terms` (only optional
+    /// words: no required word, filter or exclusion), so that any term's passages are a lower
+    /// bound of its matches.
+    pub union: bool,
+}
+
+impl Flat {
+    /// The flat form of `terms` (each with its weight), or `None` when a weight could make a
+    /// part of the plan score above its place in the sum (a weight not above 0).
+    fn of(terms: Vec<(Term, f32)>, union: bool) -> Option<Flat> {
+        if terms.is_empty() || terms.iter().any(|(_, w)| !(*w > 0.0 && w.is_finite())) {
+            return None;
+        }
+        Some(Flat { terms: terms.into_iter().map(|(t, _)| t).collect(), union })
+    }
+}
+
 impl Plan {
+    /// The query's flat form (see [`Flat`]), for a plan that has one.
+    pub(crate) fn flat(&self) -> Option<&Flat> {
+        match self {
+            Plan::Index { flat, .. } => flat.as_ref(),
+            Plan::Nothing => None,
+        }
+    }
+
     /// The query to rank by, for a plan that runs one.
     pub(crate) fn query(&self) -> Option<&dyn Query> {
         match self {
@@ -147,6 +185,9 @@ impl<'a> QueryBuilder<'a> {
         let mut matches = MatchSet::new();
         // The words of clauses that analyzed to nothing, for a stop-words-only query.
         let mut stop_words: Vec<String> = Vec::new();
+        // The weighted terms of the flat form; `None` once a phrase makes it impossible.
+        let mut flat: Option<Vec<(Term, f32)>> =
+            (0.0..=1.0).contains(&self.weights.tie_breaker).then(Vec::new);
 
         for (i, clause) in parsed.clauses.iter().enumerate() {
             let (text, scope) = match &clause.target {
@@ -175,7 +216,15 @@ impl<'a> QueryBuilder<'a> {
                 }
                 presence => {
                     unit.terms().for_each(|t| matches.add_term(t));
+                    let own = self.alternatives.map_or(1.0, |a| a.own_weight(i));
+                    add_flat(&mut flat, &unit, &self.fields(scope), own);
+                    for alternative in self.alternatives.map_or(&[][..], |a| a.of_clause(i)) {
+                        let unit = alternative_unit(alternative);
+                        add_flat(&mut flat, &unit, &self.fields(Scope::All), alternative.boost);
+                    }
                     let q = self.unit_query(&unit, &self.fields(scope));
+                    let q: Box<dyn Query> =
+                        if own == 1.0 { q } else { Box::new(BoostQuery::new(q, own)) };
                     let q = self.label(q, || clause_label(&clause.target));
                     // Typo and synonym alternatives (rewrite) match in the clause's place.
                     let q = self.or_alternatives(q, i, &mut matches);
@@ -197,7 +246,7 @@ impl<'a> QueryBuilder<'a> {
                     return Plan::Nothing;
                 }
                 filters.push(Box::new(AllQuery));
-                return Plan::Index { query: conjunction(filters, excluded), matches };
+                return Plan::Index { query: conjunction(filters, excluded), matches, flat: None };
             };
             // Words kb_en drops (stop words only): their phrase among the text's stop words.
             matches.add_sequence(&words);
@@ -213,14 +262,16 @@ impl<'a> QueryBuilder<'a> {
             };
             let q = self.label(q, || format!("stop words {:?} in the text", words.join(" ")));
             if filters.is_empty() && excluded.is_empty() {
-                return Plan::Index { query: q, matches };
+                return Plan::Index { query: q, matches, flat: None };
             }
             filters.insert(0, q);
-            return Plan::Index { query: conjunction(filters, excluded), matches };
+            return Plan::Index { query: conjunction(filters, excluded), matches, flat: None };
         }
 
         // Alternatives of several words together (rewrite) are optional extras.
         for alternative in self.alternatives.map_or(&[][..], |a| &a.spanning) {
+            let unit = alternative_unit(alternative);
+            add_flat(&mut flat, &unit, &self.fields(Scope::All), alternative.boost);
             optional.push(self.alternative_query(alternative, &mut matches));
         }
 
@@ -229,13 +280,17 @@ impl<'a> QueryBuilder<'a> {
         // They are searched in the passage text only: one scorer a term keeps the second
         // search nearly as cheap as the first.
         for (term, boost) in self.expansion {
-            let q = self.unit_query(&Unit::Term(term.clone()), &[(self.schema.text, 1.0)]);
+            let unit = Unit::Term(term.clone());
+            add_flat(&mut flat, &unit, &[(self.schema.text, 1.0)], *boost);
+            let q = self.unit_query(&unit, &[(self.schema.text, 1.0)]);
             let q = Box::new(BoostQuery::new(q, *boost));
             optional.push(self.label(q, || format!("feedback {term:?}")));
         }
 
         // An optional clause a hit lacks must say so when explained (see `Labelled`).
         let optional: Vec<Box<dyn Query>> = optional.into_iter().map(|q| self.guard(q)).collect();
+        let only_optional = required.is_empty() && filters.is_empty() && excluded.is_empty();
+        let flat = flat.and_then(|terms| Flat::of(terms, only_optional));
         let mut must: Vec<Box<dyn Query>> = Vec::new();
         let mut should: Vec<Box<dyn Query>> = Vec::new();
         if required.is_empty() {
@@ -256,7 +311,7 @@ impl<'a> QueryBuilder<'a> {
         } else {
             Box::new(BooleanQuery::new(clauses))
         };
-        Plan::Index { query, matches }
+        Plan::Index { query, matches, flat }
     }
 
     /// The weighted fields a word in `scope` is searched in.
@@ -337,10 +392,7 @@ impl<'a> QueryBuilder<'a> {
         matches: &mut MatchSet,
     ) -> Box<dyn Query> {
         alternative.terms.iter().for_each(|(_, t)| matches.add_term(t));
-        let unit = match alternative.terms.as_slice() {
-            [(_, term)] => Unit::Term(term.clone()),
-            terms => Unit::Phrase(terms.to_vec()),
-        };
+        let unit = alternative_unit(alternative);
         let q = self.unit_query(&unit, &self.fields(Scope::All));
         let q: Box<dyn Query> = Box::new(BoostQuery::new(q, alternative.boost));
         self.label(q, || alternative.label.clone())
@@ -369,6 +421,26 @@ impl<'a> QueryBuilder<'a> {
     fn raw_term(&self, field: Field, value: &str) -> Box<dyn Query> {
         let term = TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic);
         Box::new(ConstScoreQuery::new(Box::new(term), 0.0))
+    }
+}
+
+/// An alternative's terms as a unit: a term, or a phrase.
+fn alternative_unit(alternative: &Alternative) -> Unit {
+    match alternative.terms.as_slice() {
+        [(_, term)] => Unit::Term(term.clone()),
+        terms => Unit::Phrase(terms.to_vec()),
+    }
+}
+
+/// Adds `unit`, searched in `fields` at `boost`, to the flat form's terms; a phrase has no
+/// flat form (its score is not a sum of term scores), which ends it.
+fn add_flat(flat: &mut Option<Vec<(Term, f32)>>, unit: &Unit, fields: &[(Field, f32)], boost: f32) {
+    let Some(terms) = flat else { return };
+    match unit {
+        Unit::Term(t) => terms.extend(
+            fields.iter().map(|&(field, weight)| (Term::from_field_text(field, t), weight * boost)),
+        ),
+        Unit::Phrase(_) => *flat = None,
     }
 }
 

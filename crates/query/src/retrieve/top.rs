@@ -4,10 +4,14 @@
 //! the Q&A lift rescores the candidates (stage 4). To still fill the pool when one document
 //! has many matching passages, more candidates than the pool are fetched, and more again (four
 //! times as many each round) until enough documents are found or the matches run out.
+//!
+//! The total is counted in the same pass, unless it is past the exact range
+//! ([`super::prune`]): then a lower bound stands for it and the pass has no count.
 
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
+use super::prune::{self, Total};
 use super::query::Plan;
 use crate::candidate::{Candidate, Ranked};
 use crate::group::group;
@@ -23,8 +27,8 @@ pub(crate) struct Retrieval<'a> {
     /// How many passages the last round asked for; 0 when there are no rounds (nothing to
     /// search, or no room for hits).
     fetch: usize,
-    /// How many passages the query matches.
-    total: usize,
+    /// How many passages the query matches (exactly, or at least).
+    total: Total,
     /// The best passages of the last round, best first.
     top: Vec<(f32, DocAddress)>,
     /// The scores of the passages a later stage asked to have scored (see [`Retrieval::run`]).
@@ -35,13 +39,15 @@ impl<'a> Retrieval<'a> {
     /// Runs the first round of `plan` for `limit` candidates, at most `per_doc` from one
     /// document (0 = no cap). The round also scores the passages at `also_score` (sorted
     /// addresses, the answers the Q&A lift may lift) that the query matches: see
-    /// [`Retrieval::take_scored`].
+    /// [`Retrieval::take_scored`]. The total is exact when `exact_total` is set, and otherwise
+    /// may be a lower bound from [`prune::EXACT_BELOW`] matches on.
     pub(crate) fn run(
         snapshot: &'a Snapshot,
         plan: &'a Plan,
         limit: usize,
         per_doc: usize,
         also_score: &[DocAddress],
+        exact_total: bool,
     ) -> tantivy::Result<Retrieval<'a>> {
         let searcher = &snapshot.searcher;
         let mut retrieval = Retrieval {
@@ -50,13 +56,13 @@ impl<'a> Retrieval<'a> {
             limit,
             per_doc,
             fetch: 0,
-            total: 0,
+            total: Total { count: 0, exact: true },
             top: Vec::new(),
             scored: Vec::new(),
         };
         let Plan::Index { query, .. } = plan else { return Ok(retrieval) };
         if limit == 0 {
-            retrieval.total = searcher.search(query.as_ref(), &Count)?;
+            retrieval.total = prune::total(searcher, plan, exact_total)?;
             return Ok(retrieval);
         }
         // Most documents contribute one or two passages to a result list: twice the limit is
@@ -64,8 +70,15 @@ impl<'a> Retrieval<'a> {
         let fetch = if per_doc == 0 { limit } else { limit.saturating_mul(2).max(limit + 10) };
         // Never more than there are passages: the collector allocates room for `fetch` up front.
         let fetch = fetch.min(usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX)).max(1);
+        if let Some(total) = prune::bound(searcher, plan, exact_total)? {
+            // Past the exact range: no count beside the ranking.
+            let collectors = (TopDocs::with_limit(fetch).order_by_score(), ScoresOf(also_score));
+            let (top, scored) = searcher.search(query.as_ref(), &collectors)?;
+            return Ok(Retrieval { fetch, total, top, scored, ..retrieval });
+        }
         let collectors = (TopDocs::with_limit(fetch).order_by_score(), Count, ScoresOf(also_score));
-        let (top, total, scored) = searcher.search(query.as_ref(), &collectors)?;
+        let (top, count, scored) = searcher.search(query.as_ref(), &collectors)?;
+        let total = Total { count, exact: true };
         Ok(Retrieval { fetch, total, top, scored, ..retrieval })
     }
 
@@ -83,10 +96,10 @@ impl<'a> Retrieval<'a> {
         let query = match plan.query() {
             Some(query) if fetch > 0 => query,
             // No rounds: nothing to search, or no room for hits.
-            _ => return Ok(Ranked { total, hits: Vec::new() }),
+            _ => return Ok(Ranked { total: total.count, exact: total.exact, hits: Vec::new() }),
         };
         loop {
-            let exhausted = top.len() < fetch || top.len() >= total;
+            let exhausted = top.len() < fetch || (total.exact && top.len() >= total.count);
             let mut candidates: Vec<Candidate> = top
                 .iter()
                 .map(|&(score, address)| Candidate {
@@ -98,9 +111,12 @@ impl<'a> Retrieval<'a> {
             rescore(&mut candidates);
             let hits = group(candidates, limit, per_doc);
             if hits.len() >= limit || exhausted {
-                return Ok(Ranked { total, hits });
+                return Ok(Ranked { total: total.count, exact: total.exact, hits });
             }
-            fetch = fetch.saturating_mul(4).min(total);
+            fetch = fetch.saturating_mul(4);
+            if total.exact {
+                fetch = fetch.min(total.count);
+            }
             top = snapshot.searcher.search(query, &TopDocs::with_limit(fetch).order_by_score())?;
         }
     }

@@ -37,12 +37,26 @@ pub(crate) struct Alternatives {
     /// Alternatives of several clauses together (a multi-word synonym typed as plain words):
     /// optional extras.
     pub spanning: Vec<Alternative>,
+    /// Clauses whose word as typed counts less than its alternative: a typo that landed on a
+    /// rare word, next to the far more frequent word meant (see
+    /// [`super::typos::likely_meant`]). Their own match is weighted [`TYPO_BOOST`].
+    pub demoted: Vec<usize>,
 }
 
 impl Alternatives {
     /// The alternatives of clause `i`.
     pub(crate) fn of_clause(&self, i: usize) -> &[Alternative] {
         self.per_clause.get(i).map_or(&[], Vec::as_slice)
+    }
+
+    /// The weight of clause `i`'s own words: [`TYPO_BOOST`] when a likelier word stands in
+    /// for it, else 1.
+    pub(crate) fn own_weight(&self, i: usize) -> f32 {
+        if self.demoted.contains(&i) {
+            TYPO_BOOST
+        } else {
+            1.0
+        }
     }
 
     /// Whether `term` stands in for a typed word through typo tolerance.
@@ -122,6 +136,14 @@ pub(crate) fn alternatives(
             // A word with a synonym is understood; a phrase or a word of several terms
             // ("e-mail") is taken as typed.
             if has_synonym[i] || !c.is_word || c.terms.len() != 1 {
+                continue;
+            }
+            if let Some(n) = typos::likely_meant(vocabulary, &c.terms[0], c.text)? {
+                // The word meant ranks above the rare word the typo landed on.
+                let label = format!("likely meant: {:?} ~ {} (1 edit): {}", c.text, n.word, n.term);
+                let terms = vec![(0, n.term)];
+                out.push(c.clause, Alternative { terms, boost: 1.0, label, typo: true });
+                out.demoted.push(c.clause);
                 continue;
             }
             let close = typos::alternatives(vocabulary, &c.terms[0], c.text)?;

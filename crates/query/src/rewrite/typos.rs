@@ -19,7 +19,17 @@
 //! which the highlighter then lights like any other term (every form of that stem).
 //!
 //! Only words the index does not know, or knows barely next to a close and far more frequent
-//! word, are expanded: an ordinary query never pays for a dictionary scan. How far a word may
+//! word, are expanded: an ordinary query never pays for a dictionary scan. Each word is looked
+//! up once per search (its frequency and its neighbours are remembered, and "did you mean"
+//! reuses them), the dictionary is walked at 1 edit first and at 2 only when nothing is 1 edit
+//! away (only the closest words are kept anyway), and at most [`MAX_ALTERNATIVES`] words stand
+//! in for one.
+//!
+//! A typo can also land on a word: `migrane` is not in the passages, but it stems like
+//! `migrans` (a parasite's larva), which is. When the word as typed is absent from the
+//! passages' words, its stem is rare, and a word one edit away is [`FAR_MORE_MEANT`] times as
+//! frequent, that word is taken as the one meant ([`likely_meant`]): it is searched at full
+//! weight, the word as typed below it (at [`TYPO_BOOST`]), and "did you mean" says so. How far a word may
 //! be from its expansions depends on its length as typed ([`max_edits`]): short words and
 //! numbers are never expanded, as nearly every short word is one edit away from another. Only
 //! the closest words are kept (those at the fewest edits), the most frequent first, as
@@ -51,6 +61,15 @@ const RARE: u64 = 1;
 
 /// See [`RARE`].
 const FAR_MORE: u64 = 5;
+
+/// A stem in at most this share of the passages (or in [`RARE`]) is rare enough for a word
+/// that reaches it only through other words to be a typo of a far more frequent one
+/// ([`likely_meant`]).
+const RARE_SHARE: f64 = 0.01;
+
+/// How much more frequent than the typed word's stem a word one edit away must be to be taken
+/// as the word meant ([`likely_meant`]).
+const FAR_MORE_MEANT: u64 = 10;
 
 /// The most edits allowed between a query word, as typed, and a term standing in for it:
 /// none for words under 5 characters and for anything with a digit (ids, years, doses), 1 for
@@ -91,6 +110,8 @@ pub(crate) struct Vocabulary<'a> {
     /// [`Vocabulary::neighbours`] already found, by their arguments: typo tolerance and "did
     /// you mean" ask for the same words in one search.
     found: RefCell<HashMap<(String, String, u8), Vec<Neighbour>>>,
+    /// [`Vocabulary::doc_freq`] already read, by term.
+    freqs: RefCell<HashMap<String, u64>>,
 }
 
 impl<'a> Vocabulary<'a> {
@@ -101,16 +122,33 @@ impl<'a> Vocabulary<'a> {
             fields: [schema.text, schema.title, schema.heading],
             words: schema.words,
             found: RefCell::default(),
+            freqs: RefCell::default(),
         }
     }
 
     /// In how many passages `term` (a `kb_en` term) occurs (summed over the fields).
     pub(crate) fn doc_freq(&self, term: &str) -> tantivy::Result<u64> {
+        if let Some(&n) = self.freqs.borrow().get(term) {
+            return Ok(n);
+        }
         let mut n = 0;
         for &field in &self.fields {
             n += self.searcher.doc_freq(&Term::from_field_text(field, term))?;
         }
+        self.freqs.borrow_mut().insert(term.to_owned(), n);
         Ok(n)
+    }
+
+    /// In how many passages the word as typed (lowercased and folded) is written, as the
+    /// surface-word dictionary knows it; `None` when it is not one such word.
+    fn written(&self, typed: &str) -> tantivy::Result<Option<u64>> {
+        let Some(word) = surface_form(typed) else { return Ok(None) };
+        Ok(Some(self.searcher.doc_freq(&Term::from_field_text(self.words, &word))?))
+    }
+
+    /// How many passages the index holds.
+    fn passages(&self) -> u64 {
+        self.searcher.num_docs()
     }
 
     /// The stems of the surface words at most `edits` edits from the query word `typed`, whose
@@ -137,10 +175,24 @@ impl<'a> Vocabulary<'a> {
         if edits == 0 || word.is_empty() {
             return Ok(Vec::new());
         }
+        // Only the closest words are kept: a walk at 1 edit (cheap) spares the walk at 2 (far
+        // larger automata, far more of the dictionary visited) whenever it finds a word.
+        for distance in 1..=edits {
+            let found = self.walk_at(&word, own, distance)?;
+            if !found.is_empty() || distance == edits {
+                return Ok(found);
+            }
+        }
+        Ok(Vec::new())
+    }
+
+    /// The stems of the surface words at most `edits` from `word` (lowercased and folded),
+    /// `own` excluded: those at the fewest edits, most frequent first.
+    fn walk_at(&self, word: &str, own: &str, edits: u8) -> tantivy::Result<Vec<Neighbour>> {
         // Surface word -> passages holding it.
         let mut found: BTreeMap<String, u64> = BTreeMap::new();
         // The automaton depends on the word only: built once, it walks every dictionary.
-        let fuzzy = FuzzyTermQuery::new(Term::from_field_text(self.words, &word), edits, true);
+        let fuzzy = FuzzyTermQuery::new(Term::from_field_text(self.words, word), edits, true);
         let automaton = fuzzy.automaton()?;
         for segment in self.searcher.segment_readers() {
             let inverted = segment.inverted_index(self.words)?;
@@ -155,7 +207,7 @@ impl<'a> Vocabulary<'a> {
         // Stem -> (edits, surface frequency, surface word) of its best surface word.
         let mut stems: BTreeMap<String, (u8, u64, String)> = BTreeMap::new();
         for (surface, freq) in found {
-            let distance = edit_distance(&word, &surface);
+            let distance = edit_distance(word, &surface);
             // The automaton counts a swap as one edit, as `edit_distance` does; this only guards
             // against a disagreement on odd input.
             if distance > edits {
@@ -218,6 +270,33 @@ pub(crate) fn alternatives(
     close.retain(|n| stands_in(doc_freq, n));
     close.truncate(MAX_ALTERNATIVES);
     Ok(close)
+}
+
+/// The word meant by the query word `surface` (as typed; analyzed term `term`) when the typo
+/// landed on another word: `surface` is absent from the passages as written, its stem is rare
+/// (in at most [`RARE_SHARE`] of the passages, or [`RARE`]) and reached only through other
+/// words (`migrane` stems like `migrans`), and a word one edit away is [`FAR_MORE_MEANT`] times
+/// as frequent (`migraine`). `None` otherwise, and for a word the index lacks altogether
+/// (plain typo tolerance handles it).
+pub(crate) fn likely_meant(
+    vocabulary: &Vocabulary<'_>,
+    term: &str,
+    surface: &str,
+) -> tantivy::Result<Option<Neighbour>> {
+    let edits = max_edits(surface);
+    if edits == 0 {
+        return Ok(None);
+    }
+    let doc_freq = vocabulary.doc_freq(term)?;
+    let rare = RARE.max((vocabulary.passages() as f64 * RARE_SHARE) as u64);
+    if doc_freq == 0 || doc_freq > rare {
+        return Ok(None);
+    }
+    if vocabulary.written(surface)? != Some(0) {
+        return Ok(None);
+    }
+    let close = vocabulary.neighbours(surface, term, edits)?;
+    Ok(close.into_iter().find(|n| n.edits == 1 && n.doc_freq >= FAR_MORE_MEANT * doc_freq))
 }
 
 /// Whether `neighbour` may stand in for a word found in `doc_freq` passages: always when the
