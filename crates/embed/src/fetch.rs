@@ -599,7 +599,7 @@ mod tests {
         }
         // Once the running download's process lets go of the lock, its folder is abandoned.
         drop(lock);
-        assert_eq!(remove_abandoned_downloads(cache, &MINILM), [running.clone()]);
+        assert_eq!(remove_abandoned_downloads(cache, &MINILM), std::slice::from_ref(&running));
         assert!(foreign.join("all-MiniLM-L6-v2/notes.txt").exists());
         // A cache folder that does not exist: nothing to do.
         assert!(remove_abandoned_downloads(&cache.join("none"), &MINILM).is_empty());
