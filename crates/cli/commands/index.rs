@@ -192,6 +192,11 @@ pub fn build(
                     bar.set_message(paths::display_path(path));
                     let _ = bytes;
                 }
+                // A semantic index: the bar's message counts the passages while they are
+                // embedded (files may take minutes each).
+                Progress::Embedded { done, queued } => {
+                    bar.set_message(format!("{done}/{queued} passages embedded"))
+                }
                 Progress::Committing => bar.set_message("committing"),
             })
         })

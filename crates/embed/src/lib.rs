@@ -6,17 +6,45 @@ The default model is [all-MiniLM-L6-v2] (Apache-2.0, by sentence-transformers): 
 with hidden size 384, its uncased WordPiece tokenizer, mean pooling over all tokens (`[CLS]` and
 `[SEP]` included) and L2 normalization; inputs longer than 256 tokens (with `[CLS]` and `[SEP]`)
 are truncated. Everything runs in pure Rust on the CPU: the tokenizer is written here (it agrees
-with Hugging Face `tokenizers`), the matrix products are `matrixmultiply`'s sgemm. The embeddings
-agree with a numpy implementation of the model within 3e-7 per dimension. A 256-token text takes
-about 80 ms of one core. [`Embedder::embed_batch`] packs consecutive texts into groups of about
-[`PACK_TOKENS`] tokens whose rows are stacked (no padding) so that each linear layer is one
-matrix product for the group, attention running per text, and spreads the groups over rayon's
-threads. The embeddings are exactly those of one text at a time ([`Embedder::embed_each`]);
-side by side on the same texts in one run (`examples/embed.rs bench`, 2 threads on a busy 2-core
-machine), packing embeds 1000 SciFact claims (about 20 tokens each) 2.4 times as fast (58 vs 24
-texts/s) and long texts about as fast (SciFact abstracts x1.05, MedQuAD answer paragraphs x1.05):
-for long texts the matrix products are already large. The loaded model is 91 MB of f32 weights (loading takes about 0.2 s
-and peaks near twice that, the file being read whole).
+with Hugging Face `tokenizers`).
+
+# Speed: int8 linear layers, packed texts
+
+Nine tenths of the work of a text are the four linear layers of each transformer layer. With
+[`Precision::Int8`] (what [`Embedder::load`] picks on a CPU with AVX-512 VNNI) their weights
+are quantized to int8 per output column once, at load, and stored in the layout the kernel
+reads; the activations are quantized to 8 bits per token at each product, and the integer
+products are summed exactly in i32 by `vpdpbusd` (64 byte products an instruction), then
+scaled back to f32 (`quant`). Attention, softmax, GELU, LayerNorm and pooling stay f32. The
+int8 products give the same integers on every CPU (a portable loop stands in for VNNI), and a
+token's activations are quantized on their own, so packing texts together changes nothing.
+With [`Precision::F32`] (other CPUs, or `KB_EMBED_PRECISION=f32`) the products are
+`matrixmultiply`'s sgemm and the embeddings agree with a numpy implementation of the model
+within 3e-7 per dimension. BENCHMARKS.md ("Embedding") has both speeds side by side and the
+cosine between their embeddings (x3.09 and at least 0.998 on 400 SciFact abstracts).
+
+[`Embedder::embed_batch`] packs consecutive texts into groups of about [`PACK_TOKENS`] tokens
+whose rows are stacked (no padding) so that each linear layer is one matrix product for the
+group, attention running per text, and spreads the groups over rayon's threads. The embeddings
+are exactly those of one text at a time ([`Embedder::embed_each`]); side by side on the same
+texts in one run (`examples/embed.rs bench`, 2 threads on a busy 2-core machine, f32), packing
+embeds 1000 SciFact claims (about 20 tokens each) 2.4 times as fast (58 vs 24 texts/s) and long
+texts about as fast (SciFact abstracts x1.05, MedQuAD answer paragraphs x1.05): for long texts
+the matrix products are already large. The loaded f32 model is 91 MB of weights; int8 keeps
+the linear layers in a quarter of that.
+
+# Why not `candle` and `tokenizers`
+
+Meilisearch runs its local embedders on `candle` (Hugging Face's tensor library) with the
+`tokenizers` crate. kb keeps its own forward pass and tokenizer: `candle`'s BERT runs on the
+CPU in f32 (or f16/bf16) matrix products, the same sgemm-class arithmetic as the f32 path here,
+so it would not bring the int8 VNNI products that make embedding fast; it would add a tensor
+library and its dependencies to every build for a 6-layer encoder that fits in one file.
+`tokenizers` opens every tokenizer a `tokenizer.json` describes (BPE and Unigram too: XLM-R
+based models such as multilingual e5), where kb's WordPiece opens the BERT-uncased family
+(MiniLM, bge, e5 English). That is the case for adding it later; until a user needs a model of
+another tokenizer, the hand-written one stays (it agrees with `tokenizers` on the tests'
+texts). Neither was built here for a timed comparison: the decision rests on what each does.
 
 # Any sentence-transformers folder of a BERT encoder
 
@@ -75,6 +103,7 @@ use rayon::prelude::*;
 pub mod fetch;
 mod folder;
 mod model;
+mod quant;
 pub mod testing;
 mod tokenizer;
 
@@ -98,6 +127,39 @@ pub struct Embedder {
     model: model::Bert,
     max_len: usize,
     info: ModelInfo,
+}
+
+/// The number format of the linear layers' weights (nine tenths of the work of a text).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Precision {
+    /// The model's own f32 weights, products by `matrixmultiply`'s sgemm.
+    F32,
+    /// Weights quantized to int8 per output column when loaded, activations to 8 bits per
+    /// token at each product, integer products summed exactly (AVX-512 VNNI where the CPU has
+    /// it, a portable loop elsewhere).
+    Int8,
+}
+
+impl Precision {
+    /// The precision [`Embedder::load`] uses: the environment variable `KB_EMBED_PRECISION`
+    /// (`f32` or `int8`) if set to one of these, else int8 on a CPU with AVX-512 VNNI and
+    /// f32 elsewhere (where the portable int8 loop is slower than f32 sgemm).
+    pub fn default_for_this_cpu() -> Precision {
+        match std::env::var("KB_EMBED_PRECISION").as_deref() {
+            Ok("f32") => Precision::F32,
+            Ok("int8") => Precision::Int8,
+            _ if quant::has_vnni() => Precision::Int8,
+            _ => Precision::F32,
+        }
+    }
+
+    /// The format's name: `f32` or `int8`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Precision::F32 => "f32",
+            Precision::Int8 => "int8",
+        }
+    }
 }
 
 /// How the token vectors of the last layer become one vector (the sentence-transformers Pooling
@@ -149,6 +211,10 @@ pub struct ModelInfo {
     pub max_tokens: usize,
     /// The folder the model was loaded from.
     pub dir: PathBuf,
+    /// The number format of the linear layers. Not part of the checksum: the embeddings of
+    /// the two agree closely (see [`Precision`]), so an index built with one is searched with
+    /// the other.
+    pub precision: Precision,
 }
 
 /// Why a model could not be loaded or fetched. Each names the file (or URL) at fault.
@@ -215,9 +281,14 @@ pub(crate) fn read_to_string(path: &Path) -> Result<String, EmbedError> {
 }
 
 impl Embedder {
-    /// Loads the model in the folder `model_dir` (see the crate docs for the files read): any
-    /// error names the file at fault.
+    /// Loads the model in the folder `model_dir` (see the crate docs for the files read) in
+    /// [`Precision::default_for_this_cpu`]: any error names the file at fault.
     pub fn load(model_dir: &Path) -> Result<Embedder, EmbedError> {
+        Embedder::load_with(model_dir, Precision::default_for_this_cpu())
+    }
+
+    /// [`load`](Self::load) with the linear layers in `precision`.
+    pub fn load_with(model_dir: &Path, precision: Precision) -> Result<Embedder, EmbedError> {
         let config_path = model_dir.join("config.json");
         let config_bytes =
             std::fs::read(&config_path).map_err(|e| EmbedError::io(&config_path, e))?;
@@ -244,7 +315,7 @@ impl Embedder {
         let weights_path = model_dir.join("model.safetensors");
         let weights = std::fs::read(&weights_path).map_err(|e| EmbedError::io(&weights_path, e))?;
         let dim = config.hidden_size;
-        let model = model::Bert::load(config, &weights_path, &weights)?;
+        let model = model::Bert::load(config, &weights_path, &weights, precision)?;
 
         let mut hasher = blake3::Hasher::new();
         hasher.update(b"kb-embed model\n");
@@ -276,6 +347,7 @@ impl Embedder {
             passage_prefix: settings.passage_prefix,
             max_tokens: max_len,
             dir: model_dir.to_owned(),
+            precision,
         };
         Ok(Embedder { tokenizer, model, max_len, info })
     }

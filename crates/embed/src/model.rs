@@ -6,7 +6,8 @@ use std::path::Path;
 use safetensors::{Dtype, SafeTensors};
 use serde::Deserialize;
 
-use crate::{EmbedError, Pooling};
+use crate::quant::QLinear;
+use crate::{EmbedError, Pooling, Precision};
 
 /// The fields of a Hugging Face BERT `config.json` the forward pass needs.
 #[derive(Debug, Clone, Deserialize)]
@@ -71,18 +72,45 @@ impl Config {
 #[derive(Debug)]
 struct Layer {
     /// Query, key and value projections side by side: `[d, 3d]`.
-    qkv_w: Vec<f32>,
+    qkv_w: Weight,
     qkv_b: Vec<f32>,
-    out_w: Vec<f32>,
+    out_w: Weight,
     out_b: Vec<f32>,
     ln1_g: Vec<f32>,
     ln1_b: Vec<f32>,
-    ff1_w: Vec<f32>,
+    ff1_w: Weight,
     ff1_b: Vec<f32>,
-    ff2_w: Vec<f32>,
+    ff2_w: Weight,
     ff2_b: Vec<f32>,
     ln2_g: Vec<f32>,
     ln2_b: Vec<f32>,
+}
+
+/// A linear layer's `[in, out]` matrix, in f32 or quantized to int8 ([`QLinear`]).
+#[derive(Debug)]
+enum Weight {
+    F32 { w: Vec<f32>, inp: usize, out: usize },
+    Int8(QLinear),
+}
+
+impl Weight {
+    /// `w`, `[inp, out]`, kept as it is or quantized.
+    fn new(w: Vec<f32>, inp: usize, out: usize, precision: Precision) -> Weight {
+        match precision {
+            Precision::F32 => Weight::F32 { w, inp, out },
+            Precision::Int8 => Weight::Int8(QLinear::quantize(&w, inp, out)),
+        }
+    }
+
+    /// `y += x · W` for the `m` rows of `x` (row-major `[m, inp]`, `y` `[m, out]`).
+    fn apply_acc(&self, x: &[f32], m: usize, y: &mut [f32]) {
+        match self {
+            Weight::F32 { w, inp, out } => {
+                gemm(m, *inp, *out, x, 0, (*inp, 1), w, 0, (*out, 1), y, 0, (*out, 1))
+            }
+            Weight::Int8(q) => q.matmul_acc(x, m, y),
+        }
+    }
 }
 
 /// A BERT encoder; [`Bert::embed`] pools and normalizes its last hidden state.
@@ -164,8 +192,13 @@ fn transpose(m: &[f32], rows: usize, cols: usize) -> Vec<f32> {
 
 impl Bert {
     /// Loads the weights of `cfg`'s shape from `bytes`, the contents of the safetensors file at
-    /// `path` (named in errors).
-    pub(crate) fn load(cfg: Config, path: &Path, bytes: &[u8]) -> Result<Bert, EmbedError> {
+    /// `path` (named in errors); the linear layers are kept in `precision`.
+    pub(crate) fn load(
+        cfg: Config,
+        path: &Path,
+        bytes: &[u8],
+        precision: Precision,
+    ) -> Result<Bert, EmbedError> {
         let st = SafeTensors::deserialize(bytes)
             .map_err(|e| EmbedError::format(path, format!("not a safetensors file: {e}")))?;
         let t = Tensors { path, st };
@@ -196,16 +229,21 @@ impl Bert {
             let mut qkv_b = t.get(&format!("{p}attention.self.query.bias"), &[d])?;
             qkv_b.extend(t.get(&format!("{p}attention.self.key.bias"), &[d])?);
             qkv_b.extend(t.get(&format!("{p}attention.self.value.bias"), &[d])?);
+            let weight = |w, inp, out| Weight::new(w, inp, out, precision);
             layers.push(Layer {
-                qkv_w: transpose(&qkv, 3 * d, d),
+                qkv_w: weight(transpose(&qkv, 3 * d, d), d, 3 * d),
                 qkv_b,
-                out_w: t.linear_t(&format!("{p}attention.output.dense.weight"), d, d)?,
+                out_w: weight(
+                    t.linear_t(&format!("{p}attention.output.dense.weight"), d, d)?,
+                    d,
+                    d,
+                ),
                 out_b: t.get(&format!("{p}attention.output.dense.bias"), &[d])?,
                 ln1_g: t.get(&format!("{p}attention.output.LayerNorm.weight"), &[d])?,
                 ln1_b: t.get(&format!("{p}attention.output.LayerNorm.bias"), &[d])?,
-                ff1_w: t.linear_t(&format!("{p}intermediate.dense.weight"), i, d)?,
+                ff1_w: weight(t.linear_t(&format!("{p}intermediate.dense.weight"), i, d)?, d, i),
                 ff1_b: t.get(&format!("{p}intermediate.dense.bias"), &[i])?,
-                ff2_w: t.linear_t(&format!("{p}output.dense.weight"), d, i)?,
+                ff2_w: weight(t.linear_t(&format!("{p}output.dense.weight"), d, i)?, i, d),
                 ff2_b: t.get(&format!("{p}output.dense.bias"), &[d])?,
                 ln2_g: t.get(&format!("{p}output.LayerNorm.weight"), &[d])?,
                 ln2_b: t.get(&format!("{p}output.LayerNorm.bias"), &[d])?,
@@ -265,7 +303,7 @@ impl Bert {
         for l in &self.layers {
             // Self-attention: qkv = x · Wqkv + b.
             fill_rows(&mut qkv, &l.qkv_b);
-            gemm(n, d, 3 * d, &x, 0, (d, 1), &l.qkv_w, 0, (3 * d, 1), &mut qkv, 0, (3 * d, 1));
+            l.qkv_w.apply_acc(&x, n, &mut qkv);
             ctx.fill(0.0);
             for &(first, len) in &spans {
                 let scores = &mut scores_buf[..len * len];
@@ -303,14 +341,14 @@ impl Bert {
             }
             // y = LayerNorm(x + ctx · Wo + bo).
             add_rows(&mut y, &x, &l.out_b);
-            gemm(n, d, d, &ctx, 0, (d, 1), &l.out_w, 0, (d, 1), &mut y, 0, (d, 1));
+            l.out_w.apply_acc(&ctx, n, &mut y);
             layer_norm(&mut y, d, &l.ln1_g, &l.ln1_b, eps);
             // Feed-forward: x = LayerNorm(y + gelu(y · W1 + b1) · W2 + b2).
             fill_rows(&mut hidden, &l.ff1_b);
-            gemm(n, d, inter, &y, 0, (d, 1), &l.ff1_w, 0, (inter, 1), &mut hidden, 0, (inter, 1));
+            l.ff1_w.apply_acc(&y, n, &mut hidden);
             hidden.iter_mut().for_each(|v| *v = gelu(*v));
             add_rows(&mut x, &y, &l.ff2_b);
-            gemm(n, inter, d, &hidden, 0, (inter, 1), &l.ff2_w, 0, (d, 1), &mut x, 0, (d, 1));
+            l.ff2_w.apply_acc(&hidden, n, &mut x);
             layer_norm(&mut x, d, &l.ln2_g, &l.ln2_b, eps);
         }
 

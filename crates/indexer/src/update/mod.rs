@@ -20,6 +20,7 @@
 //!
 //! This module runs the walk: files in path order, each looked at, read and indexed if needed.
 
+use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::Arc;
@@ -116,6 +117,15 @@ pub enum Progress<'a> {
         path: &'a str,
         /// Its size in bytes.
         bytes: u64,
+    },
+    /// Passages of a semantic index were embedded (reported after each batch, while a file
+    /// is read or while the last ones are embedded before the commit).
+    Embedded {
+        /// Passages embedded so far in this run.
+        done: u64,
+        /// Passages queued for embedding so far in this run (`done` included): it grows as
+        /// files are read.
+        queued: u64,
     },
     /// Everything is queued; the commit (flushing and merging segments) is under way.
     Committing,
@@ -255,7 +265,12 @@ fn run(
     progress: &mut dyn FnMut(Progress<'_>),
 ) -> Result<IndexReport, IndexError> {
     let started = Instant::now();
+    // The writer reports embedding while a file is read, between the reports of files.
+    let progress = RefCell::new(progress);
+    let report_progress = |p: Progress<'_>| (progress.borrow_mut())(p);
+    let on_embedded = |done, queued| report_progress(Progress::Embedded { done, queued });
     let mut writer = Writer::open(index, place, opts, opts.semantic.as_ref())?;
+    writer.report_embedding_to(&on_embedded);
     let old = writer.manifest()?;
     let semantic = opts.semantic.as_ref().map(|m| m.name.clone());
     let record = opts.semantic.as_ref().map(SemanticModel::record);
@@ -283,7 +298,9 @@ fn run(
 
     let claims = Claims::before_files(&manifest, roots);
     let walks: Vec<_> = roots.iter().map(|r| (r, walk_with(&r.given, &opts.walk))).collect();
-    progress(Progress::Listed { files: walks.iter().map(|(_, w)| w.files.len() as u64).sum() });
+    report_progress(Progress::Listed {
+        files: walks.iter().map(|(_, w)| w.files.len() as u64).sum(),
+    });
     let slots = plan(&walks, &manifest);
     let mut run = Run {
         writer,
@@ -298,7 +315,7 @@ fn run(
             Slot::File(root, file) => {
                 let display = root.display(key);
                 let bytes = run.visit(root, file, key, &display)?;
-                progress(Progress::File { path: &display, bytes });
+                report_progress(Progress::File { path: &display, bytes });
             }
             Slot::Skipped(root, skip) => run.record_skip(root, key, skip.clone()),
             Slot::Gone => run.gone(key)?,
@@ -309,7 +326,7 @@ fn run(
     let Run { writer, mut manifest, mut report, .. } = run;
     record_synonyms(&mut manifest, roots);
     if writer.is_dirty() || manifest != old {
-        progress(Progress::Committing);
+        report_progress(Progress::Committing);
         writer.commit(&manifest)?;
         report.committed = true;
     }
@@ -960,6 +977,47 @@ mod tests {
         assert_eq!(searcher.num_docs(), 1);
         let term = tantivy::schema::Term::from_field_text(schema.source_path, "/c/s.jsonl");
         assert_eq!(searcher.doc_freq(&term).unwrap(), 1);
+    }
+
+    /// Issue 13: a one-file semantic corpus reports its passages as they are embedded, a
+    /// batch at a time, while the file is read (not only once the file is done), and the last
+    /// ones while committing.
+    #[test]
+    fn embedding_reports_progress_per_batch() {
+        let docs = tempfile::tempdir().unwrap();
+        let index_dir = tempfile::tempdir().unwrap();
+        let model_dir = tempfile::tempdir().unwrap();
+        kb_embed::testing::write_word_model(model_dir.path(), &[&["quokka"]]).unwrap();
+        let embedder = Embedder::load(model_dir.path()).unwrap();
+        let model = SemanticModel { name: "words".into(), embedder: Arc::new(embedder) };
+        let records: String = (0..150)
+            .map(|i| format!("{{\"_id\": \"d{i}\", \"text\": \"quokka number {i}\"}}\n"))
+            .collect();
+        std::fs::write(docs.path().join("one.jsonl"), records).unwrap();
+        let opts = IndexOptions { semantic: Some(model), ..IndexOptions::default() };
+        let mut events = Vec::new();
+        let report =
+            update_index(index_dir.path(), &[docs.path().to_path_buf()], &opts, &mut |p| {
+                events.push(match p {
+                    Progress::Listed { files } => format!("listed {files}"),
+                    Progress::File { .. } => "file".to_owned(),
+                    Progress::Embedded { done, queued } => format!("embedded {done}/{queued}"),
+                    Progress::Committing => "committing".to_owned(),
+                })
+            })
+            .unwrap();
+        assert_eq!(report.passages, 150);
+        assert_eq!(
+            events,
+            [
+                "listed 1",
+                "embedded 64/64",
+                "embedded 128/128",
+                "file",
+                "committing",
+                "embedded 150/150"
+            ]
+        );
     }
 
     /// Files that vanish or become unreadable between the walk and the read: `Listed` is

@@ -18,7 +18,7 @@ use tantivy::query::{AllQuery, BooleanQuery, Occur, Query, TermQuery, TermSetQue
 use tantivy::schema::{IndexRecordOption, Term};
 use tantivy::{Index, IndexWriter, ReloadPolicy, TantivyError};
 
-use super::embedding::Embedding;
+use super::embedding::{Embedding, OnEmbedded};
 use super::{IndexError, IndexOptions, SemanticModel};
 use crate::formats::ParsedDocument;
 
@@ -67,6 +67,11 @@ impl<'a> Writer<'a> {
             live: HashSet::new(),
             dirty: false,
         })
+    }
+
+    /// Reports the progress of embedding (passages embedded, passages queued) to `report`.
+    pub(super) fn report_embedding_to(&mut self, report: OnEmbedded<'a>) {
+        self.embedding.report_to(report);
     }
 
     /// The error for a failed write.
