@@ -58,4 +58,4 @@ pub use passage::{Kind, Passage, SourceRef};
 /// Bumped whenever the schema, the analyzer or the passage splitting changes in a way that makes
 /// an existing index disagree with what this build would write. An index with another version is
 /// rebuilt from scratch.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
