@@ -84,12 +84,40 @@ pub fn dot_i8(a: &[f32], b: &[u8]) -> f32 {
     let (ac, bc) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
     let (ar, br) = (ac.remainder(), bc.remainder());
     for (x, y) in ac.zip(bc) {
-        for i in 0..LANES {
-            acc[i] += x[i] * f32::from(y[i] as i8);
+        for ((acc, x), y) in acc.iter_mut().zip(x).zip(y) {
+            *acc += x * f32::from(*y as i8);
         }
     }
     let tail: f32 = ar.iter().zip(br).map(|(x, &y)| x * f32::from(y as i8)).sum();
     acc.iter().sum::<f32>() + tail
+}
+
+/// Exact nearest neighbours: the `k` rows of `rows` (quantized components, `query.len()` bytes
+/// a row, row `i` scaled by `scales[i]`) with the greatest dot product with `query`, among the
+/// rows `keep` accepts, best first (ties by row), with their dot products. One pass over
+/// `rows`, each row scored by [`dot_i8`]; what a search by meaning over every passage costs.
+pub fn nearest(
+    rows: &[u8],
+    scales: &[f32],
+    query: &[f32],
+    k: usize,
+    keep: impl Fn(usize) -> bool,
+) -> Vec<(f32, usize)> {
+    let dim = query.len();
+    if k == 0 || dim == 0 {
+        return Vec::new();
+    }
+    let mut scored: Vec<(f32, usize)> = (rows.chunks_exact(dim).zip(scales).enumerate())
+        .filter(|&(row, _)| keep(row))
+        .map(|(row, (components, scale))| (dot_i8(query, components) * scale, row))
+        .collect();
+    let best_first = |a: &(f32, usize), b: &(f32, usize)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+    if scored.len() > k {
+        scored.select_nth_unstable_by(k - 1, best_first);
+        scored.truncate(k);
+    }
+    scored.sort_unstable_by(best_first);
+    scored
 }
 
 /// The text of a passage that is embedded: its document's title, its heading and its text (an
@@ -183,6 +211,33 @@ mod tests {
             assert!((exact - quantized).abs() < 0.005, "{exact} vs {quantized}");
             assert!((dot(&q, &decode(&bytes).unwrap()) - quantized).abs() < 1e-5);
         }
+    }
+
+    #[test]
+    fn nearest_is_the_best_k_rows_by_dot_product() {
+        let q = unit(16, 100);
+        let vectors: Vec<Vec<f32>> = (0..50).map(|seed| unit(16, seed)).collect();
+        let (mut rows, mut scales) = (Vec::new(), Vec::new());
+        for v in &vectors {
+            let bytes = encode(v);
+            let quantized = Quantized::from_bytes(&bytes).unwrap();
+            rows.extend_from_slice(quantized.components);
+            scales.push(quantized.scale);
+        }
+        let mut by_exact: Vec<(f32, usize)> =
+            vectors.iter().enumerate().map(|(i, v)| (dot(&q, v), i)).collect();
+        by_exact.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let best = nearest(&rows, &scales, &q, 5, |_| true);
+        assert_eq!(best.len(), 5);
+        assert!(best.windows(2).all(|w| w[0].0 >= w[1].0), "{best:?}");
+        // Quantization may swap near ties only.
+        for (got, want) in best.iter().zip(&by_exact) {
+            assert!((got.0 - want.0).abs() < 0.01, "{got:?} vs {want:?}");
+        }
+        let even = nearest(&rows, &scales, &q, 100, |row| row % 2 == 0);
+        assert_eq!(even.len(), 25);
+        assert!(even.iter().all(|&(_, row)| row % 2 == 0));
+        assert!(nearest(&rows, &scales, &q, 0, |_| true).is_empty());
     }
 
     #[test]
