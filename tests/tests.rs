@@ -10,6 +10,7 @@
 //! - `eval`: `kb eval` scoring a BEIR-format folder, and `kb run` writing TREC run files;
 //! - `features`: typo tolerance, "did you mean", synonyms, Q&A awareness and `--explain`;
 //! - `semantic`: semantic indexes and re-ranking by meaning, with a word model the tests write;
+//! - `dense`: retrieval by meaning over every passage, and its fusion with the words' ranking;
 //! - `library`: the `kb` library as other tools use it, and its JSON equal to the CLI's;
 //! - `safety`: nothing lost, nothing hangs: the index folder's files, special files and links,
 //!   read-only folders, full disks, the exit-code policy;
@@ -25,6 +26,7 @@ mod util;
 
 mod content;
 mod corpus;
+mod dense;
 mod errors;
 mod eval;
 mod export;

@@ -157,6 +157,11 @@ pub struct SearchArgs {
     /// `kb index --semantic`), between 0 (words only) and 1.
     #[arg(long, value_name = "WEIGHT", default_value_t = kb::Semantic::default().weight, value_parser = semantic_weight)]
     pub semantic: f32,
+    /// On a semantic index, how many passages closest in meaning to the query (among all
+    /// passages, not only those with its words) join the ranking (0: meaning re-ranks the
+    /// passages found by words only).
+    #[arg(long, value_name = "N", default_value_t = kb::Semantic::default().dense)]
+    pub dense: usize,
     /// The embedding model: a sentence-transformers folder of a BERT model (config.json,
     /// vocab.txt, model.safetensors, 1_Pooling/config.json...) [default: $KB_MODEL_DIR, else
     /// the index's own model, else all-MiniLM-L6-v2, downloaded on first use]
@@ -218,6 +223,11 @@ pub struct EvalArgs {
     /// by their similarity to the query. 0 evaluates lexical ranking alone, on a lexical index.
     #[arg(long, value_name = "WEIGHT", default_value_t = kb::Semantic::default().weight, value_parser = semantic_weight)]
     pub semantic: f32,
+    /// On a semantic index, how many passages closest in meaning to the query (among all
+    /// passages, not only those with its words) join the ranking (0: meaning re-ranks the
+    /// passages found by words only).
+    #[arg(long, value_name = "N", default_value_t = kb::Semantic::default().dense)]
+    pub dense: usize,
     /// The embedding model: a sentence-transformers folder of a BERT model (config.json,
     /// vocab.txt, model.safetensors, 1_Pooling/config.json...) [default:
     /// $KB_MODEL_DIR, else all-MiniLM-L6-v2, downloaded on first use]
@@ -249,6 +259,11 @@ pub struct RunArgs {
     /// `kb index --semantic`), between 0 (words only) and 1.
     #[arg(long, value_name = "WEIGHT", default_value_t = kb::Semantic::default().weight, value_parser = semantic_weight)]
     pub semantic: f32,
+    /// On a semantic index, how many passages closest in meaning to the query (among all
+    /// passages, not only those with its words) join the ranking (0: meaning re-ranks the
+    /// passages found by words only).
+    #[arg(long, value_name = "N", default_value_t = kb::Semantic::default().dense)]
+    pub dense: usize,
     /// The embedding model: a sentence-transformers folder of a BERT model (config.json,
     /// vocab.txt, model.safetensors, 1_Pooling/config.json...) [default: $KB_MODEL_DIR, else
     /// the index's own model, else all-MiniLM-L6-v2, downloaded on first use]
@@ -386,7 +401,7 @@ fn semantic_weight(s: &str) -> Result<f32, String> {
 /// ignores it).
 pub fn command_line(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
     /// `kb search`'s options (and the global ones) that take a value.
-    const TAKE_VALUE: [&str; 10] = [
+    const TAKE_VALUE: [&str; 11] = [
         "--index",
         "--limit",
         "-n",
@@ -395,6 +410,7 @@ pub fn command_line(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
         "--per-doc",
         "--feedback",
         "--semantic",
+        "--dense",
         "--color",
         "--corpus",
     ];

@@ -20,6 +20,7 @@ pub fn run(index_dir: &Path, args: RunArgs) -> anyhow::Result<u8> {
     let mut opts = SearchOptions { snippets: args.snippets, ..eval_search_options(args.limit) };
     opts.feedback.weight = args.feedback;
     opts.semantic.weight = args.semantic;
+    opts.semantic.dense = args.dense;
     if opts.semantic.weight > 0.0 && kb.semantic_model()?.is_some() {
         crate::model::announce_download(args.model.as_deref());
     }

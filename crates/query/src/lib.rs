@@ -27,8 +27,10 @@ Each takes the previous one's output and hands on plain data:
    over the passage text's stop words (a field of their own), answered from postings too.
 4. **rescore** (`rescore`): signals beyond the words. A question that matches lifts its
    thread's answers (applied to each round's candidates, before grouping); on a semantic index
-   searched with its model ([`Searcher::with_embedder`]), the grouped pool is re-ranked by
-   meaning as well ([`semantic`], [`SearchOptions::semantic`]) and cut to the limit.
+   searched with its model ([`Searcher::with_embedder`]), the grouped pool and the passages
+   nearest to the query in meaning among all passages (an exact search over the stored
+   vectors) are ranked together by a fused score ([`semantic`], [`SearchOptions::semantic`]),
+   grouped again and cut to the limit.
 5. **group** (`group`): at most [`SearchOptions::per_doc`] hits from one document.
 6. **snippets** (`snippets`): each hit's stored passage, the byte ranges of its matched words
    and its best fragment ([`highlight`], a pure function of a text and a match set), and for

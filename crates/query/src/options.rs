@@ -136,20 +136,26 @@ pub struct Semantic {
     pub weight: f32,
     /// How many of the best lexical passages are re-ranked (default 100).
     pub depth: usize,
+    /// How many of the passages closest in meaning to the query, searched among all passages
+    /// (not only those with the query's words), join the lexical ones before the fused ranking
+    /// (default 100; 0 = re-rank the lexical passages only). Only for queries of plain words
+    /// and phrases, with at most a kind filter: `+word`, `-word`, `title:`, `heading:` and
+    /// `doc:` are taken exactly.
+    pub dense: usize,
 }
 
 impl Semantic {
     /// No semantic re-ranking.
-    pub const OFF: Semantic = Semantic { weight: 0.0, depth: 0 };
+    pub const OFF: Semantic = Semantic { weight: 0.0, depth: 0, dense: 0 };
 
     /// Whether re-ranking runs at all (it also needs a semantic index and a model).
     pub fn is_on(&self) -> bool {
-        self.weight > 0.0 && self.depth > 0
+        self.weight > 0.0 && (self.depth > 0 || self.dense > 0)
     }
 }
 
 impl Default for Semantic {
     fn default() -> Self {
-        Semantic { weight: 0.6, depth: 100 }
+        Semantic { weight: 0.6, depth: 100, dense: 100 }
     }
 }

@@ -17,7 +17,7 @@ use crate::explanation::Explanation;
 use crate::parse::{self, ParsedQuery};
 use crate::rescore::code::CodeWeight;
 use crate::rescore::qa::{self, Lift};
-use crate::rescore::semantic::{Fused, Meaning, Vectors};
+use crate::rescore::semantic::{DenseIndex, Fused, Meaning};
 use crate::retrieve::query::{Plan, QueryBuilder};
 use crate::retrieve::top::Retrieval;
 use crate::rewrite::typos::Vocabulary;
@@ -48,7 +48,7 @@ pub struct Searcher {
     semantic_model: Option<String>,
     /// The passages' embeddings and the model to embed queries with, once given
     /// ([`Searcher::with_embedder`]).
-    semantic: Option<(Vectors, Arc<Embedder>)>,
+    semantic: Option<(DenseIndex, Arc<Embedder>)>,
 }
 
 impl Searcher {
@@ -119,7 +119,7 @@ impl Searcher {
             return Ok(self);
         }
         let snapshot = &self.snapshot;
-        let vectors = Vectors::open(&snapshot.searcher, snapshot.schema.vector)
+        let vectors = DenseIndex::load(&snapshot.searcher, &snapshot.schema)
             .map_err(|e| snapshot.error(e))?;
         Ok(Searcher { semantic: Some((vectors, embedder)), ..self })
     }
@@ -177,8 +177,10 @@ impl Searcher {
             })
             .map_err(read)?;
 
-        // 4. Rescore by meaning: the pool re-ranked, then cut to the limit.
-        let fused = meaning.map(|m| m.rerank(&mut ranked, opts.limit)).unwrap_or_default();
+        // 4. Rescore by meaning: the pool and the passages closest in meaning, fused, grouped
+        //    and cut to the limit.
+        let fused = meaning.map(|m| m.rerank(index, &mut ranked, opts.limit, opts.per_doc));
+        let fused = fused.unwrap_or_default();
 
         // 6. Snippets: the hits, highlighted, each explained by the stages that scored it.
         let hits = (ranked.hits.iter().enumerate())
@@ -285,7 +287,11 @@ fn explanation(
     fused: &HashMap<DocAddress, Fused>,
 ) -> Result<Explanation, QueryError> {
     let fused = fused.get(&candidate.address);
-    let lexical = fused.map_or(candidate.score, |f| f.lexical);
+    if let Some(f) = fused.filter(|f| f.lexical.is_none()) {
+        // Found by meaning alone: no lexical score to explain.
+        return Ok(f.explain(candidate.score, None));
+    }
+    let lexical = fused.and_then(|f| f.lexical).unwrap_or(candidate.score);
     let unweighted = lexical / code.of(candidate.address);
     let retrieved =
         plan.explain(&index.searcher, candidate.address, unweighted).map_err(|e| index.error(e))?;

@@ -1,41 +1,55 @@
-//! Stage 4, rescore by meaning: the best lexical candidates re-scored by how close their
-//! meaning is to the query's.
+//! Stage 4, rescore by meaning: the lexical candidates and the passages closest in meaning to
+//! the query, fused into one ranking.
 //!
-//! A semantic index stores an embedding of every passage (`kb_schema::vector`). The search
-//! ranks passages lexically as always (BM25, feedback, Q&A lift), takes the best
-//! [`Semantic::depth`] of them, and gives each a fused score: the lexical score and the cosine
-//! between the passage's embedding and the query's, each rescaled to 0..1 over the candidates
-//! (min-max), mixed in the proportion [`Semantic::weight`]. Lexical matching keeps deciding
-//! which passages are candidates (and keeps exact words first among equals); the embeddings
-//! tell apart candidates that say the same thing in other words from ones that only share words.
+//! A semantic index stores an embedding of every passage (`kb_schema::vector`), which the
+//! searcher loads once into a [`DenseIndex`]. The search ranks passages lexically as always
+//! (BM25, feedback, Q&A lift) and takes the best [`Semantic::depth`] of them; meaning adds the
+//! [`Semantic::dense`] passages whose embeddings are closest to the query's among all passages
+//! (retrieval by meaning: a passage that shares no word with the query can be found). Each
+//! candidate gets a fused score, a convex mix in the proportion [`Semantic::weight`]:
+//!
+//! ```text
+//! fused = (1 - weight) × lexical' + weight × cosine'
+//! ```
+//!
+//! where `lexical'` is the lexical score rescaled to 0..1 over the lexical candidates (min-max;
+//! 0 for a passage only meaning found) and `cosine'` the cosine with the query rescaled to
+//! 0..1 over all the candidates. A passage both sides find thus beats one only either side
+//! finds at the same cosine or lexical score. With `dense` 0 this is re-ranking of the lexical
+//! candidates alone; with `weight` 0 (`--semantic 0`) meaning does not run at all.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use kb_embed::Embedder;
-use tantivy::columnar::BytesColumn;
-use tantivy::schema::Field;
 use tantivy::DocAddress;
 
 use crate::candidate::{Candidate, Ranked};
 use crate::explanation::Explanation;
+use crate::group::group;
 use crate::options::SearchOptions;
 pub use crate::options::Semantic;
-use crate::parse::{ParsedQuery, Presence, Target};
+use crate::parse::{ParsedQuery, Presence, Scope, Target};
+pub(crate) use crate::retrieve::dense::DenseIndex;
+use crate::snapshot::Snapshot;
 
-/// Re-ranking by meaning for one search: the query's embedding and the passages' vectors.
+/// Ranking by meaning for one search: the query's embedding and the passages' vectors.
 pub(crate) struct Meaning<'a> {
-    vectors: &'a Vectors,
+    vectors: &'a DenseIndex,
     query: Vec<f32>,
     weight: f32,
     depth: usize,
+    /// How many passages retrieval by meaning adds (0 when the query does not allow it).
+    dense: usize,
+    /// The kind filter of the query, which passages found by meaning must pass too.
+    kind: Option<kb_schema::Kind>,
 }
 
 impl<'a> Meaning<'a> {
-    /// Re-ranking for `parsed`, when the searcher has a model and vectors (`semantic`), `opts`
-    /// turn it on and the query has words to embed; else `None`.
+    /// Ranking by meaning for `parsed`, when the searcher has a model and vectors (`semantic`),
+    /// `opts` turn it on and the query has words to embed; else `None`.
     pub(crate) fn of(
-        semantic: Option<&'a (Vectors, Arc<Embedder>)>,
+        semantic: Option<&'a (DenseIndex, Arc<Embedder>)>,
         parsed: &ParsedQuery,
         opts: &SearchOptions,
     ) -> Option<Meaning<'a>> {
@@ -43,7 +57,11 @@ impl<'a> Meaning<'a> {
         let text = query_text(parsed);
         let query = (!text.trim().is_empty()).then(|| embedder.embed_query(&text))?;
         let (weight, depth) = (opts.semantic.weight.min(1.0), opts.semantic.depth);
-        Some(Meaning { vectors, query, weight, depth })
+        let (dense, kind) = match open_to_meaning(parsed) {
+            Some(kind) => (opts.semantic.dense, kind),
+            None => (0, None),
+        };
+        Some(Meaning { vectors, query, weight, depth, dense, kind })
     }
 
     /// How many lexical candidates to re-rank for `limit` hits.
@@ -51,48 +69,58 @@ impl<'a> Meaning<'a> {
         limit.max(self.depth)
     }
 
-    /// Re-ranks the pool `ranked` by the fused score and cuts it to `limit`; returns what each
-    /// fused score was made of (see [`Fused::explain`]).
-    pub(crate) fn rerank(&self, ranked: &mut Ranked, limit: usize) -> HashMap<DocAddress, Fused> {
-        let fused = rerank(&mut ranked.hits, &self.query, self.vectors, self.weight);
-        ranked.hits.truncate(limit);
+    /// Adds the passages closest in meaning to the lexical pool `ranked`, ranks them all by the
+    /// fused score, groups them (at most `per_doc` from one document) and cuts them to `limit`;
+    /// returns what each fused score was made of (see [`Fused::explain`]).
+    pub(crate) fn rerank(
+        &self,
+        snapshot: &Snapshot,
+        ranked: &mut Ranked,
+        limit: usize,
+        per_doc: usize,
+    ) -> HashMap<DocAddress, Fused> {
+        let lexical: HashSet<DocAddress> = ranked.hits.iter().map(|c| c.address).collect();
+        let mut candidates = std::mem::take(&mut ranked.hits);
+        let lexical_count = candidates.len();
+        for (_, address) in self.vectors.nearest(&self.query, self.dense, self.kind) {
+            if !lexical.contains(&address) {
+                let doc = snapshot.doc_ids.doc(address);
+                candidates.push(Candidate { score: f32::NAN, address, doc });
+            }
+        }
+        // Passages found by meaning alone count among the matches.
+        ranked.total += candidates.len() - lexical_count;
+        let fused = fuse(&mut candidates, lexical_count, &self.query, self.vectors, self.weight);
+        ranked.hits = group(candidates, limit, per_doc);
         fused
     }
 }
 
-/// The `vector` fast field of every segment.
-pub(crate) struct Vectors {
-    segments: Vec<Option<BytesColumn>>,
-}
-
-impl Vectors {
-    /// Opens the vectors of every segment of `searcher`.
-    pub(crate) fn open(searcher: &tantivy::Searcher, field: Field) -> tantivy::Result<Vectors> {
-        let name = searcher.schema().get_field_name(field);
-        let segments = searcher
-            .segment_readers()
-            .iter()
-            .map(|segment| segment.fast_fields().bytes(name))
-            .collect::<tantivy::Result<_>>()?;
-        Ok(Vectors { segments })
+/// Whether passages found by meaning alone may join the candidates of `parsed`: when it is made
+/// of optional words and phrases (searched everywhere) and at most one kind filter, which is
+/// returned (`Some(None)`: no filter). A query with anything a passage must or must not
+/// contain (`+word`, `-word`, a field, a document) is taken exactly: `None`.
+fn open_to_meaning(parsed: &ParsedQuery) -> Option<Option<kb_schema::Kind>> {
+    let mut kind = None;
+    for clause in &parsed.clauses {
+        match (&clause.target, clause.presence) {
+            (Target::Word { scope: Scope::All, .. }, Presence::Optional)
+            | (Target::Phrase { scope: Scope::All, .. }, Presence::Optional) => {}
+            (Target::Kind(k), Presence::Required) if kind.is_none_or(|seen| seen == *k) => {
+                kind = Some(*k)
+            }
+            _ => return None,
+        }
     }
-
-    /// The embedding of the passage at `address`, if it has one.
-    pub(crate) fn get(&self, address: DocAddress, buf: &mut Vec<u8>) -> Option<Vec<f32>> {
-        let column = self.segments.get(address.segment_ord as usize)?.as_ref()?;
-        let ord = column.ords().first(address.doc_id)?;
-        buf.clear();
-        column.ord_to_bytes(ord, buf).ok()?.then_some(())?;
-        kb_schema::vector::decode(buf)
-    }
+    Some(kind)
 }
 
 /// What a hit's fused score was made of, for `--explain`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub(crate) struct Fused {
-    /// The lexical score.
-    pub lexical: f32,
-    /// The lexical score rescaled over the candidates.
+    /// The lexical score; `None` for a passage only meaning found.
+    pub lexical: Option<f32>,
+    /// The lexical score rescaled over the lexical candidates (0 for none).
     pub lexical_scaled: f32,
     /// The cosine between the passage's embedding and the query's.
     pub cosine: f32,
@@ -105,15 +133,19 @@ pub(crate) struct Fused {
 impl Fused {
     /// The explanation of a fused score, the lexical one's (`lexical`) among its parts.
     pub(crate) fn explain(&self, score: f32, lexical: Option<Explanation>) -> Explanation {
-        let mut lex = Explanation::leaf(
-            (1.0 - self.weight) * self.lexical_scaled,
-            format!(
+        let what = match self.lexical {
+            Some(l) => format!(
                 "lexical {:.3}, {:.3} rescaled over the candidates, × {:.2}",
-                self.lexical,
+                l,
                 self.lexical_scaled,
                 1.0 - self.weight
             ),
-        );
+            None => format!(
+                "lexical: not among the best passages by words (found by meaning), 0 × {:.2}",
+                1.0 - self.weight
+            ),
+        };
+        let mut lex = Explanation::leaf((1.0 - self.weight) * self.lexical_scaled, what);
         lex.parts.extend(lexical);
         let cos = Explanation::leaf(
             self.weight * self.cosine_scaled,
@@ -126,29 +158,30 @@ impl Fused {
     }
 }
 
-/// Re-ranks `candidates` (best first) by the fused score, replacing their scores; returns what
-/// each fused score was made of. Candidates without a vector count as the least similar.
-fn rerank(
+/// Ranks `candidates` by the fused score, replacing their scores; the first `lexical_count`
+/// are the lexical candidates (best first, their scores lexical), the rest found by meaning
+/// alone. Returns what each fused score was made of. Candidates without a vector count as the
+/// least similar.
+fn fuse(
     candidates: &mut [Candidate],
+    lexical_count: usize,
     query: &[f32],
-    vectors: &Vectors,
+    vectors: &DenseIndex,
     weight: f32,
 ) -> HashMap<DocAddress, Fused> {
-    let mut buf = Vec::new();
-    let cosines: Vec<Option<f32>> = candidates
-        .iter()
-        .map(|c| vectors.get(c.address, &mut buf).map(|v| kb_schema::vector::dot(&v, query)))
-        .collect();
-    let (lexical, semantic) =
-        (range(candidates.iter().map(|c| c.score)), range(cosines.iter().flatten().copied()));
+    let cosines: Vec<Option<f32>> =
+        candidates.iter().map(|c| vectors.cosine(c.address, query)).collect();
+    let lexical = range(candidates[..lexical_count].iter().map(|c| c.score));
+    let semantic = range(cosines.iter().flatten().copied());
     let (lexical, semantic) =
         (scale_between(lexical.0, lexical.1), scale_between(semantic.0, semantic.1));
     let mut fused = HashMap::with_capacity(candidates.len());
-    for (c, cosine) in candidates.iter_mut().zip(cosines) {
-        let lexical_scaled = lexical(c.score);
+    for (i, (c, cosine)) in candidates.iter_mut().zip(cosines).enumerate() {
+        let lexical_score = (i < lexical_count).then_some(c.score);
+        let lexical_scaled = lexical_score.map_or(0.0, &lexical);
         let cosine_scaled = cosine.map_or(0.0, &semantic);
         let parts = Fused {
-            lexical: c.score,
+            lexical: lexical_score,
             lexical_scaled,
             cosine: cosine.unwrap_or(f32::NAN),
             cosine_scaled,
@@ -157,7 +190,7 @@ fn rerank(
         c.score = (1.0 - weight) * lexical_scaled + weight * cosine_scaled;
         fused.insert(c.address, parts);
     }
-    // Stable: equal fused scores keep their lexical order.
+    // Stable: equal fused scores keep their order (lexical first, then by meaning).
     candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
     fused
 }

@@ -6,10 +6,13 @@
 //!   light up. [`exclude`] and [`labelled`] are wrappers it uses.
 //! - [`top`]: runs the plan: the best passages, fetched in rounds until grouping fills the
 //!   pool, each round's candidates rescored (the Q&A lift) before they are grouped.
+//! - [`dense`]: retrieval by meaning, exact nearest neighbours over the stored embeddings of
+//!   every passage (used by `rescore::semantic`).
 //! - [`prune`]: an honest total: exact below 10,000 matches, else (for optional words) a
 //!   lower bound from the term dictionaries, the ranking pass then running without a count.
 //! - [`explain`]: retrieval's part of `--explain`: tantivy's BM25 tree, condensed.
 
+pub(crate) mod dense;
 mod exclude;
 pub(crate) mod explain;
 mod labelled;

@@ -1,0 +1,112 @@
+//! Retrieval by meaning over every passage of a semantic index, fused with the lexical ranking,
+//! through the real `kb` and a word model the tests write (words of one group embed alike; see
+//! `kb_embed::testing`), so every cosine is known in advance.
+
+use crate::util::Kb;
+
+/// Word groups of the test model: each group is one direction of meaning.
+const GROUPS: &[&[&str]] = &[
+    &["car", "automobile", "vehicle", "motorcar"],
+    &["repair", "fix", "mend"],
+    &["soup", "pot", "broth", "stew", "onion", "salt", "kitchen"],
+];
+
+/// Four notes for the query "automobile repair", whose embedding is (car 1, repair 1) / √2:
+///
+/// - workshop: "automobile" (lexical) and car ×3, repair ×2: cosine 5 / (√2 √13) = 0.981;
+/// - garage: none of the query's words, car ×2, repair ×1: cosine 3 / (√2 √5) = 0.949;
+/// - kitchen: both query words (the best lexical score), and soup ×6: cosine 2 / (√2 √38) =
+///   0.229;
+/// - notes: "automobile" once in a longer text (the lowest lexical score), soup ×10: cosine
+///   1 / (√2 √101) = 0.070.
+fn notes() -> Kb {
+    let kb = Kb::new().with_word_model(GROUPS);
+    kb.write("docs/workshop.txt", "Workshop\n\nMend the vehicle, fix the car: automobile work.\n");
+    kb.write("docs/garage.txt", "Garage\n\nMend the car and the vehicle.\n");
+    kb.write(
+        "docs/kitchen.txt",
+        "Kitchen\n\nAn automobile repair manual lies under the soup pot, beside the broth, the stew, \
+         the onion and the salt.\n",
+    );
+    kb.write(
+        "docs/notes.txt",
+        "Notes\n\nSoup, pot, broth, stew, onion, salt, kitchen, soup, pot, broth and one \
+         automobile.\n",
+    );
+    kb
+}
+
+fn doc_ids(kb: &Kb, query: &str, extra: &[&str]) -> Vec<String> {
+    kb.search(query, extra).hits.into_iter().map(|h| h.doc_id).collect()
+}
+
+#[test]
+fn a_passage_without_any_query_word_is_found_by_meaning() {
+    let kb = notes();
+    kb.run(&["index", "--semantic", "docs"]).expect_code(0);
+    // "automobile" is in three notes; the garage note says "car" and "vehicle" instead.
+    let found = kb.search("automobile", &[]);
+    let ids: Vec<&str> = found.hits.iter().map(|h| h.doc_id.as_str()).collect();
+    assert!(ids.contains(&"garage"), "{ids:?}");
+    // The query's embedding is the car direction: garage's cosine is 2 / √5 = 0.894, the
+    // workshop's 3 / √13 = 0.832, but the workshop also has the word (and the best lexical
+    // score): fused 0.4 × 1 + 0.6 × 0.921 against garage's 0.6 × 1.
+    assert_eq!(ids[..2], ["workshop", "garage"], "{ids:?}");
+    assert!(found.total >= 4, "the passage found by meaning counts among the matches");
+    // Nothing of it is lit: it has none of the query's words.
+    let garage = found.hits.iter().find(|h| h.doc_id == "garage").unwrap();
+    assert!(garage.highlights.is_empty(), "{:?}", garage.highlights);
+    // Words only (`--semantic 0`), or meaning re-ranking the words' passages only
+    // (`--dense 0`): not found.
+    assert!(!doc_ids(&kb, "automobile", &["--semantic", "0"]).contains(&"garage".to_owned()));
+    assert!(!doc_ids(&kb, "automobile", &["--dense", "0"]).contains(&"garage".to_owned()));
+    // A query that must contain its word is taken exactly.
+    assert!(!doc_ids(&kb, "+automobile", &[]).contains(&"garage".to_owned()));
+    // A query of a word no passage has finds by meaning alone: kb exits 0 with hits.
+    let run = kb.run(&["search", "--json", "motorcar"]).expect_code(0);
+    assert!(run.stdout.contains("\"doc_id\":\"garage\""), "{}", run.stdout);
+}
+
+#[test]
+fn a_passage_both_sides_find_ranks_above_those_only_one_side_finds() {
+    let kb = notes();
+    kb.run(&["index", "--semantic", "docs"]).expect_code(0);
+    // fused = 0.4 × lexical' + 0.6 × cosine' (the default weight 0.6), lexical' min-max over
+    // the lexical candidates (kitchen 1, workshop x in 0..1, notes 0; garage, not found by
+    // words, 0), cosine' min-max over all four (0.070..0.981):
+    //   workshop 0.4 x + 0.6 × 1.000 >= 0.600 (both sides)
+    //   garage   0.4 × 0 + 0.6 × 0.965 = 0.579 (meaning only)
+    //   kitchen  0.4 × 1 + 0.6 × 0.175 = 0.505 (words, most of them)
+    //   notes    0.4 × 0 + 0.6 × 0     = 0
+    let ranked = doc_ids(&kb, "automobile repair", &[]);
+    assert_eq!(ranked, ["workshop", "garage", "kitchen", "notes"]);
+    // By words alone, the kitchen note with both words is first, and garage is not found.
+    let lexical = doc_ids(&kb, "automobile repair", &["--semantic", "0"]);
+    assert_eq!(lexical[0], "kitchen");
+    assert!(!lexical.contains(&"garage".to_owned()), "{lexical:?}");
+    // --explain says where the passage found by meaning comes from.
+    let out = kb.run(&["search", "automobile repair", "--explain"]).expect_code(0);
+    assert!(out.stdout.contains("found by meaning"), "{}", out.stdout);
+    // A kind filter holds for passages found by meaning too.
+    assert_eq!(kb.search("automobile repair", &["--kind", "answer"]).hits.len(), 0);
+}
+
+#[test]
+fn semantic_weight_zero_gives_the_lexical_ranking_exactly() {
+    let kb = notes();
+    kb.write("docs/stew.txt", "Stew\n\nA stew of onion, salt and broth for the repair crew.\n");
+    kb.run(&["--index", "semantic", "index", "--semantic", "docs"]).expect_code(0);
+    kb.run(&["--index", "lexical", "index", "--lexical", "docs"]).expect_code(0);
+    for query in ["automobile repair", "repair", "stew salt", "vehicle", "kitchen -soup"] {
+        let on = |index: &str, extra: &[&str]| {
+            let mut args = vec!["--index", index, "search", "--json", query];
+            args.extend_from_slice(extra);
+            let run = kb.run(&args);
+            assert!(run.code <= 1, "{}", run.stderr);
+            let out: crate::util::SearchOutput = run.json();
+            out.hits.into_iter().map(|h| (h.passage_id, h.score)).collect::<Vec<_>>()
+        };
+        let lexical = on("lexical", &[]);
+        assert_eq!(on("semantic", &["--semantic", "0"]), lexical, "{query}");
+    }
+}
