@@ -2,7 +2,7 @@
 //! `PreEscaped`, which only kb's own snippet HTML is (see the module above).
 
 use axum::http::StatusCode;
-use kb::{Hit, Kind, SearchResults, Snippet};
+use kb::{Hit, Kind, SearchResults, Snippet, TotalRelation};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 
@@ -134,6 +134,7 @@ pub fn results(form: &Form, results: &SearchResults) -> Markup {
         }
         p.summary {
             (count) " " (if count == 1 { "hit" } else { "hits" }) " ("
+            @if results.total_relation == TotalRelation::Gte { "at least " }
             (results.total) " " (if results.total == 1 { "passage" } else { "passages" })
             " matched) in " (format!("{:.1}", results.took_ms)) " ms"
         }
@@ -294,6 +295,7 @@ mod tests {
         let results = SearchResults {
             query: form.q.clone(),
             total: 0,
+            total_relation: TotalRelation::Eq,
             took_ms: 1.0,
             hits: vec![],
             did_you_mean: Some("<img src=x onerror=alert(1)>".into()),
