@@ -16,16 +16,22 @@
 //! - `model`: choosing the embedding model (`--model`, `KB_MODEL_DIR`), pooling modes, and the
 //!   error for searching an index with another model;
 //! - `serve`: `kb serve` over HTTP: the endpoints, errors, token, load, shutdown;
-//! - `mcp`: `kb mcp`, an MCP session over stdio.
+//! - `mcp`: `kb mcp`, an MCP session over stdio;
+//! - `choosing`: which files `kb index` reads: ignore files, `--glob`, `--no-ignore`, rules kept
+//!   per folder;
+//! - `habits`: standard input (`kb search -`, `kb index -`), completions, the man page, the
+//!   global `--color`, `kb search --oneline`.
 
 mod util;
 
+mod choosing;
 mod corpus;
 mod errors;
 mod eval;
 mod export;
 mod features;
 mod formats;
+mod habits;
 mod incremental;
 mod library;
 #[cfg(feature = "mcp")]

@@ -30,7 +30,7 @@ use tantivy::{Index, TantivyError};
 
 use crate::formats::{Item, ParsedDocument, Source, SourceError, SourceInfo};
 use crate::ownership::FolderError;
-use crate::walk::{walk_with, SourceFile, WalkOptions};
+use crate::walk::{check_globs, walk_with, GlobError, SourceFile, WalkOptions};
 
 mod changes;
 mod embedding;
@@ -55,7 +55,9 @@ pub struct IndexOptions {
     /// `None`: a lexical index). An index whose passages were embedded with another model, or
     /// not at all, is rebuilt from scratch, and so is a semantic index updated without a model.
     pub semantic: Option<SemanticModel>,
-    /// Which files are read: links leading outside a root, the size limit (see [`WalkOptions`]).
+    /// Which files are read: links leading outside a root, the size limit, globs and ignore
+    /// files (see [`WalkOptions`]; globs and ignore files not given are the ones recorded for
+    /// each folder, [`Manifest::walk_rules`]).
     pub walk: WalkOptions,
 }
 
@@ -183,6 +185,9 @@ pub enum IndexError {
         #[source]
         source: TantivyError,
     },
+    /// A glob of [`WalkOptions::globs`] is not valid (nothing was read or written).
+    #[error(transparent)]
+    Glob(#[from] GlobError),
     /// The index folder: not kb's to replace, read-only, full (see [`crate::ownership`]).
     #[error(transparent)]
     Folder(#[from] FolderError),
@@ -252,6 +257,7 @@ fn run(
     progress: &mut dyn FnMut(Progress<'_>),
 ) -> Result<IndexReport, IndexError> {
     let started = Instant::now();
+    check_globs(opts.walk.globs.as_deref().unwrap_or_default())?;
     let mut writer = Writer::open(index, place, opts, opts.semantic.as_ref())?;
     let old = writer.manifest()?;
     let semantic = opts.semantic.as_ref().map(|m| m.name.clone());
@@ -279,7 +285,10 @@ fn run(
     }
 
     let claims = Claims::before_files(&manifest, roots);
-    let walks: Vec<_> = roots.iter().map(|r| (r, walk_with(&r.given, &opts.walk))).collect();
+    let walks: Vec<_> = roots
+        .iter()
+        .map(|r| (r, walk_with(&r.given, &walk_options(&opts.walk, &manifest, r))))
+        .collect();
     progress(Progress::Listed { files: walks.iter().map(|(_, w)| w.files.len() as u64).sum() });
     let slots = plan(&walks, &manifest);
     let mut run = Run { writer, manifest, claims, report: IndexReport::default() };
@@ -297,6 +306,7 @@ fn run(
 
     let Run { writer, mut manifest, mut report, .. } = run;
     record_synonyms(&mut manifest, roots);
+    record_walk_rules(&mut manifest, roots, &opts.walk);
     if writer.is_dirty() || manifest != old {
         progress(Progress::Committing);
         writer.commit(&manifest)?;
@@ -327,6 +337,24 @@ fn record_synonyms(manifest: &mut Manifest, roots: &[Root]) {
                 manifest.synonyms.remove(&key);
             }
         }
+    }
+}
+
+/// The options walking `root` with: the globs and ignore-file switch not given in `walk` are
+/// the ones the manifest records for the folder.
+fn walk_options(walk: &WalkOptions, manifest: &Manifest, root: &Root) -> WalkOptions {
+    walk.for_folder(manifest.walk_rules.get(&path_string(&root.canonical)))
+}
+
+/// Records in `manifest` the rules each root folder was walked with (none for the default
+/// ones), so that a later run giving none walks it the same way.
+fn record_walk_rules(manifest: &mut Manifest, roots: &[Root], walk: &WalkOptions) {
+    for root in roots.iter().filter(|r| r.canonical.is_dir()) {
+        let key = path_string(&root.canonical);
+        match walk_options(walk, manifest, root).rules() {
+            Some(rules) => manifest.walk_rules.insert(key, rules),
+            None => manifest.walk_rules.remove(&key),
+        };
     }
 }
 
