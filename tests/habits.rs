@@ -76,8 +76,8 @@ fn index_dash_pushes_json_lines_records_that_stay() {
         "{\"id\": \"n2\", \"title\": \"Q\", \"question\": \"Is the quokkaberry ripe?\", \"answers\": [{\"body\": \"Yes, in May.\"}]}\n",
         "{\"id\": \"botox\", \"text\": \"a file has this id\"}\n",
     );
-    let run = run_with_stdin(&kb, &["index", "--json", "-"], records);
-    let report: IndexOutput = run.expect_code(2).json();
+    let run = run_with_stdin(&kb, &["index", "--json", "-"], records).expect_code(2);
+    let report: IndexOutput = run.json();
     assert_eq!((report.added, report.documents), (2, 5));
     let lines: Vec<(Option<u32>, &str)> =
         report.skipped.iter().map(|s| (s.line, s.path.as_str())).collect();
