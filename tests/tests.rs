@@ -19,11 +19,16 @@
 //!   error for searching an index with another model;
 //! - `serve`: `kb serve` over HTTP: the endpoints, errors, token, load, shutdown;
 //! - `mcp`: `kb mcp`, an MCP session over stdio;
-//! - `page`: the search page of `kb serve`, over HTTP and in headless Chromium.
-//! - `structure`: code blocks, tables and line numbers in long files.
+//! - `page`: the search page of `kb serve`, over HTTP and in headless Chromium;
+//! - `structure`: code blocks, tables and line numbers in long files;
+//! - `choosing`: which files `kb index` reads: ignore files, `--glob`, `--no-ignore`, rules kept
+//!   per folder;
+//! - `habits`: standard input (`kb search -`, `kb index -`), completions, the man page, the
+//!   global `--color`, `kb search --oneline`.
 
 mod util;
 
+mod choosing;
 mod content;
 mod corpus;
 mod dense;
@@ -32,6 +37,7 @@ mod eval;
 mod export;
 mod features;
 mod formats;
+mod habits;
 mod incremental;
 mod library;
 #[cfg(feature = "mcp")]

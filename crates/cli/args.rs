@@ -23,6 +23,10 @@ pub struct Args {
     #[arg(long, short = 'q', global = true)]
     pub quiet: bool,
 
+    /// When to color the output (respects NO_COLOR).
+    #[arg(long, global = true, value_enum, default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -77,13 +81,56 @@ pub enum Command {
     /// MCP client as the command `kb` with the arguments `--index /path/to/.kb mcp`.
     #[cfg(feature = "mcp")]
     Mcp,
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
+    ///
+    /// E.g. `kb completions bash > ~/.local/share/bash-completion/completions/kb`, or
+    /// `kb completions zsh > "${fpath[1]}/_kb"`, or `kb completions fish >
+    /// ~/.config/fish/completions/kb.fish`.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) on stdout: `kb man | man -l -`, or `kb man > kb.1`.
+    Man(ManArgs),
+}
+
+/// `kb completions`.
+#[derive(Debug, clap::Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
+}
+
+/// `kb man`.
+#[derive(Debug, clap::Args)]
+pub struct ManArgs {
+    /// The page of one command (`kb man index` is kb-index(1)) instead of kb(1).
+    #[arg(value_name = "COMMAND")]
+    pub command: Option<String>,
 }
 
 /// `kb index`.
 #[derive(Debug, clap::Args)]
 pub struct IndexArgs {
-    /// Files and folders to index [default: $KB_CORPUS, else ./corpus]
+    /// Files and folders to index [default: $KB_CORPUS, else ./corpus]. `-` alone reads
+    /// standard input: paths one a line, or JSON Lines records (an input starting with `{`),
+    /// which become pushed documents (kept until removed, like `kb::Kb::upsert`'s).
     pub paths: Vec<PathBuf>,
+    /// Read only files matching this glob, or with `!` leave them out (ripgrep's --glob;
+    /// repeatable, the last matching glob wins): `--glob '*.md'`, `--glob '!print.html'`.
+    /// Matched against the path under the indexed folder. Remembered per folder: a later
+    /// `kb index` without --glob uses the same ones (--no-glob forgets them).
+    #[arg(long, short = 'g', value_name = "GLOB", value_parser = glob)]
+    pub glob: Vec<String>,
+    /// Forget the globs recorded for the folders indexed (every file is read again, as the
+    /// ignore files allow).
+    #[arg(long, conflicts_with = "glob")]
+    pub no_glob: bool,
+    /// Do not obey the ignore files (.gitignore, .ignore, .kbignore) of the indexed folders;
+    /// remembered per folder, like --glob, until --ignore.
+    #[arg(long, overrides_with = "ignore")]
+    pub no_ignore: bool,
+    /// Obey the ignore files again after --no-ignore (the default).
+    #[arg(long, overrides_with = "no_ignore")]
+    pub ignore: bool,
     /// Start from an empty index instead of updating; also repairs a damaged index.
     #[arg(long)]
     pub rebuild: bool,
@@ -127,6 +174,7 @@ pub struct SearchArgs {
     /// also matches close spellings (from 5 letters on), and the corpus's synonyms.txt expands
     /// words and phrases. A query that starts with an excluded word goes after `--`
     /// (`kb search -- -botox calf`) or in quotes with other words (`kb search "-botox calf"`).
+    /// `-` alone reads the query from standard input.
     #[arg(required = true, num_args = 1.., value_name = "QUERY")]
     pub query: Vec<String>,
     /// How many hits to show (at least 1).
@@ -144,6 +192,10 @@ pub struct SearchArgs {
     /// Print one JSON object (schema in the README).
     #[arg(long)]
     pub json: bool,
+    /// Print one line a hit, `path:line: snippet`, like grep (matches colored only when color
+    /// is on; nothing else on stdout).
+    #[arg(long, conflicts_with_all = ["json", "explain"])]
+    pub oneline: bool,
     /// Show under each hit how its score was made: fields, terms, boosts, typo and synonym
     /// matches, the lift an answer gets from its question.
     #[arg(long)]
@@ -171,9 +223,6 @@ pub struct SearchArgs {
     /// it is exact below 10,000 matches and a lower bound above, "total_relation": "gte").
     #[arg(long)]
     pub exact_total: bool,
-    /// When to color highlights (respects NO_COLOR).
-    #[arg(long, value_enum, default_value_t = ColorArg::Auto)]
-    pub color: ColorArg,
     /// Corpus to build the index from when there is none yet, and whose synonyms.txt expands
     /// queries [default: $KB_CORPUS, else ./corpus]
     #[arg(long, value_name = "DIR")]
@@ -368,6 +417,12 @@ fn at_least_one(s: &str) -> Result<usize, String> {
         Ok(n) => Ok(n),
         Err(_) => Err(format!("must be a whole number of at least 1 (got {s:?})")),
     }
+}
+
+/// `--glob`: a glob ripgrep would take.
+fn glob(s: &str) -> Result<String, String> {
+    kb_indexer::walk::check_globs(&[s.to_owned()]).map_err(|e| e.reason)?;
+    Ok(s.to_owned())
 }
 
 /// `--max-file-mb`: at least 1.

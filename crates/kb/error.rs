@@ -124,6 +124,7 @@ impl From<kb_indexer::IndexError> for Error {
         match err {
             IndexError::Busy(path) => Error::Locked(path),
             err @ IndexError::ModelMismatch { .. } => Error::BadInput(err.to_string()),
+            err @ IndexError::Glob(_) => Error::BadInput(err.to_string()),
             IndexError::Open(open) => open.into(),
             IndexError::Root { path, source } if source.kind() == std::io::ErrorKind::NotFound => {
                 Error::NotFound(path)

@@ -20,7 +20,8 @@ pub struct IndexOptions {
     /// keeps it as it is (the default: a semantic index stays semantic).
     pub semantic: Option<bool>,
     /// Which files are read: links leading outside an indexed folder (`--follow-links`), the
-    /// size limit (`--max-file-mb`).
+    /// size limit (`--max-file-mb`), globs (`--glob`) and ignore files (`--no-ignore`); globs
+    /// and the ignore-file switch left `None` are the ones the index records for each folder.
     pub walk: WalkOptions,
 }
 

@@ -34,7 +34,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<u8> {
     })
     .with_context(|| format!("cannot evaluate {}", args.dir.display()))?;
     // Styles go through anstream, which drops them when stdout is no terminal or NO_COLOR is set.
-    let mut out = anstream::AutoStream::new(std::io::stdout().lock(), anstream::ColorChoice::Auto);
+    let mut out = super::stdout();
     if args.json {
         printer::json::write_eval(&mut out, &report)?;
     } else {

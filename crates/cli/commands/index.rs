@@ -10,13 +10,20 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use kb::{IndexOptions, IndexReport, Progress, WalkOptions};
 use notify::{RecursiveMode, Watcher};
 
+mod stdin;
+
 use super::{quiet, EXIT_ERROR, EXIT_OK};
 use crate::args::IndexArgs;
 use crate::{model, paths, printer};
 
 pub fn run(index_dir: &Path, args: IndexArgs) -> anyhow::Result<u8> {
-    let roots =
-        if args.paths.is_empty() { vec![paths::corpus_dir(None)] } else { args.paths.clone() };
+    let stdin = stdin::Input::from_args(&args.paths, args.watch)?;
+    let roots = match stdin {
+        Some(stdin::Input::Paths(paths)) => paths,
+        Some(stdin::Input::Records(records)) => return push(index_dir, &args, records),
+        None if args.paths.is_empty() => vec![paths::corpus_dir(None)],
+        None => args.paths.clone(),
+    };
     // Semantic until told otherwise: an index built with --semantic stays so.
     let semantic = if args.lexical {
         Some(false)
@@ -37,23 +44,82 @@ pub fn run(index_dir: &Path, args: IndexArgs) -> anyhow::Result<u8> {
         walk: WalkOptions {
             follow_links: args.follow_links,
             max_file_bytes: args.max_file_mb.saturating_mul(1 << 20),
+            // Not given: the ones recorded for each folder.
+            globs: if args.no_glob {
+                Some(Vec::new())
+            } else {
+                Some(args.glob.clone()).filter(|g| !g.is_empty())
+            },
+            ignore_files: if args.no_ignore {
+                Some(false)
+            } else {
+                Some(true).filter(|_| args.ignore)
+            },
         },
         ..IndexOptions::default()
     };
     let report = build(index_dir, &roots, &opts, args.model.as_deref())?;
-    let mut out = std::io::stdout().lock();
-    if args.json {
-        printer::json::write_index_report(&mut out, &report)?;
-    } else {
-        printer::standard::write_index_report(&mut out, &report)?;
-    }
-    out.flush()?;
-    drop(out);
+    print_report(&report, args.json)?;
     if args.watch {
         return watch(index_dir, &roots, &opts, args.model.as_deref(), args.json);
     }
-    // Files kb does not read by design are not failures.
-    Ok(if report.skipped.iter().any(|s| s.is_failure()) { EXIT_ERROR } else { EXIT_OK })
+    Ok(exit_code(&report))
+}
+
+/// Files kb does not read by design are not failures.
+fn exit_code(report: &IndexReport) -> u8 {
+    if report.skipped.iter().any(|s| s.is_failure()) {
+        EXIT_ERROR
+    } else {
+        EXIT_OK
+    }
+}
+
+fn print_report(report: &IndexReport, json: bool) -> anyhow::Result<()> {
+    let mut out = std::io::stdout().lock();
+    if json {
+        printer::json::write_index_report(&mut out, report)?;
+    } else {
+        printer::standard::write_index_report(&mut out, report)?;
+    }
+    out.flush()?;
+    Ok(())
+}
+
+/// `kb index -` with JSON Lines records on standard input: they become pushed documents, as
+/// through the library's `Kb::upsert` (kept until removed; a record's id replaces the document
+/// pushed under it). Records that cannot be read are reported with their line, like the lines
+/// of a JSON Lines file.
+fn push(index_dir: &Path, args: &IndexArgs, records: stdin::Records) -> anyhow::Result<u8> {
+    let stdin::Records { documents, lines, skipped } = records;
+    if args.rebuild || args.lexical || args.semantic || !args.glob.is_empty() {
+        anyhow::bail!(
+            "records read from standard input are pushed as they are: --rebuild, --semantic, \
+             --lexical and --glob apply to files and folders"
+        );
+    }
+    let kb = super::open_or_create(index_dir, args.model.as_deref())
+        .with_context(|| format!("cannot update the index at {}", index_dir.display()))?;
+    if kb.semantic_model()?.is_some() {
+        model::announce_download(args.model.as_deref());
+    }
+    let mut report = kb
+        .upsert(documents)
+        .with_context(|| format!("cannot update the index at {}", index_dir.display()))?;
+    // The library numbers records from 1: name them by their line of the input instead.
+    for skip in &mut report.skipped {
+        skip.path = stdin::NAME.to_owned();
+        skip.line = skip.line.and_then(|n| lines.get((n as usize).checked_sub(1)?).copied());
+    }
+    report.skipped.splice(0..0, skipped);
+    let mut err = std::io::stderr().lock();
+    for skip in &report.skipped {
+        let line = skip.line.map(|l| format!(":{l}")).unwrap_or_default();
+        let _ = writeln!(err, "kb: {}{line}: skipped: {}", skip.path, skip.reason);
+    }
+    drop(err);
+    print_report(&report, args.json)?;
+    Ok(exit_code(&report))
 }
 
 /// How long the files must stay quiet before a change is indexed.
@@ -125,7 +191,15 @@ fn is_relevant(event: &notify::Result<notify::Event>, roots: &[PathBuf]) -> bool
     }
     event.paths.iter().any(|path| {
         let below = roots.iter().find_map(|r| path.strip_prefix(r).ok()).unwrap_or(path);
-        !below.components().any(|c| c.as_os_str().to_str().is_some_and(is_hidden_name))
+        // An ignore file is hidden, but a change to it changes which files are read.
+        let ignore_file = below.parent().is_some_and(|p| {
+            !p.components().any(|c| c.as_os_str().to_str().is_some_and(is_hidden_name))
+        }) && below
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| kb_indexer::walk::IGNORE_FILES.contains(&n));
+        ignore_file
+            || !below.components().any(|c| c.as_os_str().to_str().is_some_and(is_hidden_name))
     })
 }
 

@@ -2,6 +2,7 @@
 
 mod eval;
 mod export;
+mod generate;
 mod index;
 #[cfg(any(feature = "serve", feature = "mcp"))]
 mod live;
@@ -15,11 +16,11 @@ mod show;
 mod stats;
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 
 use kb::Kb;
 
-use crate::args::{Args, Command};
+use crate::args::{Args, ColorArg, Command};
 use crate::paths;
 
 /// Exit code: success (for `search`, hits were found).
@@ -37,9 +38,32 @@ pub fn quiet() -> bool {
     QUIET.load(Ordering::Relaxed)
 }
 
+/// `--color` (any command): 0 auto, 1 always, 2 never.
+static COLOR: AtomicU8 = AtomicU8::new(0);
+
+/// When to color standard output (`--color`).
+pub fn color() -> anstream::ColorChoice {
+    match COLOR.load(Ordering::Relaxed) {
+        1 => anstream::ColorChoice::Always,
+        2 => anstream::ColorChoice::Never,
+        _ => anstream::ColorChoice::Auto,
+    }
+}
+
+/// Standard output, colored as `--color` says (styles are stripped when color is off).
+pub fn stdout() -> anstream::AutoStream<std::io::StdoutLock<'static>> {
+    anstream::AutoStream::new(std::io::stdout().lock(), color())
+}
+
 /// Runs the command the arguments name.
 pub fn run(args: Args) -> anyhow::Result<u8> {
     QUIET.store(args.quiet, Ordering::Relaxed);
+    let color = match args.color {
+        ColorArg::Auto => 0,
+        ColorArg::Always => 1,
+        ColorArg::Never => 2,
+    };
+    COLOR.store(color, Ordering::Relaxed);
     let index_dir = paths::index_dir(args.index.as_deref());
     match args.command {
         Command::Index(a) => index::run(&index_dir, a),
@@ -53,6 +77,8 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         Command::Serve(a) => serve::run(&index_dir, a),
         #[cfg(feature = "mcp")]
         Command::Mcp => mcp::run(&index_dir),
+        Command::Completions(a) => generate::completions(a),
+        Command::Man(a) => generate::man(a),
     }
 }
 

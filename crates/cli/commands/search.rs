@@ -1,6 +1,6 @@
 //! `kb search`: builds the index on first use, searches, prints.
 
-use std::io::Write;
+use std::io::{Read, Write};
 use std::path::Path;
 
 use anyhow::{bail, Context};
@@ -11,7 +11,7 @@ use crate::args::SearchArgs;
 use crate::{model, paths, printer};
 
 pub fn run(index_dir: &Path, args: SearchArgs) -> anyhow::Result<u8> {
-    let query = args.query.join(" ");
+    let query = if args.query == ["-"] { query_from_stdin()? } else { args.query.join(" ") };
     if query.trim().is_empty() {
         bail!("the query is empty: give words to search for, e.g. kb search \"calf reduction\"");
     }
@@ -33,9 +33,15 @@ pub fn run(index_dir: &Path, args: SearchArgs) -> anyhow::Result<u8> {
         model::announce_download(args.model.as_deref());
     }
     let results = kb.search(&query, &opts)?;
-    let mut out = anstream::AutoStream::new(std::io::stdout().lock(), color_choice(args.color));
+    let mut out = super::stdout();
     if args.json {
         printer::json::write_search(&mut out, &results)?;
+    } else if args.oneline {
+        printer::standard::write_search_oneline(&mut out, &results)?;
+        // For people, on stderr: stdout holds the hits only.
+        if let Some(suggestion) = results.did_you_mean.as_ref().filter(|_| !super::quiet()) {
+            eprintln!("kb: did you mean: {suggestion}?");
+        }
     } else {
         printer::standard::write_search(&mut out, &results)?;
     }
@@ -75,10 +81,12 @@ pub(crate) fn ensure_index(index_dir: &Path, corpus: Option<&Path>) -> anyhow::R
     Ok(())
 }
 
-fn color_choice(arg: crate::args::ColorArg) -> anstream::ColorChoice {
-    match arg {
-        crate::args::ColorArg::Auto => anstream::ColorChoice::Auto,
-        crate::args::ColorArg::Always => anstream::ColorChoice::Always,
-        crate::args::ColorArg::Never => anstream::ColorChoice::Never,
-    }
+/// `kb search -`: the query is standard input, its lines joined by spaces.
+fn query_from_stdin() -> anyhow::Result<String> {
+    let mut text = String::new();
+    std::io::stdin()
+        .lock()
+        .read_to_string(&mut text)
+        .context("cannot read the query from standard input")?;
+    Ok(text.split_whitespace().collect::<Vec<_>>().join(" "))
 }

@@ -15,7 +15,7 @@ pub fn run(index_dir: &Path, args: ShowArgs) -> anyhow::Result<u8> {
     let Some(shown) = kb.show(&args.id)? else {
         bail!("no passage or document with id {:?} in the index", args.id);
     };
-    let mut out = anstream::AutoStream::new(std::io::stdout().lock(), anstream::ColorChoice::Auto);
+    let mut out = super::stdout();
     if args.json {
         printer::json::write_passages(&mut out, &shown)?;
     } else {

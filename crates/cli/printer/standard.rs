@@ -101,6 +101,36 @@ pub fn write_search(out: &mut impl Write, results: &SearchResults) -> std::io::R
 /// How the lines of a code snippet are indented in search results: a bar marks the block.
 const CODE_INDENT: &str = "   │ ";
 
+/// Writes search results one line a hit, like grep: `path:line: snippet`, the matches styled
+/// (the stream strips styles when color is off), nothing else. A pushed document, which has no
+/// file, is named by its passage id (`n1#0:1: …`).
+pub fn write_search_oneline(out: &mut impl Write, results: &SearchResults) -> std::io::Result<()> {
+    for hit in &results.hits {
+        let path = if hit.source.path.is_empty() {
+            hit.passage_id.clone()
+        } else {
+            display_path(&hit.source.path)
+        };
+        write!(out, "{PATH}{path}{PATH:#}:{}: ", hit.source.line)?;
+        let text = &hit.snippet.text;
+        let mut at = 0;
+        for r in &hit.snippet.highlights {
+            if r.start < at || r.end > text.len() {
+                continue;
+            }
+            write!(out, "{}{MATCH}{}{MATCH:#}", flat(&text[at..r.start]), flat(&text[r.clone()]))?;
+            at = r.end;
+        }
+        writeln!(out, "{}", flat(&text[at..]))?;
+    }
+    Ok(())
+}
+
+/// A snippet on one line: newlines become spaces (same byte length, so ranges still hold).
+fn flat(s: &str) -> String {
+    s.replace(['\n', '\r'], " ")
+}
+
 /// Writes the `kb index` summary.
 pub fn write_index_report(out: &mut impl Write, r: &IndexReport) -> std::io::Result<()> {
     let failed = r.skipped.iter().filter(|s| s.is_failure()).count();

@@ -5,6 +5,12 @@
 //! - Hidden files and folders (name starting with `.`, such as the `.kb` index itself) are not
 //!   read and not listed.
 //! - A `synonyms.txt` directly in a root folder is configuration, not a document.
+//! - The ignore files ([`IGNORE_FILES`]: `.gitignore`, `.ignore`, `.kbignore`, gitignore syntax)
+//!   of the root folder and its subfolders leave out what they match, and
+//!   [`WalkOptions::globs`] choose files with ripgrep's `--glob` semantics; both through the
+//!   `ignore` crate, ripgrep's own walker. Files left out that way are not listed at all (they
+//!   were asked to be left out); a rule of an ignore file that cannot be used is listed as
+//!   skipped, by design. Ignore files above the root, and git's global ones, do not count.
 //! - Files kb does not read by design are listed as skipped with [`SkipKind::ByDesign`], so that
 //!   every file under an indexed path is either indexed or explained: a file whose extension kb
 //!   does not read ("not a document type"), an empty file, anything but a regular file (a named
@@ -35,12 +41,13 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
-use std::cell::RefCell;
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
+use std::sync::{Arc, Mutex};
 
-use kb_schema::{SkipKind, SkipRecord};
-use walkdir::WalkDir;
+use ignore::overrides::{Override, OverrideBuilder};
+use ignore::WalkBuilder;
+use kb_schema::{SkipKind, SkipRecord, WalkRules};
 
 use crate::formats::Format;
 
@@ -51,6 +58,14 @@ pub const MAX_DEPTH: usize = 256;
 
 /// The name of the synonyms file at the top of a corpus folder; it is not a document.
 pub const SYNONYMS_FILE: &str = "synonyms.txt";
+
+/// The names of the ignore files read in every folder (gitignore syntax), in increasing order
+/// of precedence: a rule of `.kbignore` wins over one of `.ignore`, which wins over
+/// `.gitignore`; a folder's rules win over its parent's.
+pub const IGNORE_FILES: [&str; 3] = [".gitignore", ".ignore", KBIGNORE];
+
+/// kb's own ignore file: rules for kb alone, in gitignore syntax.
+pub const KBIGNORE: &str = ".kbignore";
 
 /// A file to index.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -72,12 +87,83 @@ pub struct WalkOptions {
     pub follow_links: bool,
     /// Files larger than this are not read (default 512 MiB): skipped as a failure.
     pub max_file_bytes: u64,
+    /// Globs choosing the files under a folder, with ripgrep's `--glob` semantics, matched
+    /// against the path under the folder: `*.md` reads only the files it matches (any number of
+    /// such globs: a file matching one of them), `!print.html` leaves out the files it matches;
+    /// the last glob that matches decides. A root that is a file is always read.
+    ///
+    /// `None` (the default): the globs recorded in the index for that folder by the last run
+    /// that gave some ([`kb_schema::Manifest::walk_rules`]), none for a folder never given any.
+    /// `Some(vec![])` forgets the recorded ones.
+    pub globs: Option<Vec<String>>,
+    /// Whether the ignore files ([`IGNORE_FILES`]) in the folder and its subfolders are obeyed.
+    /// `None` (the default): as recorded for the folder, else yes.
+    pub ignore_files: Option<bool>,
 }
 
 impl Default for WalkOptions {
     fn default() -> Self {
-        WalkOptions { follow_links: false, max_file_bytes: 512 << 20 }
+        WalkOptions {
+            follow_links: false,
+            max_file_bytes: 512 << 20,
+            globs: None,
+            ignore_files: None,
+        }
     }
+}
+
+impl WalkOptions {
+    /// These options for a folder whose recorded rules are `recorded`: the globs and the
+    /// ignore-file switch not given here are the recorded ones.
+    pub fn for_folder(&self, recorded: Option<&WalkRules>) -> WalkOptions {
+        let recorded = recorded.cloned().unwrap_or_default();
+        WalkOptions {
+            globs: Some(self.globs.clone().unwrap_or(recorded.globs)),
+            ignore_files: Some(self.ignore_files.unwrap_or(!recorded.no_ignore)),
+            ..self.clone()
+        }
+    }
+
+    /// What the index records for a folder walked with these options: `None` for the default
+    /// rules (no globs, ignore files obeyed).
+    pub fn rules(&self) -> Option<WalkRules> {
+        let rules = WalkRules {
+            globs: self.globs.clone().unwrap_or_default(),
+            no_ignore: !self.ignore_files.unwrap_or(true),
+        };
+        (rules != WalkRules::default()).then_some(rules)
+    }
+}
+
+/// Checks globs for [`WalkOptions::globs`]: `Err` names the first one that is not valid and why.
+pub fn check_globs(globs: &[String]) -> Result<(), GlobError> {
+    overrides(Path::new("."), globs).map(|_| ())
+}
+
+/// A glob of [`WalkOptions::globs`] that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid glob {glob:?}: {reason}")]
+pub struct GlobError {
+    /// The glob as given.
+    pub glob: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+/// The matcher of `globs` for the folder `root`.
+fn overrides(root: &Path, globs: &[String]) -> Result<Override, GlobError> {
+    let mut builder = OverrideBuilder::new(root);
+    let bad = |glob: &str, err: ignore::Error| GlobError {
+        glob: glob.to_owned(),
+        reason: match err {
+            ignore::Error::Glob { err, .. } => err,
+            err => err.to_string(),
+        },
+    };
+    for glob in globs {
+        builder.add(glob).map_err(|e| bad(glob, e))?;
+    }
+    builder.build().map_err(|e| bad(globs.join(" ").as_str(), e))
 }
 
 /// What [`walk`] found under a root.
@@ -96,56 +182,86 @@ pub fn walk(root: &Path) -> Walked {
 }
 
 /// Lists the source files under `root`, a folder or a single file. Never fails: whatever cannot
-/// be listed or read is in [`Walked::skipped`].
+/// be listed or read is in [`Walked::skipped`]. Globs that are not valid are left out
+/// ([`check_globs`] finds them first).
 pub fn walk_with(root: &Path, opts: &WalkOptions) -> Walked {
     let mut files = Vec::new();
-    let skipped = RefCell::new(Vec::new());
+    let skipped = Arc::new(Mutex::new(Vec::new()));
     let inside = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
-    let entries = WalkDir::new(root)
+    let ignore_files = opts.ignore_files.unwrap_or(true);
+    let globs: Vec<String> = opts
+        .globs
+        .iter()
+        .flatten()
+        .filter(|g| check_globs(std::slice::from_ref(*g)).is_ok())
+        .cloned()
+        .collect();
+    let mut builder = WalkBuilder::new(root);
+    builder
         .follow_links(true)
-        .max_depth(MAX_DEPTH)
-        .sort_by_file_name()
-        .into_iter()
-        // Hidden folders are not even entered. The root itself is always read: it was asked for
-        // (and temp folders are often hidden ones).
-        .filter_entry(|e| {
-            if e.depth() == 0 {
+        .max_depth(Some(MAX_DEPTH))
+        .sort_by_file_name(|a, b| a.cmp(b))
+        // Hidden files and folders are not even entered. The root itself is always read: it
+        // was asked for (and temp folders are often hidden ones).
+        .hidden(true)
+        // The ignore files of the indexed folder and below count, wherever it lies, and
+        // nothing of the machine's git configuration does: the same folder reads the same.
+        .parents(false)
+        .require_git(false)
+        .git_global(false)
+        .git_exclude(false)
+        .git_ignore(ignore_files)
+        .ignore(ignore_files);
+    if ignore_files {
+        builder.add_custom_ignore_filename(KBIGNORE);
+    }
+    if !globs.is_empty() {
+        if let Ok(matcher) = overrides(root, &globs) {
+            builder.overrides(matcher);
+        }
+    }
+    if !opts.follow_links {
+        let skipped = Arc::clone(&skipped);
+        builder.filter_entry(move |e| {
+            if !e.path_is_symlink() {
                 return true;
             }
-            if is_hidden(e.file_name()) {
-                return false;
-            }
-            if e.path_is_symlink() && !opts.follow_links {
-                // A dangling link fails to resolve: walkdir reports it below.
-                if let Ok(target) = e.path().canonicalize() {
-                    if !target.starts_with(&inside) {
-                        skipped.borrow_mut().push(SkipRecord::by_design(
-                            e.path().to_string_lossy(),
-                            format!(
-                                "link leading outside the indexed folder (to {}); not followed (--follow-links follows it)",
-                                target.display()
-                            ),
-                        ));
-                        return false;
-                    }
+            // A dangling link fails to resolve: the walk reports it below.
+            match e.path().canonicalize() {
+                Ok(target) if !target.starts_with(&inside) => {
+                    lock(&skipped).push(SkipRecord::by_design(
+                        e.path().to_string_lossy(),
+                        format!(
+                            "link leading outside the indexed folder (to {}); not followed (--follow-links follows it)",
+                            target.display()
+                        ),
+                    ));
+                    false
                 }
+                _ => true,
             }
-            true
         });
-    for entry in entries {
+    }
+    for entry in builder.build() {
         let entry = match entry {
             Ok(entry) => entry,
             Err(err) => {
                 if let Some(skip) = skip_for_error(root, &err) {
-                    skipped.borrow_mut().push(skip);
+                    lock(&skipped).push(skip);
                 }
                 continue;
             }
         };
         let path = entry.path();
-        if entry.file_type().is_dir() {
+        if let Some(err) = entry.error() {
+            // A rule of an ignore file that cannot be used (the others are).
+            for (file, reason) in ignore_file_problems(path, err) {
+                lock(&skipped).push(SkipRecord::by_design(file, reason));
+            }
+        }
+        if entry.file_type().is_some_and(|t| t.is_dir()) {
             if entry.depth() == MAX_DEPTH {
-                skipped.borrow_mut().push(skip(
+                lock(&skipped).push(skip(
                     path,
                     format!("folder nested more than {MAX_DEPTH} levels deep; not read"),
                 ));
@@ -158,25 +274,25 @@ pub fn walk_with(root: &Path, opts: &WalkOptions) -> Walked {
         let meta = match entry.metadata() {
             Ok(meta) => meta,
             Err(err) => {
-                skipped.borrow_mut().push(skip(path, format!("cannot read file: {err}")));
+                lock(&skipped).push(skip(path, format!("cannot read file: {err}")));
                 continue;
             }
         };
         let by_design = |reason: String| SkipRecord::by_design(path.to_string_lossy(), reason);
         if !meta.is_file() {
-            skipped.borrow_mut().push(by_design(format!("not a regular file ({})", what(&meta))));
+            lock(&skipped).push(by_design(format!("not a regular file ({})", what(&meta))));
             continue;
         }
         let Some(format) = Format::of(path) else {
-            skipped.borrow_mut().push(by_design("not a document type".to_owned()));
+            lock(&skipped).push(by_design("not a document type".to_owned()));
             continue;
         };
         if meta.len() == 0 {
-            skipped.borrow_mut().push(by_design("empty file".to_owned()));
+            lock(&skipped).push(by_design("empty file".to_owned()));
             continue;
         }
         if meta.len() > opts.max_file_bytes {
-            skipped.borrow_mut().push(skip(
+            lock(&skipped).push(skip(
                 path,
                 format!(
                     "{:.1} MB, larger than the {:.1} MB limit (--max-file-mb); not read",
@@ -188,8 +304,8 @@ pub fn walk_with(root: &Path, opts: &WalkOptions) -> Walked {
         }
         files.push(SourceFile { path: path.to_path_buf(), doc_id: doc_id(root, path), format });
     }
-    // walkdir sorts each folder by name, which is path order already; sorting again keeps the
-    // promise whatever walkdir's order.
+    // The walk sorts each folder by name, which is path order already; sorting again keeps
+    // the promise whatever the walker's order.
     files.sort_by(|a, b| a.path.cmp(&b.path));
     // Files that would share an id keep their extension in it.
     let mut counts: HashMap<String, usize> = HashMap::new();
@@ -201,7 +317,51 @@ pub fn walk_with(root: &Path, opts: &WalkOptions) -> Walked {
             f.doc_id = doc_id_with_extension(root, &f.path);
         }
     }
-    Walked { files, skipped: skipped.into_inner() }
+    let skipped = std::mem::take(&mut *lock(&skipped));
+    Walked { files, skipped }
+}
+
+/// The skip records being collected (a panic elsewhere cannot poison them for good).
+fn lock(skipped: &Mutex<Vec<SkipRecord>>) -> std::sync::MutexGuard<'_, Vec<SkipRecord>> {
+    skipped.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// The problems with the ignore files of the folder `dir`: (the file, what is wrong and what
+/// happens), one per rule that cannot be used.
+fn ignore_file_problems(dir: &Path, err: &ignore::Error) -> Vec<(String, String)> {
+    fn collect(
+        err: &ignore::Error,
+        path: Option<&Path>,
+        line: Option<u64>,
+        out: &mut Vec<(Option<PathBuf>, Option<u64>, String)>,
+    ) {
+        match err {
+            ignore::Error::Partial(errs) => {
+                errs.iter().for_each(|e| collect(e, path, line, out));
+            }
+            ignore::Error::WithLineNumber { line, err } => collect(err, path, Some(*line), out),
+            ignore::Error::WithPath { path, err } => collect(err, Some(path.as_path()), line, out),
+            ignore::Error::WithDepth { err, .. } => collect(err, path, line, out),
+            ignore::Error::Glob { glob, err } => {
+                let what = match glob {
+                    Some(glob) => format!("invalid rule {glob:?} ({err})"),
+                    None => format!("invalid rule ({err})"),
+                };
+                out.push((path.map(Path::to_path_buf), line, what));
+            }
+            other => out.push((path.map(Path::to_path_buf), line, other.to_string())),
+        }
+    }
+    let mut found = Vec::new();
+    collect(err, None, None, &mut found);
+    found
+        .into_iter()
+        .map(|(path, line, what)| {
+            let file = path.unwrap_or_else(|| dir.to_path_buf());
+            let at = line.map(|l| format!("line {l}: ")).unwrap_or_default();
+            (file.to_string_lossy().into_owned(), format!("{at}{what}; the rule is not used"))
+        })
+        .collect()
 }
 
 /// What kind of file that is not a regular one is.
@@ -266,20 +426,21 @@ fn skip(path: &Path, reason: String) -> SkipRecord {
     }
 }
 
-/// The skip record for an entry walkdir could not read; `None` for hidden ones, which would not
-/// have been read anyway.
-fn skip_for_error(root: &Path, err: &walkdir::Error) -> Option<SkipRecord> {
-    let path = err.path().unwrap_or(root);
-    if err.depth() > 0 && path.file_name().is_some_and(is_hidden) {
+/// The skip record for an entry the walk could not read; `None` for hidden ones, which would
+/// not have been read anyway.
+fn skip_for_error(root: &Path, err: &ignore::Error) -> Option<SkipRecord> {
+    let (path, depth, inner) = unwrap_error(err);
+    let path = path.unwrap_or(root);
+    if depth.unwrap_or(0) > 0 && path.file_name().is_some_and(is_hidden) {
         return None;
     }
-    if let Some(ancestor) = err.loop_ancestor() {
+    if let ignore::Error::Loop { ancestor, child } = inner {
         return Some(skip(
-            path,
+            child,
             format!("symbolic link loop (it leads back to {}); not followed", ancestor.display()),
         ));
     }
-    let io = err.io_error();
+    let io = inner.io_error().map(innermost_io);
     let dangling = io.is_some_and(|e| e.kind() == std::io::ErrorKind::NotFound)
         && path.symlink_metadata().is_ok_and(|m| m.file_type().is_symlink());
     let reason = if dangling {
@@ -288,10 +449,37 @@ fn skip_for_error(root: &Path, err: &walkdir::Error) -> Option<SkipRecord> {
         let what = if path.is_dir() { "folder" } else { "file" };
         match io {
             Some(io) => format!("cannot read {what}: {io}"),
-            None => format!("cannot read {what}: {err}"),
+            None => format!("cannot read {what}: {inner}"),
         }
     };
     Some(skip(path, reason))
+}
+
+/// The path and depth an error of the walk is about, and the error itself.
+fn unwrap_error(mut err: &ignore::Error) -> (Option<&Path>, Option<usize>, &ignore::Error) {
+    let (mut path, mut depth) = (None, None);
+    loop {
+        match err {
+            ignore::Error::WithPath { path: p, err: inner } => {
+                path = path.or(Some(p.as_path()));
+                err = inner;
+            }
+            ignore::Error::WithDepth { depth: d, err: inner } => {
+                depth = depth.or(Some(*d));
+                err = inner;
+            }
+            ignore::Error::WithLineNumber { err: inner, .. } => err = inner,
+            _ => return (path, depth, err),
+        }
+    }
+}
+
+/// The I/O error under the walker's wrapping of it (its message names the path again).
+fn innermost_io(io: &std::io::Error) -> &std::io::Error {
+    io.get_ref()
+        .and_then(|e| e.downcast_ref::<walkdir::Error>())
+        .and_then(walkdir::Error::io_error)
+        .unwrap_or(io)
 }
 
 #[cfg(test)]
@@ -513,6 +701,94 @@ mod tests {
             "{:?}",
             walked.skipped
         );
+    }
+
+    #[test]
+    fn ignore_files_leave_out_what_they_match_and_a_subfolder_can_take_a_rule_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for rel in ["a.md", "print.html", "b.txt", "build/out.md", "sub/keep.md", "sub/drop.md"] {
+            write(root, rel, "x");
+        }
+        write(root, ".gitignore", "build/\n");
+        write(root, ".ignore", "*.txt\n");
+        write(root, ".kbignore", "print.html\n# a comment\nsub/*.md\n");
+        write(root, "sub/.kbignore", "!keep.md\n");
+        let walked = walk(root);
+        assert_eq!(ids(&walked), ["a", "sub/keep"]);
+        // Ignored files are not listed at all, like hidden ones.
+        assert!(walked.skipped.is_empty(), "{:?}", walked.skipped);
+
+        let off = WalkOptions { ignore_files: Some(false), ..WalkOptions::default() };
+        assert_eq!(
+            ids(&walk_with(root, &off)),
+            ["a", "b", "build/out", "print", "sub/drop", "sub/keep"]
+        );
+    }
+
+    #[test]
+    fn ignore_files_above_the_root_do_not_count() {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), ".kbignore", "*.md\n");
+        write(dir.path(), "docs/a.md", "x");
+        assert_eq!(ids(&walk(&dir.path().join("docs"))), ["a"]);
+    }
+
+    #[test]
+    fn globs_choose_files_as_ripgrep_does() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        for rel in ["a.md", "print.html", "toc.html", "b.txt", "sub/c.md", "sub/print.html"] {
+            write(root, rel, "x");
+        }
+        let globbed = |globs: &[&str]| {
+            let globs = Some(globs.iter().map(|g| (*g).to_owned()).collect());
+            ids(&walk_with(root, &WalkOptions { globs, ..WalkOptions::default() }))
+                .into_iter()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(globbed(&["*.md"]), ["a", "sub/c"]);
+        assert_eq!(globbed(&["!print.html"]), ["a", "b", "sub/c", "toc"]);
+        assert_eq!(globbed(&["*.md", "*.txt"]), ["a", "b", "sub/c"]);
+        assert_eq!(globbed(&["*.html", "!print.html"]), ["toc"]);
+        assert_eq!(globbed(&["/print.html", "sub/**"]), ["print", "sub/c", "sub/print"]);
+        // A file given as the root is read whatever the globs.
+        let file = root.join("b.txt");
+        let opts = WalkOptions { globs: Some(vec!["*.md".into()]), ..WalkOptions::default() };
+        assert_eq!(ids(&walk_with(&file, &opts)), ["b"]);
+        // Globs apply on top of the ignore files.
+        write(root, ".kbignore", "sub/\n");
+        assert_eq!(globbed(&["*.md"]), ["a"]);
+    }
+
+    #[test]
+    fn bad_globs_are_refused_and_bad_ignore_rules_left_out() {
+        let err = check_globs(&["*.md".into(), "a[".into()]).unwrap_err();
+        assert_eq!(err.glob, "a[");
+        assert!(err.to_string().starts_with("invalid glob \"a[\": "), "{err}");
+        assert!(check_globs(&["!print.html".into(), "**/*.md".into()]).is_ok());
+
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), ".kbignore", "*.txt\na[\n");
+        write(dir.path(), "a.md", "x");
+        write(dir.path(), "b.txt", "x");
+        let walked = walk(dir.path());
+        // The good rule holds, the bad one is left out, and the walk goes on.
+        assert_eq!(ids(&walked), ["a"]);
+    }
+
+    #[test]
+    fn rules_given_win_over_recorded_ones_and_defaults_are_not_recorded() {
+        let recorded = WalkRules { globs: vec!["*.md".into()], no_ignore: true };
+        let none = WalkOptions::default();
+        let resolved = none.for_folder(Some(&recorded));
+        assert_eq!(resolved.globs.as_deref(), Some(&["*.md".to_owned()][..]));
+        assert_eq!(resolved.ignore_files, Some(false));
+        assert_eq!(resolved.rules(), Some(recorded.clone()));
+        let given = WalkOptions { globs: Some(vec![]), ignore_files: Some(true), ..none.clone() };
+        assert_eq!(given.for_folder(Some(&recorded)).rules(), None);
+        assert_eq!(none.for_folder(None).rules(), None);
     }
 
     #[test]

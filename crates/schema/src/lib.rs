@@ -48,7 +48,9 @@ pub mod vector;
 
 pub use error::OpenError;
 pub use fields::KbSchema;
-pub use manifest::{ContentRecord, FileEntry, Manifest, ModelRecord, SkipKind, SkipRecord};
+pub use manifest::{
+    ContentRecord, FileEntry, Manifest, ModelRecord, SkipKind, SkipRecord, WalkRules,
+};
 pub use open::{
     create_index, create_index_in_ram, index_exists, open_index, open_index_for_reading,
     open_index_with_manifest, open_or_create_index,

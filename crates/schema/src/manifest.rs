@@ -31,6 +31,24 @@ pub struct Manifest {
     /// way of searching this index (the CLI, the library, the server) uses the same ones.
     #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
     pub synonyms: BTreeMap<String, String>,
+    /// The rules choosing which files of an indexed folder are read, when they are not the
+    /// default ones (globs given, ignore files turned off), keyed by the folder: a later run
+    /// that gives none walks the folder with the same rules.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty", default)]
+    pub walk_rules: BTreeMap<String, WalkRules>,
+}
+
+/// How the files of an indexed folder are chosen ([`Manifest::walk_rules`]), besides the
+/// rules every folder has (hidden files are not read, nor files of other types).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WalkRules {
+    /// Globs with ripgrep's `--glob` semantics (`*.md` reads only matching files, `!print.html`
+    /// leaves them out), in the order given.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub globs: Vec<String>,
+    /// Whether the folder's ignore files (`.gitignore`, `.ignore`, `.kbignore`) are not obeyed.
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub no_ignore: bool,
 }
 
 /// The embedding model of a semantic index ([`Manifest::semantic_model`]).

@@ -33,7 +33,7 @@ use tantivy::{Index, TantivyError};
 
 use crate::formats::{Format, Item, ParsedDocument, Source, SourceError, SourceInfo};
 use crate::ownership::FolderError;
-use crate::walk::{walk_with, SourceFile, WalkOptions};
+use crate::walk::{check_globs, walk_with, GlobError, SourceFile, WalkOptions};
 
 mod changes;
 mod content;
@@ -59,7 +59,9 @@ pub struct IndexOptions {
     /// `None`: a lexical index). An index whose passages were embedded with another model, or
     /// not at all, is rebuilt from scratch, and so is a semantic index updated without a model.
     pub semantic: Option<SemanticModel>,
-    /// Which files are read: links leading outside a root, the size limit (see [`WalkOptions`]).
+    /// Which files are read: links leading outside a root, the size limit, globs and ignore
+    /// files (see [`WalkOptions`]; globs and ignore files not given are the ones recorded for
+    /// each folder, [`Manifest::walk_rules`]).
     pub walk: WalkOptions,
 }
 
@@ -196,6 +198,9 @@ pub enum IndexError {
         #[source]
         source: TantivyError,
     },
+    /// A glob of [`WalkOptions::globs`] is not valid (nothing was read or written).
+    #[error(transparent)]
+    Glob(#[from] GlobError),
     /// The index folder: not kb's to replace, read-only, full (see [`crate::ownership`]).
     #[error(transparent)]
     Folder(#[from] FolderError),
@@ -269,6 +274,7 @@ fn run(
     let progress = RefCell::new(progress);
     let report_progress = |p: Progress<'_>| (progress.borrow_mut())(p);
     let on_embedded = |done, queued| report_progress(Progress::Embedded { done, queued });
+    check_globs(opts.walk.globs.as_deref().unwrap_or_default())?;
     let mut writer = Writer::open(index, place, opts, opts.semantic.as_ref())?;
     writer.report_embedding_to(&on_embedded);
     let old = writer.manifest()?;
@@ -297,10 +303,11 @@ fn run(
     }
 
     let claims = Claims::before_files(&manifest, roots);
-    let walks: Vec<_> = roots.iter().map(|r| (r, walk_with(&r.given, &opts.walk))).collect();
-    report_progress(Progress::Listed {
-        files: walks.iter().map(|(_, w)| w.files.len() as u64).sum(),
-    });
+    let walks: Vec<_> = roots
+        .iter()
+        .map(|r| (r, walk_with(&r.given, &walk_options(&opts.walk, &manifest, r))))
+        .collect();
+    report_progress(Progress::Listed { files: walks.iter().map(|(_, w)| w.files.len() as u64).sum() });
     let slots = plan(&walks, &manifest);
     let mut run = Run {
         writer,
@@ -325,6 +332,7 @@ fn run(
 
     let Run { writer, mut manifest, mut report, .. } = run;
     record_synonyms(&mut manifest, roots);
+    record_walk_rules(&mut manifest, roots, &opts.walk);
     if writer.is_dirty() || manifest != old {
         report_progress(Progress::Committing);
         writer.commit(&manifest)?;
@@ -355,6 +363,24 @@ fn record_synonyms(manifest: &mut Manifest, roots: &[Root]) {
                 manifest.synonyms.remove(&key);
             }
         }
+    }
+}
+
+/// The options walking `root` with: the globs and ignore-file switch not given in `walk` are
+/// the ones the manifest records for the folder.
+fn walk_options(walk: &WalkOptions, manifest: &Manifest, root: &Root) -> WalkOptions {
+    walk.for_folder(manifest.walk_rules.get(&path_string(&root.canonical)))
+}
+
+/// Records in `manifest` the rules each root folder was walked with (none for the default
+/// ones), so that a later run giving none walks it the same way.
+fn record_walk_rules(manifest: &mut Manifest, roots: &[Root], walk: &WalkOptions) {
+    for root in roots.iter().filter(|r| r.canonical.is_dir()) {
+        let key = path_string(&root.canonical);
+        match walk_options(walk, manifest, root).rules() {
+            Some(rules) => manifest.walk_rules.insert(key, rules),
+            None => manifest.walk_rules.remove(&key),
+        };
     }
 }
 
