@@ -307,7 +307,9 @@ fn run(
         .iter()
         .map(|r| (r, walk_with(&r.given, &walk_options(&opts.walk, &manifest, r))))
         .collect();
-    report_progress(Progress::Listed { files: walks.iter().map(|(_, w)| w.files.len() as u64).sum() });
+    report_progress(Progress::Listed {
+        files: walks.iter().map(|(_, w)| w.files.len() as u64).sum(),
+    });
     let slots = plan(&walks, &manifest);
     let mut run = Run {
         writer,
