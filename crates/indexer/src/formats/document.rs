@@ -331,6 +331,20 @@ fn join_folded(parts: &[&str]) -> String {
     out
 }
 
+/// A block with links and at most this many words outside them is navigation.
+const LINK_BLOCK_OTHER_WORDS: usize = 3;
+
+/// Whether a block of `text`, of which `links` is the part inside links, is made of links (a
+/// "Next: ... Previous: ... Up: ..." line, a table of contents entry): it has words in links
+/// and at most [`LINK_BLOCK_OTHER_WORDS`] outside them, fewer than inside. Such a block is
+/// navigation, not a passage, in HTML and Markdown alike.
+pub(crate) fn is_link_block(text: &str, links: &str) -> bool {
+    let words = |s: &str| s.split_whitespace().filter(|w| has_word(w)).count();
+    let in_links = words(links);
+    let others = words(text).saturating_sub(in_links);
+    in_links > 0 && others <= LINK_BLOCK_OTHER_WORDS && others < in_links
+}
+
 /// Whether `text` holds a letter or a digit: text without one has nothing to search for.
 pub(crate) fn has_word(text: &str) -> bool {
     text.chars().any(char::is_alphanumeric)

@@ -28,8 +28,8 @@ use scraper::{Html, Node, Selector};
 
 use super::decode::normalize_newlines;
 use super::document::{
-    code_chunks, file_stem_title, fold_whitespace, has_word, table_chunks, DocumentBuilder, Shape,
-    TableRow,
+    code_chunks, file_stem_title, fold_whitespace, has_word, is_link_block, table_chunks,
+    DocumentBuilder, Shape, TableRow,
 };
 use super::html_lines::LineFinder;
 use super::{ParsedFile, SourceError, SourceInfo};
@@ -83,9 +83,6 @@ const DROPPED_ROLES: &[&str] = &[
     "alertdialog",
     "tooltip",
 ];
-
-/// A block with links and at most this many words outside them is navigation.
-const LINK_BLOCK_OTHER_WORDS: usize = 3;
 
 /// Parses an HTML file into one article.
 pub(crate) fn parse(text: &str, info: SourceInfo<'_>) -> Result<ParsedFile, SourceError> {
@@ -405,15 +402,6 @@ impl Walk<'_> {
             });
         }
     }
-}
-
-/// Whether a block of `text`, of which `links` is the part inside links, is made of links: it
-/// has words in links and at most [`LINK_BLOCK_OTHER_WORDS`] outside them, fewer than inside.
-fn is_link_block(text: &str, links: &str) -> bool {
-    let words = |s: &str| s.split_whitespace().filter(|w| has_word(w)).count();
-    let in_links = words(links);
-    let others = words(text).saturating_sub(in_links);
-    in_links > 0 && others <= LINK_BLOCK_OTHER_WORDS && others < in_links
 }
 
 fn is_link(element: &Element) -> bool {

@@ -10,6 +10,8 @@
 //!   the line their code starts on; a long block is cut between lines.
 //! - Tables are passages of a few rows each, one row a line (cells joined by ` | `), each under
 //!   the header row, from the line of their first row.
+//! - A paragraph or list item made only of links (a `SUMMARY.md` table of contents, a "Next
+//!   chapter" line: [`is_link_block`]) is navigation, not a passage.
 //! - HTML blocks are left out: they are markup, not prose. Inline HTML in a paragraph is kept
 //!   as written.
 
@@ -17,8 +19,8 @@ use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
 use super::decode::normalize_newlines;
 use super::document::{
-    code_chunks, fold_whitespace, has_word, table_chunks, DocumentBuilder, LineIndex, Shape,
-    TableRow,
+    code_chunks, fold_whitespace, has_word, is_link_block, table_chunks, DocumentBuilder,
+    LineIndex, Shape, TableRow,
 };
 use super::{ParsedFile, SourceError, SourceInfo};
 
@@ -43,6 +45,8 @@ enum Target {
 struct Open {
     target: Target,
     text: String,
+    /// The part of `text` inside links.
+    links: String,
     line: u32,
 }
 
@@ -72,6 +76,8 @@ struct Walk {
     title: Option<(String, u32)>,
     heading: Option<String>,
     found: Vec<Found>,
+    /// How many links deep the text being read is.
+    in_link: usize,
 }
 
 /// Parses a Markdown file into one article.
@@ -128,6 +134,10 @@ impl Walk {
                         open.line = line;
                     }
                     open.text.push_str(&text);
+                    if self.in_link > 0 {
+                        open.links.push(' ');
+                        open.links.push_str(&text);
+                    }
                 }
             }
             Event::SoftBreak | Event::HardBreak => self.separate(),
@@ -166,6 +176,7 @@ impl Walk {
             }
             Tag::MetadataBlock(_) => self.push(Target::Metadata, line),
             Tag::HtmlBlock => self.push(Target::Html, line),
+            Tag::Link { .. } => self.in_link += 1,
             _ => {}
         }
     }
@@ -184,6 +195,10 @@ impl Walk {
                 self.end_table_part(tag);
                 return;
             }
+            TagEnd::Link => {
+                self.in_link = self.in_link.saturating_sub(1);
+                return;
+            }
             _ => return,
         };
         if self.top() != Some(expected) {
@@ -191,7 +206,7 @@ impl Walk {
         }
         let Some(open) = self.open.pop() else { return };
         match open.target {
-            Target::Paragraph | Target::Item => self.emit(Shape::Prose, open.text, open.line),
+            Target::Paragraph | Target::Item => self.emit_prose(open.text, &open.links, open.line),
             Target::Code => {
                 for (offset, chunk) in code_chunks(&open.text) {
                     let offset = u32::try_from(offset).unwrap_or(u32::MAX);
@@ -222,7 +237,7 @@ impl Walk {
     }
 
     fn push(&mut self, target: Target, line: u32) {
-        self.open.push(Open { target, text: String::new(), line });
+        self.open.push(Open { target, text: String::new(), links: String::new(), line });
     }
 
     /// Keeps words apart across line breaks and paragraphs.
@@ -261,7 +276,15 @@ impl Walk {
     fn flush_item(&mut self) {
         if let Some(open) = self.open.last_mut().filter(|o| o.target == Target::Item) {
             let text = std::mem::take(&mut open.text);
+            let links = std::mem::take(&mut open.links);
             let line = open.line;
+            self.emit_prose(text, &links, line);
+        }
+    }
+
+    /// Emits a paragraph or an item's text, unless it is made only of links (navigation).
+    fn emit_prose(&mut self, text: String, links: &str, line: u32) {
+        if !is_link_block(&text, links) {
             self.emit(Shape::Prose, text, line);
         }
     }
@@ -329,6 +352,16 @@ Green tea is steamed, not oxidised.
 
 Black tea is fully oxidised before drying.
 ";
+
+    /// Issue 15, item 2: a table of contents (`SUMMARY.md`) and "Next chapter" lines are made
+    /// of links: navigation, not passages; prose with a link in it stays.
+    #[test]
+    fn blocks_made_of_links_are_navigation() {
+        let doc = parse_md(
+            "# Summary\n\n- [Introduction](intro.md)\n- [Getting Started](ch01.md)\n    - [Installation](ch01-01.md)\n\nRead [the guide](guide.md) before you install anything.\n\n[Next chapter](ch02.md)\n",
+        );
+        assert_eq!(summary(&doc), [(None, "Read the guide before you install anything.", 7)]);
+    }
 
     #[test]
     fn front_matter_title_sections_paragraphs_and_items() {
