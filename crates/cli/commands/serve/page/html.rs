@@ -28,19 +28,28 @@ fn results_href(form: &Form) -> String {
     format!("/?{}", form.query_string())
 }
 
+/// A page's `head`: its title, kb's style sheet and (for pages with the search box) kb's
+/// script, served by kb itself (no inline script or style: the Content-Security-Policy forbids
+/// them).
+fn head(title: &str, script: bool) -> Markup {
+    html! {
+        head {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width, initial-scale=1";
+            meta name="color-scheme" content="light dark";
+            title { (title) }
+            link rel="stylesheet" href="/assets/kb.css";
+            @if script { script src="/assets/kb.js" defer {} }
+        }
+    }
+}
+
 /// The frame of every page: head, search form, `main`.
 fn layout(title: &str, form: &Form, autofocus: bool, main: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="color-scheme" content="light dark";
-                title { (title) }
-                link rel="stylesheet" href="/assets/kb.css";
-                script src="/assets/kb.js" defer {}
-            }
+            (head(title, true))
             body {
                 a.skip href="#main" { "Skip to the results" }
                 header {
@@ -239,13 +248,7 @@ pub fn login(next: &str, problem: Option<&str>) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="color-scheme" content="light dark";
-                title { "Log in · kb" }
-                link rel="stylesheet" href="/assets/kb.css";
-            }
+            (head("Log in · kb", false))
             body {
                 main #main.login {
                     h1 { "This knowledge base needs its token" }
