@@ -4,9 +4,10 @@
 //! A semantic index stores an embedding of every passage (`kb_schema::vector`), which the
 //! searcher loads once into a `DenseIndex` (`retrieve/dense.rs`). The search ranks passages
 //! lexically as always (BM25, feedback, Q&A lift) and takes the best [`Semantic::depth`] of
-//! them; meaning adds the [`Semantic::dense`] passages whose embeddings are closest to the query's among all passages
-//! (retrieval by meaning: a passage that shares no word with the query can be found). Each
-//! candidate gets a fused score, a convex mix in the proportion [`Semantic::weight`]:
+//! them; meaning adds the [`Semantic::dense`] passages whose embeddings are closest to the
+//! query's among all passages (retrieval by meaning: a passage that shares no word with the
+//! query can be found). Each candidate gets a fused score, a convex mix in the proportion
+//! [`Semantic::weight`]:
 //!
 //! ```text
 //! fused = (1 - weight) × lexical' + weight × cosine'
