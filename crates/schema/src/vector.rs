@@ -109,7 +109,7 @@ pub fn nearest(
     }
     let mut scored: Vec<(f32, usize)> = (rows.chunks_exact(dim).zip(scales).enumerate())
         .filter(|&(row, _)| keep(row))
-        .map(|(row, (components, scale))| (dot_i8(query, components) * scale, row))
+        .map(|(row, (components, &scale))| (Quantized { scale, components }.dot(query), row))
         .collect();
     let best_first = |a: &(f32, usize), b: &(f32, usize)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
     if scored.len() > k {

@@ -83,15 +83,19 @@ impl<'a> Meaning<'a> {
         let lexical: HashSet<DocAddress> = ranked.hits.iter().map(|c| c.address).collect();
         let mut candidates = std::mem::take(&mut ranked.hits);
         let lexical_count = candidates.len();
-        for (_, address) in self.vectors.nearest(&self.query, self.dense, self.kind) {
+        let mut cosines: Vec<Option<f32>> =
+            candidates.iter().map(|c| self.vectors.cosine(c.address, &self.query)).collect();
+        for (cosine, address) in self.vectors.nearest(&self.query, self.dense, self.kind) {
             if !lexical.contains(&address) {
                 let doc = snapshot.doc_ids.doc(address);
                 candidates.push(Candidate { score: f32::NAN, address, doc });
+                // The scan's cosine: not worked out again.
+                cosines.push(Some(cosine));
             }
         }
         // Passages found by meaning alone count among the matches.
         ranked.total += candidates.len() - lexical_count;
-        let fused = fuse(&mut candidates, lexical_count, &self.query, self.vectors, self.weight);
+        let fused = fuse(&mut candidates, lexical_count, cosines, self.weight);
         ranked.hits = group(candidates, limit, per_doc);
         fused
     }
@@ -161,17 +165,14 @@ impl Fused {
 
 /// Ranks `candidates` by the fused score, replacing their scores; the first `lexical_count`
 /// are the lexical candidates (best first, their scores lexical), the rest found by meaning
-/// alone. Returns what each fused score was made of. Candidates without a vector count as the
-/// least similar.
+/// alone; `cosines` are theirs with the query, in the same order. Returns what each fused
+/// score was made of. Candidates without a vector count as the least similar.
 fn fuse(
     candidates: &mut [Candidate],
     lexical_count: usize,
-    query: &[f32],
-    vectors: &DenseIndex,
+    cosines: Vec<Option<f32>>,
     weight: f32,
 ) -> HashMap<DocAddress, Fused> {
-    let cosines: Vec<Option<f32>> =
-        candidates.iter().map(|c| vectors.cosine(c.address, query)).collect();
     let lexical = range(candidates[..lexical_count].iter().map(|c| c.score));
     let semantic = range(cosines.iter().flatten().copied());
     let (lexical, semantic) =

@@ -11,7 +11,7 @@
 //! The same array answers the cosine of one passage ([`DenseIndex::cosine`]), which re-ranking
 //! asks for each lexical candidate.
 
-use kb_schema::vector::{dot_i8, Quantized};
+use kb_schema::vector::Quantized;
 use kb_schema::{KbSchema, Kind};
 use tantivy::{DocAddress, DocId};
 
@@ -109,7 +109,7 @@ impl DenseIndex {
     /// The cosine of row `row` with `query`.
     fn score(&self, row: usize, query: &[f32]) -> f32 {
         let components = &self.rows[row * self.dim..(row + 1) * self.dim];
-        dot_i8(query, components) * self.scales[row]
+        Quantized { scale: self.scales[row], components }.dot(query)
     }
 }
 
