@@ -137,18 +137,25 @@ fn decide_folder(files: &[(&str, &ContentRecord)], out: &mut HashMap<String, Dec
             }
         }
     }
+    // Each text held by several files: how many, and which keeps it (the most specific holder:
+    // fewest passages, then path order), worked out once a text.
+    let shared: HashMap<u64, (usize, usize)> = holders
+        .into_iter()
+        .filter(|(_, files)| files.len() > 1)
+        .filter_map(|(h, files)| {
+            let winner = files.iter().copied().min_by_key(|&f| (hashed[f].len(), f))?;
+            Some((h, (files.len(), winner)))
+        })
+        .collect();
     for (i, list) in hashed.iter().enumerate() {
         let mut drop = BTreeMap::new();
         for (position, h) in list.iter().enumerate() {
-            let Some(files) = holders.get(h).filter(|f| f.len() > 1) else { continue };
-            let why = if files.len() >= BOILERPLATE_DOCS {
+            let Some(&(count, winner)) = shared.get(h) else { continue };
+            let why = if count >= BOILERPLATE_DOCS {
                 Why::Boilerplate
+            } else if winner == i {
+                continue;
             } else {
-                // The most specific holder keeps it: fewest passages, then path order.
-                let winner = files.iter().min_by_key(|&&f| (hashed[f].len(), f)).copied();
-                if winner == Some(i) {
-                    continue;
-                }
                 Why::Duplicate
             };
             drop.insert(u32::try_from(position).unwrap_or(u32::MAX), why);
