@@ -189,13 +189,6 @@ pub fn walk_with(root: &Path, opts: &WalkOptions) -> Walked {
     let skipped = Arc::new(Mutex::new(Vec::new()));
     let inside = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let ignore_files = opts.ignore_files.unwrap_or(true);
-    let globs: Vec<String> = opts
-        .globs
-        .iter()
-        .flatten()
-        .filter(|g| check_globs(std::slice::from_ref(*g)).is_ok())
-        .cloned()
-        .collect();
     let mut builder = WalkBuilder::new(root);
     builder
         .follow_links(true)
@@ -215,10 +208,15 @@ pub fn walk_with(root: &Path, opts: &WalkOptions) -> Walked {
     if ignore_files {
         builder.add_custom_ignore_filename(KBIGNORE);
     }
-    if !globs.is_empty() {
-        if let Ok(matcher) = overrides(root, &globs) {
-            builder.overrides(matcher);
-        }
+    // One matcher for the globs; one that is not valid adds nothing (it is refused before it
+    // is kept), so the rest apply.
+    let mut matcher = OverrideBuilder::new(root);
+    let mut any = false;
+    for glob in opts.globs.iter().flatten() {
+        any |= matcher.add(glob).is_ok();
+    }
+    if let (true, Ok(matcher)) = (any, matcher.build()) {
+        builder.overrides(matcher);
     }
     if !opts.follow_links {
         let skipped = Arc::clone(&skipped);
