@@ -269,6 +269,12 @@ impl FieldName {
     }
 }
 
+/// Whether `word` starts with a field of the query language (`title:`, `Kind:`...), whose
+/// value is not searched text.
+pub(crate) fn is_field(word: &str) -> bool {
+    word.split_once(':').is_some_and(|(name, _)| FieldName::parse(name).is_some())
+}
+
 /// `answer`, `Answers`, ... -> the kind.
 fn parse_kind(value: &str) -> Option<Kind> {
     let lower = value.to_ascii_lowercase();

@@ -89,15 +89,12 @@ const KEYWORDS: &[&str] = &[
     "void",
 ];
 
-/// Field prefixes of the query language, whose values are not searched text.
-const FIELDS: &[&str] = &["kind:", "doc:", "title:", "heading:"];
-
 /// Whether `query` looks like code (see the [module docs](self)).
 pub(crate) fn looks_like_code(query: &str) -> bool {
     let words: Vec<&str> = query
         .split_whitespace()
         .map(|w| if w.starts_with("--") { w } else { w.trim_start_matches(['+', '-']) })
-        .filter(|w| !FIELDS.iter().any(|f| w.to_ascii_lowercase().starts_with(f)))
+        .filter(|w| !crate::parse::is_field(w))
         .collect();
     if words.iter().any(|w| SYMBOLS.iter().any(|s| w.contains(s)) || word_looks_like_code(w)) {
         return true;
