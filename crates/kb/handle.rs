@@ -339,38 +339,47 @@ impl Kb {
         let had_model = view_lock.as_ref().is_some_and(|v| v.embedded);
         drop(view_lock);
         let view = open_view(&self.location)?;
-        let view = match had_model && self.model_fits(&view) {
-            true => self.embed(view)?,
-            false => view,
-        };
+        let view = if had_model { self.embed_if_fits(view)? } else { view };
         *self.view.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(view));
         Ok(())
     }
 
-    /// Whether `view`'s index is semantic and its model can be had.
+    /// `view` with the model of its semantic index attached when the index is semantic and
+    /// its model can be had (the model is looked up once); else `view` as it is.
     #[cfg(feature = "semantic")]
-    fn model_fits(&self, view: &View) -> bool {
-        view.manifest.semantic.is_some()
-            && self.models.for_search(self.place(), &view.manifest).is_ok()
+    fn embed_if_fits(&self, view: View) -> Result<View> {
+        if view.manifest.semantic.is_none() {
+            return Ok(view);
+        }
+        match self.models.for_search(self.place(), &view.manifest) {
+            Ok(model) => attach(view, model.embedder),
+            Err(_) => Ok(view),
+        }
     }
 
     #[cfg(not(feature = "semantic"))]
-    fn model_fits(&self, _: &View) -> bool {
-        false
+    fn embed_if_fits(&self, view: View) -> Result<View> {
+        Ok(view)
     }
 
     /// `view` with the model of its semantic index attached.
     #[cfg(feature = "semantic")]
     fn embed(&self, view: View) -> Result<View> {
         let model = self.models.for_search(self.place(), &view.manifest)?;
-        let searcher = view.searcher.with_embedder(model.embedder)?;
-        Ok(View { searcher, embedded: true, ..view })
+        attach(view, model.embedder)
     }
 
     #[cfg(not(feature = "semantic"))]
     fn embed(&self, view: View) -> Result<View> {
         Err(self.models.unavailable(view.manifest.semantic.as_deref().unwrap_or_default()))
     }
+}
+
+/// `view` with `embedder` attached to its searcher.
+#[cfg(feature = "semantic")]
+fn attach(view: View, embedder: Arc<kb_embed::Embedder>) -> Result<View> {
+    let searcher = view.searcher.with_embedder(embedder)?;
+    Ok(View { searcher, embedded: true, ..view })
 }
 
 /// Opens a view of the last commit at `location`, with the synonyms it records.
