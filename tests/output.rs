@@ -171,6 +171,16 @@ fn the_total_is_a_lower_bound_past_ten_thousand_matches_unless_asked_exact() {
     // The same hits either way: only the count differs.
     assert_eq!(passage_ids(&bound), passage_ids(&exact));
     assert_eq!(bound.hits.len(), 10);
+    // A rare word among common ones: the passages that hold it come first, found without
+    // scoring every match (MaxScore skips the notes that only say "quokka"), in the order the
+    // exhaustive pass finds.
+    let rare = kb.search("quokka platypus", &[]);
+    assert_eq!(rare.total_relation, "gte");
+    let mut first: Vec<&str> = passage_ids(&rare)[..3].to_vec();
+    first.sort();
+    assert_eq!(first, ["n4007#0", "n7#0", "n8007#0"], "{:?}", passage_ids(&rare));
+    let rare_exact = kb.search("quokka platypus", &["--exact-total"]);
+    assert_eq!(passage_ids(&rare), passage_ids(&rare_exact));
 
     // A small result set is always counted exactly (feedback off: its words would match
     // every note).

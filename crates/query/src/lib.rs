@@ -92,6 +92,7 @@ assert_eq!(&hit.text[hit.highlights[0].clone()], "Calves");
 #![deny(missing_docs)]
 
 mod analysis;
+mod bounds;
 mod candidate;
 mod error;
 mod explanation;

@@ -18,6 +18,7 @@ use crate::parse::{self, ParsedQuery};
 use crate::rescore::code::CodeWeight;
 use crate::rescore::qa::{self, Lift};
 use crate::rescore::semantic::{DenseIndex, Fused, Meaning};
+use crate::retrieve::maxscore;
 use crate::retrieve::query::{Plan, QueryBuilder};
 use crate::retrieve::top::Retrieval;
 use crate::rewrite::typos::Vocabulary;
@@ -90,7 +91,13 @@ impl Searcher {
         let searcher = reader.searcher();
         let doc_ids = DocIds::open(&searcher, schema.doc_id).map_err(read)?;
         Ok(Searcher {
-            snapshot: Snapshot { dir: label, schema, searcher, doc_ids },
+            snapshot: Snapshot {
+                dir: label,
+                schema,
+                searcher,
+                doc_ids,
+                bounds: Default::default(),
+            },
             dir,
             semantic_model: manifest.semantic.clone(),
             manifest,
@@ -152,8 +159,9 @@ impl Searcher {
             rewrite::alternatives(&parsed, &vocabulary, self.synonyms(), opts).map_err(read)?;
         let plan = self.plan(opts, &parsed, &alternatives, &[]);
         let wanted = qa::first_pass_wanted(&parsed, opts);
-        let first_pass =
-            feedback::first_pass(index, &parsed, plan.query(), &alternatives, opts, wanted)?;
+        let top = |k| maxscore::top(index, &plan, k);
+        let top = plan.query().map(|_| &top as feedback::Ranker);
+        let first_pass = feedback::first_pass(index, &parsed, top, &alternatives, opts, wanted)?;
         let plan = match first_pass.expansion.is_empty() {
             true => plan,
             false => self.plan(opts, &parsed, &alternatives, &first_pass.expansion),

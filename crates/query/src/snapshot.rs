@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use kb_schema::{KbSchema, Passage};
 use tantivy::{DocAddress, TantivyDocument};
 
+use crate::bounds::TermBounds;
 use crate::candidate::DocIds;
 use crate::error::QueryError;
 
@@ -18,6 +19,8 @@ pub(crate) struct Snapshot {
     pub searcher: tantivy::Searcher,
     /// Which document each passage belongs to.
     pub doc_ids: DocIds,
+    /// The largest score each term gives in each segment, as searches find them.
+    pub bounds: TermBounds,
 }
 
 impl Snapshot {

@@ -26,6 +26,7 @@ use crate::candidate::{Candidate, DocIds};
 use crate::explanation::Explanation;
 use crate::options::SearchOptions;
 use crate::parse::{ParsedQuery, Presence, Scope, Target};
+use crate::retrieve::maxscore;
 use crate::retrieve::query::{Plan, QueryBuilder};
 use crate::rewrite::Alternatives;
 use crate::snapshot::Snapshot;
@@ -245,8 +246,8 @@ pub(crate) fn threads_for(
             let questions = question_query(parsed);
             let builder = QueryBuilder::new(schema, &opts.weights).with_alternatives(alternatives);
             match builder.build(&questions) {
-                Plan::Index { query, .. } => best_questions(searcher, query.as_ref())?,
-                _ => return Ok(Threads::none()),
+                plan @ Plan::Index { .. } => best_questions(snapshot, &plan)?,
+                Plan::Nothing => return Ok(Threads::none()),
             }
         }
     };
@@ -309,10 +310,10 @@ pub(crate) fn questions_among(
 
 /// The best [`QUESTIONS`] questions for `questions` (the [`question_query`], built).
 pub(crate) fn best_questions(
-    searcher: &tantivy::Searcher,
-    questions: &dyn Query,
+    snapshot: &Snapshot,
+    questions: &Plan,
 ) -> tantivy::Result<Vec<(f32, DocAddress)>> {
-    searcher.search(questions, &TopDocs::with_limit(QUESTIONS).order_by_score())
+    maxscore::top(snapshot, questions, QUESTIONS)
 }
 
 /// The threads of the best questions of a search (`best`, best first; see [`best_questions`]

@@ -8,6 +8,8 @@
 //!   pool, each round's candidates rescored (the Q&A lift) before they are grouped.
 //! - [`dense`]: retrieval by meaning, exact nearest neighbours over the stored embeddings of
 //!   every passage (used by `rescore::semantic`).
+//! - [`maxscore`]: the best passages of a plan of words without scoring every match (MaxScore
+//!   over the plan's sum of best-field disjunctions), where no exact count is needed.
 //! - [`prune`]: an honest total: exact below 10,000 matches, else (for optional words) a
 //!   lower bound from the term dictionaries, the ranking pass then running without a count.
 //! - [`explain`]: retrieval's part of `--explain`: tantivy's BM25 tree, condensed.
@@ -16,6 +18,7 @@ pub(crate) mod dense;
 mod exclude;
 pub(crate) mod explain;
 mod labelled;
+pub(crate) mod maxscore;
 pub(crate) mod prune;
 pub(crate) mod query;
 pub(crate) mod top;

@@ -22,8 +22,10 @@
 //! Beside that query, a plan of words (no phrase) carries its [`Flat`] form: every term it
 //! scores, in every field, at the weight it gets there. Their sum is never below the query's
 //! own score (a best-field disjunction with a tie-breaker of at most 1 scores at most the sum
-//! of its fields), which is what a block-max WAND over them would need; today
-//! [`super::prune`] reads a lower bound of the total from their dictionaries.
+//! of its fields); [`super::prune`] reads a lower bound of the total from their dictionaries.
+//! A plan of optional words and phrases, with at most `kind:`/`doc:` filters, also carries its
+//! [`Sum`]: the same score as a sum of best-field disjunctions of terms or phrases, which
+//! [`super::maxscore`] evaluates itself to skip passages that cannot make the top.
 
 use kb_schema::KbSchema;
 use tantivy::query::{
@@ -54,6 +56,8 @@ pub(crate) enum Plan {
         matches: MatchSet,
         /// The query's flat form, when it has one (see [`Flat`]).
         flat: Option<Flat>,
+        /// The query's score as a sum of units, when it has one (see [`Sum`]).
+        sum: Option<Sum>,
     },
     /// Nothing to search for (only punctuation, say).
     Nothing,
@@ -84,11 +88,42 @@ impl Flat {
     }
 }
 
+/// A plan's score as kb's own code can compute it: a sum over units, in the query's order,
+/// each unit one term's (or phrase's) best-field disjunction (`max + tie_breaker × (sum −
+/// max)` over the fields that hold it) of its BM25 scores, each field's at its whole boost (the
+/// clause's and the field's, multiplied as tantivy multiplies them); a passage must hold one
+/// unit and every filter term. This is exactly the score of the plan's query, up to the order
+/// of the float additions.
+pub(crate) struct Sum {
+    /// The units: each one term or phrase in its fields, with the boost it gets there.
+    pub units: Vec<Vec<(Part, f32)>>,
+    /// The best-field disjunctions' tie-breaker.
+    pub tie_breaker: f32,
+    /// Terms of untokenized fields (`kind:`, `doc:`) every match must hold; they do not score.
+    pub filters: Vec<Term>,
+}
+
+/// What one field of a [`Sum`]'s unit searches.
+pub(crate) enum Part {
+    /// A term.
+    Term(Term),
+    /// Terms at relative positions.
+    Phrase(Vec<(usize, Term)>),
+}
+
 impl Plan {
     /// The query's flat form (see [`Flat`]), for a plan that has one.
     pub(crate) fn flat(&self) -> Option<&Flat> {
         match self {
             Plan::Index { flat, .. } => flat.as_ref(),
+            Plan::Nothing => None,
+        }
+    }
+
+    /// The query's score as a [`Sum`], for a plan that has one.
+    pub(crate) fn sum(&self) -> Option<&Sum> {
+        match self {
+            Plan::Index { sum, .. } => sum.as_ref(),
             Plan::Nothing => None,
         }
     }
@@ -185,21 +220,31 @@ impl<'a> QueryBuilder<'a> {
         let mut matches = MatchSet::new();
         // The words of clauses that analyzed to nothing, for a stop-words-only query.
         let mut stop_words: Vec<String> = Vec::new();
-        // The weighted terms of the flat form; `None` once a phrase makes it impossible.
-        let mut flat: Option<Vec<(Term, f32)>> =
-            (0.0..=1.0).contains(&self.weights.tie_breaker).then(Vec::new);
+        // The units of the sum (and of the flat form, when all are terms), each one term or
+        // phrase in its weighted fields.
+        let mut units: Vec<Vec<(Part, f32)>> = Vec::new();
+        // The terms of `kind:` and `doc:` filters; whether another filter (a field word) is
+        // there, which a sum cannot evaluate.
+        let mut raw_filters: Vec<Term> = Vec::new();
+        let mut other_filters = false;
 
         for (i, clause) in parsed.clauses.iter().enumerate() {
             let (text, scope) = match &clause.target {
                 Target::Word { text, scope } | Target::Phrase { text, scope } => (text, *scope),
                 Target::Kind(kind) => {
-                    let q = self.raw_term(self.schema.kind, kind.as_str());
-                    push_filter(clause.presence, q, &mut filters, &mut excluded);
+                    let term = Term::from_field_text(self.schema.kind, kind.as_str());
+                    if clause.presence != Presence::Excluded {
+                        raw_filters.push(term.clone());
+                    }
+                    push_filter(clause.presence, self.raw_term(term), &mut filters, &mut excluded);
                     continue;
                 }
                 Target::Doc(id) => {
-                    let q = self.raw_term(self.schema.doc_id, id);
-                    push_filter(clause.presence, q, &mut filters, &mut excluded);
+                    let term = Term::from_field_text(self.schema.doc_id, id);
+                    if clause.presence != Presence::Excluded {
+                        raw_filters.push(term.clone());
+                    }
+                    push_filter(clause.presence, self.raw_term(term), &mut filters, &mut excluded);
                     continue;
                 }
             };
@@ -217,10 +262,10 @@ impl<'a> QueryBuilder<'a> {
                 presence => {
                     unit.terms().for_each(|t| matches.add_term(t));
                     let own = self.alternatives.map_or(1.0, |a| a.own_weight(i));
-                    add_flat(&mut flat, &unit, &self.fields(scope), own);
+                    units.push(parts(&unit, &self.fields(scope), own));
                     for alternative in self.alternatives.map_or(&[][..], |a| a.of_clause(i)) {
                         let unit = alternative_unit(alternative);
-                        add_flat(&mut flat, &unit, &self.fields(Scope::All), alternative.boost);
+                        units.push(parts(&unit, &self.fields(Scope::All), alternative.boost));
                     }
                     let q = self.unit_query(&unit, &self.fields(scope));
                     let q: Box<dyn Query> =
@@ -231,7 +276,10 @@ impl<'a> QueryBuilder<'a> {
                     match (presence, scope) {
                         (Presence::Optional, _) => optional.push(q),
                         // A field word narrows like a filter, but scores like a word.
-                        (_, Scope::Title | Scope::Heading) => filters.push(q),
+                        (_, Scope::Title | Scope::Heading) => {
+                            other_filters = true;
+                            filters.push(q)
+                        }
                         _ => required.push(q),
                     }
                 }
@@ -246,7 +294,12 @@ impl<'a> QueryBuilder<'a> {
                     return Plan::Nothing;
                 }
                 filters.push(Box::new(AllQuery));
-                return Plan::Index { query: conjunction(filters, excluded), matches, flat: None };
+                return Plan::Index {
+                    query: conjunction(filters, excluded),
+                    matches,
+                    flat: None,
+                    sum: None,
+                };
             };
             // Words kb_en drops (stop words only): their phrase among the text's stop words.
             matches.add_sequence(&words);
@@ -262,16 +315,21 @@ impl<'a> QueryBuilder<'a> {
             };
             let q = self.label(q, || format!("stop words {:?} in the text", words.join(" ")));
             if filters.is_empty() && excluded.is_empty() {
-                return Plan::Index { query: q, matches, flat: None };
+                return Plan::Index { query: q, matches, flat: None, sum: None };
             }
             filters.insert(0, q);
-            return Plan::Index { query: conjunction(filters, excluded), matches, flat: None };
+            return Plan::Index {
+                query: conjunction(filters, excluded),
+                matches,
+                flat: None,
+                sum: None,
+            };
         }
 
         // Alternatives of several words together (rewrite) are optional extras.
         for alternative in self.alternatives.map_or(&[][..], |a| &a.spanning) {
             let unit = alternative_unit(alternative);
-            add_flat(&mut flat, &unit, &self.fields(Scope::All), alternative.boost);
+            units.push(parts(&unit, &self.fields(Scope::All), alternative.boost));
             optional.push(self.alternative_query(alternative, &mut matches));
         }
 
@@ -281,7 +339,7 @@ impl<'a> QueryBuilder<'a> {
         // search nearly as cheap as the first.
         for (term, boost) in self.expansion {
             let unit = Unit::Term(term.clone());
-            add_flat(&mut flat, &unit, &[(self.schema.text, 1.0)], *boost);
+            units.push(parts(&unit, &[(self.schema.text, 1.0)], *boost));
             let q = self.unit_query(&unit, &[(self.schema.text, 1.0)]);
             let q = Box::new(BoostQuery::new(q, *boost));
             optional.push(self.label(q, || format!("feedback {term:?}")));
@@ -290,7 +348,28 @@ impl<'a> QueryBuilder<'a> {
         // An optional clause a hit lacks must say so when explained (see `Labelled`).
         let optional: Vec<Box<dyn Query>> = optional.into_iter().map(|q| self.guard(q)).collect();
         let only_optional = required.is_empty() && filters.is_empty() && excluded.is_empty();
-        let flat = flat.and_then(|terms| Flat::of(terms, only_optional));
+        // A best-field disjunction with a tie-breaker of at most 1 scores at most the sum of its
+        // fields, and a weight above 0 keeps each part's place in the sum (see `Flat`).
+        let tie_breaker = self.weights.tie_breaker;
+        let bounded = (0.0..=1.0).contains(&tie_breaker)
+            && units.iter().flatten().all(|(_, w)| *w > 0.0 && w.is_finite());
+        let terms: Option<Vec<(Term, f32)>> = units
+            .iter()
+            .flatten()
+            .map(|(part, w)| match part {
+                Part::Term(t) => Some((t.clone(), *w)),
+                Part::Phrase(_) => None,
+            })
+            .collect();
+        let flat = terms.filter(|_| bounded).and_then(|terms| Flat::of(terms, only_optional));
+        // Explanations label the query's parts: the sum would have no labels to show.
+        let summable = bounded
+            && !units.is_empty()
+            && required.is_empty()
+            && excluded.is_empty()
+            && !other_filters
+            && !self.labels;
+        let sum = summable.then_some(Sum { units, tie_breaker, filters: raw_filters });
         let mut must: Vec<Box<dyn Query>> = Vec::new();
         let mut should: Vec<Box<dyn Query>> = Vec::new();
         if required.is_empty() {
@@ -311,7 +390,7 @@ impl<'a> QueryBuilder<'a> {
         } else {
             Box::new(BooleanQuery::new(clauses))
         };
-        Plan::Index { query, matches, flat }
+        Plan::Index { query, matches, flat, sum }
     }
 
     /// The weighted fields a word in `scope` is searched in.
@@ -417,9 +496,9 @@ impl<'a> QueryBuilder<'a> {
         }
     }
 
-    /// An exact match on a raw (untokenized) field, contributing nothing to the score.
-    fn raw_term(&self, field: Field, value: &str) -> Box<dyn Query> {
-        let term = TermQuery::new(Term::from_field_text(field, value), IndexRecordOption::Basic);
+    /// An exact match on a raw (untokenized) field's `term`, contributing nothing to the score.
+    fn raw_term(&self, term: Term) -> Box<dyn Query> {
+        let term = TermQuery::new(term, IndexRecordOption::Basic);
         Box::new(ConstScoreQuery::new(Box::new(term), 0.0))
     }
 }
@@ -432,16 +511,16 @@ fn alternative_unit(alternative: &Alternative) -> Unit {
     }
 }
 
-/// Adds `unit`, searched in `fields` at `boost`, to the flat form's terms; a phrase has no
-/// flat form (its score is not a sum of term scores), which ends it.
-fn add_flat(flat: &mut Option<Vec<(Term, f32)>>, unit: &Unit, fields: &[(Field, f32)], boost: f32) {
-    let Some(terms) = flat else { return };
-    match unit {
-        Unit::Term(t) => terms.extend(
-            fields.iter().map(|&(field, weight)| (Term::from_field_text(field, t), weight * boost)),
-        ),
-        Unit::Phrase(_) => *flat = None,
-    }
+/// `unit` searched in `fields` at `boost`: a [`Sum`]'s unit, each field at its whole boost as
+/// tantivy makes it (the outer boost times the field's weight).
+fn parts(unit: &Unit, fields: &[(Field, f32)], boost: f32) -> Vec<(Part, f32)> {
+    let part = |field| match unit {
+        Unit::Term(t) => Part::Term(Term::from_field_text(field, t)),
+        Unit::Phrase(terms) => {
+            Part::Phrase(terms.iter().map(|(p, t)| (*p, Term::from_field_text(field, t))).collect())
+        }
+    };
+    fields.iter().map(|&(field, weight)| (part(field), boost * weight)).collect()
 }
 
 /// How a clause is named in explanations: `word "botox"`, `phrase "calf muscle"`.

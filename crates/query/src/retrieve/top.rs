@@ -6,11 +6,13 @@
 //! times as many each round) until enough documents are found or the matches run out.
 //!
 //! The total is counted in the same pass, unless it is past the exact range
-//! ([`super::prune`]): then a lower bound stands for it and the pass has no count.
+//! ([`super::prune`]): then a lower bound stands for it, and the pass has no count and skips
+//! what cannot make the top ([`super::maxscore`]), as the later rounds do.
 
 use tantivy::collector::{Collector, Count, SegmentCollector, TopDocs};
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
+use super::maxscore;
 use super::prune::{self, Total};
 use super::query::Plan;
 use crate::candidate::{Candidate, Ranked};
@@ -71,7 +73,13 @@ impl<'a> Retrieval<'a> {
         // Never more than there are passages: the collector allocates room for `fetch` up front.
         let fetch = fetch.min(usize::try_from(searcher.num_docs()).unwrap_or(usize::MAX)).max(1);
         if let Some(total) = prune::bound(searcher, plan, exact_total)? {
-            // Past the exact range: no count beside the ranking.
+            // Past the exact range: no count beside the ranking, which may then skip passages
+            // that cannot make the top (MaxScore, for a plan that is a sum).
+            if let Some(sum) = plan.sum() {
+                let top = maxscore::top_of_sum(snapshot, sum, fetch)?;
+                let scored = maxscore::scores_at(snapshot, sum, also_score)?;
+                return Ok(Retrieval { fetch, total, top, scored, ..retrieval });
+            }
             let collectors = (TopDocs::with_limit(fetch).order_by_score(), ScoresOf(also_score));
             let (top, scored) = searcher.search(query.as_ref(), &collectors)?;
             return Ok(Retrieval { fetch, total, top, scored, ..retrieval });
@@ -93,11 +101,10 @@ impl<'a> Retrieval<'a> {
     /// more rounds until the pool is full or the matches run out.
     pub(crate) fn group(self, rescore: impl Fn(&mut Vec<Candidate>)) -> tantivy::Result<Ranked> {
         let Retrieval { snapshot, plan, limit, per_doc, mut fetch, total, mut top, .. } = self;
-        let query = match plan.query() {
-            Some(query) if fetch > 0 => query,
+        if plan.query().is_none() || fetch == 0 {
             // No rounds: nothing to search, or no room for hits.
-            _ => return Ok(Ranked { total: total.count, exact: total.exact, hits: Vec::new() }),
-        };
+            return Ok(Ranked { total: total.count, exact: total.exact, hits: Vec::new() });
+        }
         loop {
             let exhausted = top.len() < fetch || (total.exact && top.len() >= total.count);
             let mut candidates: Vec<Candidate> = top
@@ -117,7 +124,7 @@ impl<'a> Retrieval<'a> {
             if total.exact {
                 fetch = fetch.min(total.count);
             }
-            top = snapshot.searcher.search(query, &TopDocs::with_limit(fetch).order_by_score())?;
+            top = maxscore::top(snapshot, plan, fetch)?;
         }
     }
 }

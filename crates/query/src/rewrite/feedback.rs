@@ -15,8 +15,6 @@
 
 use std::collections::HashMap;
 
-use tantivy::collector::TopDocs;
-use tantivy::query::Query;
 use tantivy::DocAddress;
 
 use super::Alternatives;
@@ -28,6 +26,9 @@ use crate::snapshot::Snapshot;
 
 /// How much of each feedback passage is read for expansion words.
 const FEEDBACK_TEXT_BYTES: usize = 4000;
+
+/// The `k` best passages of a query, best first, for any `k`.
+pub(crate) type Ranker<'a> = &'a dyn Fn(usize) -> tantivy::Result<Vec<(f32, DocAddress)>>;
 
 /// What feedback's first pass found.
 #[derive(Debug, Default)]
@@ -49,20 +50,20 @@ impl FirstPass {
     }
 }
 
-/// Feedback for `parsed`, searched as `query`: a first pass over the index, whose best
-/// passages give the [`expansion`] words. Only plain-word queries are expanded (see
+/// Feedback for `parsed`, whose `k` best passages `top(k)` ranks: a first pass over the index,
+/// whose best passages give the [`expansion`] words. Only plain-word queries are expanded (see
 /// [`is_plain`]), and only when `opts` turn feedback on, the query has few enough terms and
 /// the index enough passages. `also_read`: the pass reads at least this many passages, for a
 /// later stage ([`FirstPass::best`]).
 pub(crate) fn first_pass(
     snapshot: &Snapshot,
     parsed: &ParsedQuery,
-    query: Option<&dyn Query>,
+    top: Option<Ranker<'_>>,
     alternatives: &Alternatives,
     opts: &SearchOptions,
     also_read: Option<usize>,
 ) -> Result<FirstPass, QueryError> {
-    let Some(query) = query.filter(|_| is_plain(parsed)) else {
+    let Some(top) = top.filter(|_| is_plain(parsed)) else {
         return Ok(FirstPass::default());
     };
     let query_terms = query_terms(parsed);
@@ -75,10 +76,7 @@ pub(crate) fn first_pass(
         return Ok(FirstPass::default());
     }
     let fetch = also_read.map_or(fb.passages, |n| fb.passages.max(n));
-    let mut top = snapshot
-        .searcher
-        .search(query, &TopDocs::with_limit(fetch).order_by_score())
-        .map_err(|e| snapshot.error(e))?;
+    let mut top = top(fetch).map_err(|e| snapshot.error(e))?;
     let best = also_read.map(|_| (top.clone(), top.len() < fetch));
     top.truncate(fb.passages);
     let mut passages = Vec::with_capacity(top.len());
