@@ -168,3 +168,80 @@ fn the_default_model_comes_from_kb_model_url_and_a_failed_download_is_clear() {
     let left: Vec<_> = std::fs::read_dir(&models).map(|d| d.count()).into_iter().collect();
     assert!(left.is_empty() || left == [0], "{left:?}");
 }
+
+/// The ready files (`*.kbready`) in the model cache of the work dir (`XDG_CACHE_HOME` is
+/// `cache/` there: see the harness).
+fn ready_files(kb: &Kb, cache: &str) -> Vec<std::path::PathBuf> {
+    let dir = kb.path().join(cache).join("kb/models/ready");
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    entries
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "kbready"))
+        .collect()
+}
+
+/// `doc_ids` with the model cache in `cache` (relative to the work dir).
+fn doc_ids_with_cache(kb: &Kb, cache: &str) -> Result<Vec<String>, String> {
+    let mut cmd = kb.command();
+    cmd.args(["search", "--json", "automobile repair", "--semantic", "0.7"]);
+    let out = cmd.env("XDG_CACHE_HOME", kb.path().join(cache)).output().expect("kb runs");
+    let run = crate::util::Run::from_output(out);
+    if run.code != 0 {
+        return Err(run.stderr);
+    }
+    let out: crate::util::SearchOutput = run.json();
+    Ok(out.hits.into_iter().map(|h| h.doc_id).collect())
+}
+
+#[test]
+fn a_second_search_maps_the_ready_file_and_finds_the_same_passages() {
+    let kb = workshop();
+    let dir = kb.path().join("models/words");
+    kb_embed::testing::write_word_model(&dir, GROUPS).unwrap();
+    // Files of an hour ago, as a model downloaded earlier.
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for name in ["config.json", "vocab.txt", "model.safetensors"] {
+        let file = std::fs::File::options().write(true).open(dir.join(name)).unwrap();
+        file.set_modified(hour_ago).unwrap();
+    }
+    assert!(ready_files(&kb, "cache").is_empty());
+    kb.run(&["index", "--semantic", "--model", "models/words", "docs"]).expect_code(0);
+    // Indexing wrote the model's ready file into the model cache.
+    let written = ready_files(&kb, "cache");
+    assert_eq!(written.len(), 1, "{written:?}");
+    let ranked = ["workshop", "kitchen", "stew"];
+    // A cache without it: the model is read from its folder.
+    assert_eq!(doc_ids_with_cache(&kb, "other-cache").unwrap(), ranked);
+    assert_eq!(doc_ids_with_cache(&kb, "cache").unwrap(), ranked);
+
+    // The weights overwritten with zeros of the same length, modification time and inode: a
+    // search that read them would fail; one that maps the ready file finds the same passages.
+    let weights = dir.join("model.safetensors");
+    let len = std::fs::metadata(&weights).unwrap().len() as usize;
+    let file = std::fs::File::options().write(true).open(&weights).unwrap();
+    std::io::Write::write_all(&mut &file, &vec![0u8; len]).unwrap();
+    file.set_modified(hour_ago).unwrap();
+    drop(file);
+    assert_eq!(doc_ids_with_cache(&kb, "cache").unwrap(), ranked);
+    assert_eq!(ready_files(&kb, "cache"), written);
+    let err = doc_ids_with_cache(&kb, "fresh-cache").unwrap_err();
+    assert!(err.contains("model.safetensors"), "{err}");
+}
+
+#[test]
+fn searching_with_the_folder_the_index_recorded_announces_no_download() {
+    let kb = workshop();
+    kb_embed::testing::write_word_model(&kb.path().join("models/words"), GROUPS).unwrap();
+    kb.run(&["index", "--semantic", "--model", "models/words", "docs"]).expect_code(0);
+    // No --model, no KB_MODEL_DIR, the default model not in the cache: the index's own folder
+    // is used, and nothing is downloaded, so nothing is announced.
+    for args in [&["search", "automobile repair"][..], &["index", "docs"]] {
+        let run = kb.run(args).expect_code(0);
+        assert!(!run.stderr.contains("downloading"), "{args:?}: {}", run.stderr);
+    }
+    assert_eq!(doc_ids(&kb, &[])[0], "workshop");
+    // With the folder gone, the default model is no stand-in either: an error, no download.
+    std::fs::rename(kb.path().join("models/words"), kb.path().join("models/moved")).unwrap();
+    let err = kb.run(&["search", "automobile repair"]).expect_code(2);
+    assert!(!err.stderr.contains("downloading"), "{}", err.stderr);
+}

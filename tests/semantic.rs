@@ -142,6 +142,8 @@ fn the_library_ranks_a_semantic_index_by_meaning_without_wiring_and_keeps_it_sem
     // The library finds the model where the CLI does (`KB_MODEL_DIR`); no other test of this
     // process reads it (the CLI runs are given their own environment).
     std::env::set_var("KB_MODEL_DIR", work.path().join("model"));
+    // And keeps the model's ready file in the work dir's cache, not the user's.
+    std::env::set_var("XDG_CACHE_HOME", work.path().join("cache"));
     let kb = kb::Kb::open(work.path().join(".kb")).expect("open");
     let model = kb.semantic_model().unwrap();
     assert!(model.is_some(), "a semantic index names its model");

@@ -130,6 +130,24 @@ impl Kb {
         Ok(self.current()?.manifest.semantic.clone())
     }
 
+    /// Whether the next search of this semantic index (or update of it) would first download
+    /// the default model: its model is the default one (no model given to the handle, none in
+    /// `$KB_MODEL_DIR`, no folder recorded by the index that is still there), not yet in the
+    /// model cache, and this build downloads. For a caller that prints, to say so before the
+    /// wait; always false for a lexical index.
+    pub fn model_needs_download(&self) -> bool {
+        #[cfg(feature = "semantic")]
+        {
+            let Ok(view) = self.current() else { return false };
+            view.manifest.semantic.is_some()
+                && self.models.needs_download(self.place(), Some(&view.manifest))
+        }
+        #[cfg(not(feature = "semantic"))]
+        {
+            false
+        }
+    }
+
     /// Searches for `query` (see the README for the query language: words, `"phrases"`,
     /// `+required`, `-excluded`, `title:`, `kind:`, `doc:`). Query text never fails; options
     /// out of range do ([`Error::BadInput`]), and so does a semantic index whose model cannot

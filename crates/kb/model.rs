@@ -7,7 +7,15 @@
 //! `~/.cache/kb/models`), downloaded there the first time with the `download` feature. A
 //! handle loads a model once and keeps it (`Models`), so a long-lived handle (a server) pays
 //! the load once. The library never prints: callers that do may say a download is coming
-//! ([`needs_download`]).
+//! ([`needs_download`], [`crate::Kb::model_needs_download`]).
+//!
+//! A process loads a model once: the handles of one process share the models they load (by
+//! the folder, resolved, and its files' lengths and modification times, so a model rewritten
+//! in place is loaded again), so `kb index --semantic`, which checks the model before it
+//! creates an index, does not load it a second time to index. Loads keep the model's weights
+//! ready to use in `ready/` in the model cache (see `kb_embed`'s docs, "The ready file"), so a
+//! process that loads a model a previous one loaded maps them instead of reading and converting
+//! the model's files.
 
 use std::path::{Path, PathBuf};
 #[cfg(feature = "semantic")]
@@ -31,9 +39,10 @@ pub fn model_cache() -> PathBuf {
         .map_or_else(|| PathBuf::from(".kb-models"), |cache| cache.join("kb").join("models"))
 }
 
-/// Whether using the default model now would first download it (no `--model`, no
-/// `$KB_MODEL_DIR`, not in the cache, and this build can download): a caller that prints may
-/// say so before the wait.
+/// Whether building a new semantic index now would first download the default model (no
+/// `--model`, no `$KB_MODEL_DIR`, not in the cache, and this build can download): a caller
+/// that prints may say so before the wait. For an existing index, whose model may be the
+/// folder it recorded, ask the handle: [`crate::Kb::model_needs_download`].
 pub fn needs_download(explicit: Option<&Path>) -> bool {
     #[cfg(feature = "semantic")]
     {
@@ -83,6 +92,41 @@ pub fn load(explicit: Option<&Path>) -> Result<(String, Arc<Embedder>), Error> {
     let models = Models { explicit: explicit.map(Path::to_path_buf), ..Models::default() };
     let model = models.for_new_index()?;
     Ok((model.name, model.embedder))
+}
+
+/// Where loads keep models' weights ready to use: `ready/` in the [`model_cache`].
+#[cfg(feature = "semantic")]
+fn ready_cache() -> PathBuf {
+    model_cache().join("ready")
+}
+
+/// The model in the folder `dir`, loaded once per process (see the module docs), its weights
+/// kept ready in `ready_dir`.
+#[cfg(feature = "semantic")]
+fn load_once(dir: &Path, ready_dir: &Path) -> Result<Arc<Embedder>, kb_embed::EmbedError> {
+    use kb_embed::Precision;
+    type Key = (PathBuf, Precision, Vec<Option<(u64, std::time::SystemTime)>>);
+    static LOADED: Mutex<Vec<(Key, Arc<Embedder>)>> = Mutex::new(Vec::new());
+    let precision = Precision::default_for_this_cpu();
+    let stat = |name: &str| {
+        let meta = std::fs::metadata(dir.join(name)).ok()?;
+        Some((meta.len(), meta.modified().ok()?))
+    };
+    let files = ["config.json", "vocab.txt", "tokenizer.json", "model.safetensors"];
+    let key: Key = (
+        dir.canonicalize().unwrap_or_else(|_| dir.to_owned()),
+        precision,
+        files.iter().map(|name| stat(name)).collect(),
+    );
+    let mut loaded = LOADED.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some((_, embedder)) = loaded.iter().find(|(k, _)| *k == key) {
+        return Ok(Arc::clone(embedder));
+    }
+    let embedder = Arc::new(Embedder::load_ready(dir, precision, ready_dir)?);
+    // A model rewritten in place replaces its older self.
+    loaded.retain(|((d, p, _), _)| !(*d == key.0 && *p == key.1));
+    loaded.push((key, Arc::clone(&embedder)));
+    Ok(embedder)
 }
 
 /// A model and its name, as an index records it.
@@ -175,12 +219,34 @@ mod semantic {
                         .map_err(|e| unavailable(&dir.display().to_string(), e))?
                 }
             };
-            let embedder = Embedder::load(&dir).map_err(|e| {
+            let embedder = load_once(&dir, &ready_cache()).map_err(|e| {
                 unavailable(&dir.display().to_string(), format_args!("cannot load it: {e}"))
             })?;
-            let model = Model { name: embedder.info().name.clone(), embedder: Arc::new(embedder) };
+            let model = Model { name: embedder.info().name.clone(), embedder };
             loaded.push((key, model.clone()));
             Ok(model)
+        }
+
+        /// Whether loading the model of `manifest`'s index (or, without one, of a new semantic
+        /// index) would first download the default model: where [`Models::for_index`] and
+        /// [`Models::for_new_index`] look for it, it is the default model and it is not in the
+        /// cache.
+        pub(crate) fn needs_download(&self, place: &Path, manifest: Option<&Manifest>) -> bool {
+            let semantic = manifest.filter(|m| m.semantic.is_some());
+            let origin = match (self.explicit_origin(), semantic) {
+                (Some(origin), _) => origin,
+                (None, Some(manifest)) => match Recorded::of(manifest).origin(place) {
+                    Ok(origin) => origin,
+                    // No model to be had: an error to come, not a download.
+                    Err(_) => return false,
+                },
+                (None, None) => Origin::Default,
+            };
+            let loaded = self.loaded.lock().unwrap_or_else(|e| e.into_inner());
+            matches!(origin, Origin::Default)
+                && !loaded.iter().any(|(key, _)| key.is_none())
+                && fetch::CAN_DOWNLOAD
+                && !fetch::is_cached(&model_cache())
         }
 
         /// The model to build a semantic index with (`--semantic`): the explicit one, else the
@@ -309,5 +375,29 @@ impl Models {
             reason: "this build of kb has no semantic ranking (the `semantic` feature is off)"
                 .to_owned(),
         }
+    }
+}
+
+#[cfg(all(test, feature = "semantic"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_process_loads_a_model_once_and_again_once_it_is_rewritten() {
+        let work = tempfile::tempdir().unwrap();
+        let (dir, ready) = (work.path().join("model"), work.path().join("ready"));
+        kb_embed::testing::write_word_model(&dir, &[&["car", "automobile"], &["soup"]]).unwrap();
+        let first = load_once(&dir, &ready).unwrap();
+        // The same folder, named another way: the same model, not loaded again.
+        let again = load_once(&dir.join(".").join("..").join("model"), &ready).unwrap();
+        assert!(Arc::ptr_eq(&first, &again));
+        // Rewritten in place (now "car" and "soup" mean the same): loaded again.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        kb_embed::testing::write_word_model(&dir, &[&["car", "soup"], &["automobile"]]).unwrap();
+        let rewritten = load_once(&dir, &ready).unwrap();
+        assert!(!Arc::ptr_eq(&first, &rewritten));
+        let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();
+        assert!(dot(&rewritten.embed("car"), &rewritten.embed("soup")) > 0.99);
+        assert!(dot(&first.embed("car"), &first.embed("soup")).abs() < 1e-6);
     }
 }

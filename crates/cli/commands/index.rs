@@ -101,7 +101,7 @@ fn push(index_dir: &Path, args: &IndexArgs, records: stdin::Records) -> anyhow::
     let kb = super::open_or_create(index_dir, args.model.as_deref())
         .with_context(|| format!("cannot update the index at {}", index_dir.display()))?;
     if kb.semantic_model()?.is_some() {
-        model::announce_download(args.model.as_deref());
+        model::announce_download_for(&kb);
     }
     let mut report = kb
         .upsert(documents)

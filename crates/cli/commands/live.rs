@@ -14,7 +14,7 @@ pub const FOLLOW_EVERY: Duration = Duration::from_millis(100);
 /// (semantic weight 0) still work.
 pub async fn warm_up(kb: &Arc<Kb>) {
     let Ok(Some(_)) = kb.semantic_model() else { return };
-    crate::model::announce_download(None);
+    crate::model::announce_download_for(kb);
     let kb = Arc::clone(kb);
     let warmed =
         tokio::task::spawn_blocking(move || kb.search("warm up", &kb::SearchOptions::default()))

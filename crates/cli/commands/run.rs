@@ -22,7 +22,7 @@ pub fn run(index_dir: &Path, args: RunArgs) -> anyhow::Result<u8> {
     opts.semantic.weight = args.semantic;
     opts.semantic.dense = args.dense;
     if opts.semantic.weight > 0.0 && kb.semantic_model()?.is_some() {
-        crate::model::announce_download(args.model.as_deref());
+        crate::model::announce_download_for(&kb);
     }
     let timed =
         run_with(&queries, &mut |query| rank_with(query, &mut |text| kb.search(text, &opts)))?;

@@ -30,7 +30,7 @@ pub fn run(index_dir: &Path, args: SearchArgs) -> anyhow::Result<u8> {
     opts.semantic.weight = args.semantic;
     opts.semantic.dense = args.dense;
     if opts.semantic.weight > 0.0 && kb.semantic_model()?.is_some() {
-        model::announce_download(args.model.as_deref());
+        model::announce_download_for(&kb);
     }
     let results = kb.search(&query, &opts)?;
     let mut out = super::stdout();

@@ -33,6 +33,23 @@ texts about as fast (SciFact abstracts x1.05, MedQuAD answer paragraphs x1.05): 
 the matrix products are already large. The loaded f32 model is 91 MB of weights; int8 keeps
 the linear layers in a quarter of that.
 
+# The ready file: a model loaded in milliseconds
+
+Loading a model from its folder reads `model.safetensors` (91 MB), converts and transposes its
+matrices, quantizes the linear layers and hashes every file for [`ModelInfo::checksum`]: about
+a quarter of a second, which every `kb search` of a semantic index used to pay. With
+[`Embedder::load_ready`] the first load also writes the model's *ready file* into a folder the
+caller names (kb: `$XDG_CACHE_HOME/kb/models/ready`): the exact arrays the forward pass reads
+(the int8 matrices with their scales in the kernel's layout, or the transposed f32 ones;
+embeddings, layer norms, biases), after a header that says which model and which source files
+(length, modification time, inode) they come from. Later loads memory-map it and use the
+arrays in place: nothing is copied, converted or hashed, and of the word embedding table only
+the rows a text needs are read from disk. The embeddings are the same bit for bit. A changed
+model file, a damaged, truncated or foreign ready file, or a cache that cannot be written only
+cost the speed: the model loads from its folder (and the ready file is written again when it
+can be). The file, its checks and why the caller chooses the folder: the `ready` module
+(`src/ready.rs`). BENCHMARKS.md ("Embedding") has whole-process `kb search` before and after.
+
 # Why not `candle` and `tokenizers`
 
 Meilisearch runs its local embedders on `candle` (Hugging Face's tensor library) with the
@@ -104,6 +121,7 @@ pub mod fetch;
 mod folder;
 mod model;
 mod quant;
+mod ready;
 pub mod testing;
 mod tokenizer;
 
@@ -127,6 +145,8 @@ pub struct Embedder {
     model: model::Bert,
     max_len: usize,
     info: ModelInfo,
+    /// The ready file the weights are mapped from, if they are.
+    ready_file: Option<PathBuf>,
 }
 
 /// The number format of the linear layers' weights (nine tenths of the work of a text).
@@ -289,12 +309,44 @@ impl Embedder {
 
     /// [`load`](Self::load) with the linear layers in `precision`.
     pub fn load_with(model_dir: &Path, precision: Precision) -> Result<Embedder, EmbedError> {
+        Embedder::load_from(model_dir, precision, None)
+    }
+
+    /// [`load_with`](Self::load_with), keeping the model's weights ready to use in the folder
+    /// `ready_dir` (created if need be): the first load writes the model's ready file there
+    /// (the weights as the forward pass reads them: see the crate docs), later loads map it
+    /// instead of reading, converting and hashing the model's files, as long as those files
+    /// are unchanged. The embeddings are the same bit for bit. A ready file that cannot be
+    /// written or read costs only the speed: the model loads from its folder, and errors are
+    /// those of [`load_with`](Self::load_with).
+    pub fn load_ready(
+        model_dir: &Path,
+        precision: Precision,
+        ready_dir: &Path,
+    ) -> Result<Embedder, EmbedError> {
+        Embedder::load_from(model_dir, precision, Some(ready_dir))
+    }
+
+    fn load_from(
+        model_dir: &Path,
+        precision: Precision,
+        ready_dir: Option<&Path>,
+    ) -> Result<Embedder, EmbedError> {
         let config_path = model_dir.join("config.json");
+        let vocab_path = vocab_path(model_dir);
+        let weights_path = model_dir.join("model.safetensors");
+        // The stat data first: a file changed after it is read is seen changed next time.
+        let sources: Option<Vec<ready::Source>> = ready_dir.and_then(|_| {
+            [&config_path, &vocab_path, &weights_path]
+                .into_iter()
+                .map(|p| ready::Source::of(p))
+                .collect()
+        });
         let config_bytes =
             std::fs::read(&config_path).map_err(|e| EmbedError::io(&config_path, e))?;
         let config = model::Config::parse(&config_path, &config_bytes)?;
 
-        let (vocab_path, vocab_bytes) = vocab_file(model_dir)?;
+        let vocab_bytes = std::fs::read(&vocab_path).map_err(|e| EmbedError::io(&vocab_path, e))?;
         let vocab = parse_vocab(&vocab_path, &vocab_bytes)?;
         let tokenizer = tokenizer::WordPiece::new(vocab)
             .map_err(|reason| EmbedError::format(&vocab_path, reason))?;
@@ -312,25 +364,61 @@ impl Embedder {
 
         let max_len = max_seq_length(model_dir)?.min(config.max_position_embeddings);
         let settings = folder::read(model_dir, config.hidden_size)?;
-        let weights_path = model_dir.join("model.safetensors");
-        let weights = std::fs::read(&weights_path).map_err(|e| EmbedError::io(&weights_path, e))?;
-        let dim = config.hidden_size;
-        let model = model::Bert::load(config, &weights_path, &weights, precision)?;
-
-        let mut hasher = blake3::Hasher::new();
-        hasher.update(b"kb-embed model\n");
-        for bytes in [&config_bytes, &vocab_bytes, &weights] {
-            hasher.update(&(bytes.len() as u64).to_le_bytes());
-            hasher.update(bytes);
-        }
         let described = serde_json::json!([
             settings.pooling.as_str(),
             settings.query_prefix,
             settings.passage_prefix,
             max_len,
-        ]);
-        hasher.update(described.to_string().as_bytes());
-        let checksum = hasher.finalize().to_hex().to_string();
+        ])
+        .to_string();
+        let dim = config.hidden_size;
+        let key = match (ready_dir, sources) {
+            (Some(ready_dir), Some(sources)) => {
+                let dir = model_dir.canonicalize().unwrap_or_else(|_| model_dir.to_owned());
+                let key =
+                    ready::Key { dir, precision, config: &config, described: &described, sources };
+                let path = key.path(ready_dir);
+                Some((key, path))
+            }
+            _ => None,
+        };
+
+        // The ready file, if it is this model's (the weights are not read), else the folder.
+        let mut loaded = None;
+        if let Some((key, path)) = &key {
+            if let Ok(ready) = ready::open(path, key) {
+                let verified = !ready.racy || {
+                    // Racy: trusted once the sources give the recorded checksum again.
+                    let weights = std::fs::read(&weights_path)
+                        .map_err(|e| EmbedError::io(&weights_path, e))?;
+                    checksum(&[&config_bytes, &vocab_bytes, &weights], &described) == ready.checksum
+                };
+                if verified {
+                    if let Ok(model) = model::Bert::from_ready(config.clone(), &ready, precision) {
+                        if ready.racy {
+                            // Written again now, it is no longer racy for the next load.
+                            let _ = ready::write(path, key, &ready.checksum, &model.named_arrays());
+                        }
+                        loaded = Some((model, ready.checksum.clone(), Some(path.clone())));
+                    }
+                }
+            }
+        }
+        let (model, checksum, ready_file) = match loaded {
+            Some(loaded) => loaded,
+            None => {
+                let weights =
+                    std::fs::read(&weights_path).map_err(|e| EmbedError::io(&weights_path, e))?;
+                let model = model::Bert::load(config.clone(), &weights_path, &weights, precision)?;
+                let checksum = checksum(&[&config_bytes, &vocab_bytes, &weights], &described);
+                drop(weights);
+                if let Some((key, path)) = &key {
+                    // Failing to write it costs only the next load's speed.
+                    let _ = ready::write(path, key, &checksum, &model.named_arrays());
+                }
+                (model, checksum, None)
+            }
+        };
 
         let name = match settings.name {
             Some(name) => name,
@@ -349,7 +437,13 @@ impl Embedder {
             dir: model_dir.to_owned(),
             precision,
         };
-        Ok(Embedder { tokenizer, model, max_len, info })
+        Ok(Embedder { tokenizer, model, max_len, info, ready_file })
+    }
+
+    /// The ready file this model's weights are mapped from ([`load_ready`](Self::load_ready)
+    /// found one of this model), or `None` when they were read from the model's folder.
+    pub fn ready_file(&self) -> Option<&Path> {
+        self.ready_file.as_deref()
     }
 
     /// What the model is: name, dimension, checksum, settings.
@@ -455,14 +549,28 @@ fn folder_name(dir: &Path) -> String {
     }
 }
 
-/// The vocabulary's file: `vocab.txt`, or `tokenizer.json` when there is no `vocab.txt`; its
-/// path and contents.
-fn vocab_file(model_dir: &Path) -> Result<(PathBuf, Vec<u8>), EmbedError> {
+/// The vocabulary's file: `vocab.txt`, or `tokenizer.json` when there is no `vocab.txt`.
+fn vocab_path(model_dir: &Path) -> PathBuf {
     let txt = model_dir.join("vocab.txt");
     let json = model_dir.join("tokenizer.json");
-    let path = if txt.is_file() || !json.is_file() { txt } else { json };
-    let bytes = std::fs::read(&path).map_err(|e| EmbedError::io(&path, e))?;
-    Ok((path, bytes))
+    if txt.is_file() || !json.is_file() {
+        txt
+    } else {
+        json
+    }
+}
+
+/// The model's checksum ([`ModelInfo::checksum`]): blake3 over the files that decide its
+/// embeddings (each after its length) and the settings (`described`, JSON).
+fn checksum(files: &[&[u8]], described: &str) -> String {
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(b"kb-embed model\n");
+    for bytes in files {
+        hasher.update(&(bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    }
+    hasher.update(described.as_bytes());
+    hasher.finalize().to_hex().to_string()
 }
 
 /// The vocabulary in `bytes`: `vocab.txt` (a token a line), or `tokenizer.json`'s `model.vocab`.

@@ -4,13 +4,14 @@
 use std::path::Path;
 
 use safetensors::{Dtype, SafeTensors};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::quant::QLinear;
+use crate::ready::{Array, Named, Ready};
 use crate::{EmbedError, Pooling, Precision};
 
 /// The fields of a Hugging Face BERT `config.json` the forward pass needs.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, Serialize)]
 pub(crate) struct Config {
     pub(crate) hidden_size: usize,
     pub(crate) num_hidden_layers: usize,
@@ -73,23 +74,53 @@ impl Config {
 struct Layer {
     /// Query, key and value projections side by side: `[d, 3d]`.
     qkv_w: Weight,
-    qkv_b: Vec<f32>,
+    qkv_b: Array<f32>,
     out_w: Weight,
-    out_b: Vec<f32>,
-    ln1_g: Vec<f32>,
-    ln1_b: Vec<f32>,
+    out_b: Array<f32>,
+    ln1_g: Array<f32>,
+    ln1_b: Array<f32>,
     ff1_w: Weight,
-    ff1_b: Vec<f32>,
+    ff1_b: Array<f32>,
     ff2_w: Weight,
-    ff2_b: Vec<f32>,
-    ln2_g: Vec<f32>,
-    ln2_b: Vec<f32>,
+    ff2_b: Array<f32>,
+    ln2_g: Array<f32>,
+    ln2_b: Array<f32>,
+}
+
+/// A layer's arrays other than its matrices, by name (in the ready file: `{layer}.{name}`).
+const LAYER_VECTORS: [&str; 8] =
+    ["qkv_b", "out_b", "ln1_g", "ln1_b", "ff1_b", "ff2_b", "ln2_g", "ln2_b"];
+/// A layer's matrices, by name.
+const LAYER_MATRICES: [&str; 4] = ["qkv_w", "out_w", "ff1_w", "ff2_w"];
+
+impl Layer {
+    fn vector(&self, name: &str) -> &Array<f32> {
+        match name {
+            "qkv_b" => &self.qkv_b,
+            "out_b" => &self.out_b,
+            "ln1_g" => &self.ln1_g,
+            "ln1_b" => &self.ln1_b,
+            "ff1_b" => &self.ff1_b,
+            "ff2_b" => &self.ff2_b,
+            "ln2_g" => &self.ln2_g,
+            _ => &self.ln2_b,
+        }
+    }
+
+    fn matrix(&self, name: &str) -> &Weight {
+        match name {
+            "qkv_w" => &self.qkv_w,
+            "out_w" => &self.out_w,
+            "ff1_w" => &self.ff1_w,
+            _ => &self.ff2_w,
+        }
+    }
 }
 
 /// A linear layer's `[in, out]` matrix, in f32 or quantized to int8 ([`QLinear`]).
 #[derive(Debug)]
 enum Weight {
-    F32 { w: Vec<f32>, inp: usize, out: usize },
+    F32 { w: Array<f32>, inp: usize, out: usize },
     Int8(QLinear),
 }
 
@@ -97,8 +128,44 @@ impl Weight {
     /// `w`, `[inp, out]`, kept as it is or quantized.
     fn new(w: Vec<f32>, inp: usize, out: usize, precision: Precision) -> Weight {
         match precision {
-            Precision::F32 => Weight::F32 { w, inp, out },
+            Precision::F32 => Weight::F32 { w: w.into(), inp, out },
             Precision::Int8 => Weight::Int8(QLinear::quantize(&w, inp, out)),
+        }
+    }
+
+    /// The `[inp, out]` matrix `name` of a ready file, in `precision`.
+    fn from_ready(
+        ready: &Ready,
+        name: &str,
+        inp: usize,
+        out: usize,
+        precision: Precision,
+    ) -> Result<Weight, String> {
+        Ok(match precision {
+            Precision::F32 => Weight::F32 { w: ready.array(name, inp * out)?, inp, out },
+            Precision::Int8 => {
+                let (packed_len, _) = QLinear::packed_shape(inp, out);
+                Weight::Int8(QLinear::from_parts(
+                    inp,
+                    out,
+                    ready.array(&format!("{name}.packed"), packed_len)?,
+                    ready.array(&format!("{name}.scale"), out)?,
+                    ready.array(&format!("{name}.colsum"), out)?,
+                ))
+            }
+        })
+    }
+
+    /// Its arrays for a ready file, named after `name`.
+    fn named<'a>(&'a self, name: &str, out: &mut Vec<Named<'a>>) {
+        match self {
+            Weight::F32 { w, .. } => out.push(Named::new(name.to_string(), w)),
+            Weight::Int8(q) => {
+                let (packed, scale, colsum) = q.parts();
+                out.push(Named::new(format!("{name}.packed"), packed));
+                out.push(Named::new(format!("{name}.scale"), scale));
+                out.push(Named::new(format!("{name}.colsum"), colsum));
+            }
         }
     }
 
@@ -117,11 +184,11 @@ impl Weight {
 #[derive(Debug)]
 pub(crate) struct Bert {
     cfg: Config,
-    word: Vec<f32>,
-    position: Vec<f32>,
-    token_type0: Vec<f32>,
-    emb_ln_g: Vec<f32>,
-    emb_ln_b: Vec<f32>,
+    word: Array<f32>,
+    position: Array<f32>,
+    token_type0: Array<f32>,
+    emb_ln_g: Array<f32>,
+    emb_ln_b: Array<f32>,
     layers: Vec<Layer>,
 }
 
@@ -230,26 +297,96 @@ impl Bert {
             qkv_b.extend(t.get(&format!("{p}attention.self.key.bias"), &[d])?);
             qkv_b.extend(t.get(&format!("{p}attention.self.value.bias"), &[d])?);
             let weight = |w, inp, out| Weight::new(w, inp, out, precision);
+            let vector = |name: String, len| t.get(&name, &[len]).map(Array::from);
             layers.push(Layer {
                 qkv_w: weight(transpose(&qkv, 3 * d, d), d, 3 * d),
-                qkv_b,
+                qkv_b: qkv_b.into(),
                 out_w: weight(
                     t.linear_t(&format!("{p}attention.output.dense.weight"), d, d)?,
                     d,
                     d,
                 ),
-                out_b: t.get(&format!("{p}attention.output.dense.bias"), &[d])?,
-                ln1_g: t.get(&format!("{p}attention.output.LayerNorm.weight"), &[d])?,
-                ln1_b: t.get(&format!("{p}attention.output.LayerNorm.bias"), &[d])?,
+                out_b: vector(format!("{p}attention.output.dense.bias"), d)?,
+                ln1_g: vector(format!("{p}attention.output.LayerNorm.weight"), d)?,
+                ln1_b: vector(format!("{p}attention.output.LayerNorm.bias"), d)?,
                 ff1_w: weight(t.linear_t(&format!("{p}intermediate.dense.weight"), i, d)?, d, i),
-                ff1_b: t.get(&format!("{p}intermediate.dense.bias"), &[i])?,
+                ff1_b: vector(format!("{p}intermediate.dense.bias"), i)?,
                 ff2_w: weight(t.linear_t(&format!("{p}output.dense.weight"), d, i)?, i, d),
-                ff2_b: t.get(&format!("{p}output.dense.bias"), &[d])?,
-                ln2_g: t.get(&format!("{p}output.LayerNorm.weight"), &[d])?,
-                ln2_b: t.get(&format!("{p}output.LayerNorm.bias"), &[d])?,
+                ff2_b: vector(format!("{p}output.dense.bias"), d)?,
+                ln2_g: vector(format!("{p}output.LayerNorm.weight"), d)?,
+                ln2_b: vector(format!("{p}output.LayerNorm.bias"), d)?,
             });
         }
-        Ok(Bert { cfg, word, position, token_type0, emb_ln_g, emb_ln_b, layers })
+        Ok(Bert {
+            cfg,
+            word: word.into(),
+            position: position.into(),
+            token_type0: token_type0.into(),
+            emb_ln_g: emb_ln_g.into(),
+            emb_ln_b: emb_ln_b.into(),
+            layers,
+        })
+    }
+
+    /// The arrays of a ready file (see `ready`), by name: exactly those the forward pass reads.
+    pub(crate) fn named_arrays(&self) -> Vec<Named<'_>> {
+        let mut out = vec![
+            Named::new("word".into(), &self.word),
+            Named::new("position".into(), &self.position),
+            Named::new("token_type0".into(), &self.token_type0),
+            Named::new("emb_ln_g".into(), &self.emb_ln_g),
+            Named::new("emb_ln_b".into(), &self.emb_ln_b),
+        ];
+        for (l, layer) in self.layers.iter().enumerate() {
+            for name in LAYER_VECTORS {
+                out.push(Named::new(format!("{l}.{name}"), layer.vector(name)));
+            }
+            for name in LAYER_MATRICES {
+                layer.matrix(name).named(&format!("{l}.{name}"), &mut out);
+            }
+        }
+        out
+    }
+
+    /// The model of `cfg`'s shape whose arrays are those of `ready` (mapped, not copied), the
+    /// linear layers in `precision` (the ready file's); an array missing or of the wrong length
+    /// is an error.
+    pub(crate) fn from_ready(
+        cfg: Config,
+        ready: &Ready,
+        precision: Precision,
+    ) -> Result<Bert, String> {
+        let (d, i) = (cfg.hidden_size, cfg.intermediate_size);
+        let mut layers = Vec::with_capacity(cfg.num_hidden_layers);
+        for l in 0..cfg.num_hidden_layers {
+            let vector = |name: &str, len| ready.array::<f32>(&format!("{l}.{name}"), len);
+            let matrix = |name: &str, inp, out| {
+                Weight::from_ready(ready, &format!("{l}.{name}"), inp, out, precision)
+            };
+            layers.push(Layer {
+                qkv_w: matrix("qkv_w", d, 3 * d)?,
+                qkv_b: vector("qkv_b", 3 * d)?,
+                out_w: matrix("out_w", d, d)?,
+                out_b: vector("out_b", d)?,
+                ln1_g: vector("ln1_g", d)?,
+                ln1_b: vector("ln1_b", d)?,
+                ff1_w: matrix("ff1_w", d, i)?,
+                ff1_b: vector("ff1_b", i)?,
+                ff2_w: matrix("ff2_w", i, d)?,
+                ff2_b: vector("ff2_b", d)?,
+                ln2_g: vector("ln2_g", d)?,
+                ln2_b: vector("ln2_b", d)?,
+            });
+        }
+        Ok(Bert {
+            word: ready.array("word", cfg.vocab_size * d)?,
+            position: ready.array("position", cfg.max_position_embeddings * d)?,
+            token_type0: ready.array("token_type0", d)?,
+            emb_ln_g: ready.array("emb_ln_g", d)?,
+            emb_ln_b: ready.array("emb_ln_b", d)?,
+            layers,
+            cfg,
+        })
     }
 
     /// The last hidden state of the token ids `ids`, pooled by `pooling` and L2-normalized.

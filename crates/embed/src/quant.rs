@@ -13,6 +13,8 @@
 //! The weights are stored in the layout the VNNI kernel reads (groups of 4 consecutive `k` for
 //! each column, 64 columns a block), prepared once when the model is loaded.
 
+use crate::ready::Array;
+
 /// Columns in a block of the packed weights (four 16-lane registers).
 const NB: usize = 64;
 /// Rows of the activations handled at once by the kernel.
@@ -29,11 +31,11 @@ pub(crate) struct QLinear {
     np: usize,
     /// `[kp / 4][np][4]`: for each group of 4 rows of `W`, each column's 4 values; zero beyond
     /// `k` and `n`.
-    packed: Vec<i8>,
+    packed: Array<i8>,
     /// Each column's scale.
-    scale: Vec<f32>,
+    scale: Array<f32>,
     /// Each column's sum of quantized values.
-    colsum: Vec<i32>,
+    colsum: Array<i32>,
 }
 
 /// Rows of activations quantized for a product with a [`QLinear`].
@@ -67,7 +69,34 @@ impl QLinear {
                 colsum[j] += i32::from(q);
             }
         }
-        QLinear { k, n, kp, np, packed, scale, colsum }
+        QLinear { k, n, kp, np, packed: packed.into(), scale: scale.into(), colsum: colsum.into() }
+    }
+
+    /// The length of the packed values of a `[k, n]` matrix, and `k` rounded up to 4.
+    pub(crate) fn packed_shape(k: usize, n: usize) -> (usize, usize) {
+        let kp = k.next_multiple_of(4);
+        (kp * n.next_multiple_of(NB), kp)
+    }
+
+    /// The `[k, n]` matrix of `parts`' arrays (as [`QLinear::parts`] gives them).
+    ///
+    /// # Panics
+    /// If the arrays do not have the lengths of a `[k, n]` matrix (the caller checks them).
+    pub(crate) fn from_parts(
+        k: usize,
+        n: usize,
+        packed: Array<i8>,
+        scale: Array<f32>,
+        colsum: Array<i32>,
+    ) -> QLinear {
+        let (packed_len, kp) = QLinear::packed_shape(k, n);
+        assert!(packed.len() == packed_len && scale.len() == n && colsum.len() == n);
+        QLinear { k, n, kp, np: n.next_multiple_of(NB), packed, scale, colsum }
+    }
+
+    /// The packed values, the columns' scales and the columns' sums.
+    pub(crate) fn parts(&self) -> (&[i8], &[f32], &[i32]) {
+        (&self.packed[..], &self.scale[..], &self.colsum[..])
     }
 
     /// The number of inputs (rows of `W`).

@@ -718,3 +718,245 @@ fn int8_weights_agree_with_f32_in_both_pooling_modes() {
         assert_eq!(int8.embed_batch(&texts), single, "{mode}");
     }
 }
+
+// The ready file (`Embedder::load_ready`): written by the first load, mapped by the next ones,
+// the same embeddings bit for bit.
+
+/// Texts whose embeddings the ready file's tests compare.
+const TEXTS: &[&str] = &["hello world", "the cat sat on the mat", "", "unknown zzz words", "dog"];
+
+/// The ready files in `dir`.
+fn ready_files(dir: &Path) -> Vec<std::path::PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir) else { return Vec::new() };
+    let mut files: Vec<_> = entries
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "kbready"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Every embedding of [`TEXTS`], one at a time and packed.
+fn all_embeddings(embedder: &Embedder) -> Vec<Vec<f32>> {
+    let mut out: Vec<Vec<f32>> = TEXTS.iter().map(|t| embedder.embed(t)).collect();
+    out.extend(embedder.embed_batch(TEXTS));
+    out
+}
+
+/// Sets the modification time of the model's files an hour back, as for a model downloaded
+/// earlier (a file modified within the ready file's clock tick is checked by its contents).
+fn age_model_files(dir: &Path) {
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    for name in ["config.json", "vocab.txt", "model.safetensors"] {
+        let file = std::fs::File::options().write(true).open(dir.join(name)).unwrap();
+        file.set_modified(hour_ago).unwrap();
+    }
+}
+
+#[test]
+fn the_ready_file_is_written_then_mapped_and_embeds_identically_in_both_pooling_modes() {
+    for mode in ["mean_tokens", "cls_token"] {
+        for precision in [Precision::F32, Precision::Int8] {
+            let model = tempfile::tempdir().unwrap();
+            let cache = tempfile::tempdir().unwrap();
+            write_model(model.path());
+            write_pooling(model.path(), mode);
+            let ready_dir = cache.path().join("ready");
+            let what = format!("{mode} {precision:?}");
+
+            let folder = Embedder::load_with(model.path(), precision).unwrap();
+            assert_eq!(folder.ready_file(), None);
+            let first = Embedder::load_ready(model.path(), precision, &ready_dir).unwrap();
+            assert_eq!(first.ready_file(), None, "{what}: nothing to map yet");
+            let written = ready_files(&ready_dir);
+            assert_eq!(written.len(), 1, "{what}: {written:?}");
+            assert!(written[0]
+                .to_str()
+                .unwrap()
+                .ends_with(&format!("-{}.kbready", precision.as_str())));
+
+            let second = Embedder::load_ready(model.path(), precision, &ready_dir).unwrap();
+            assert_eq!(second.ready_file(), Some(written[0].as_path()), "{what}");
+            assert_eq!(second.info(), folder.info(), "{what}");
+            let want = all_embeddings(&folder);
+            assert_eq!(all_embeddings(&first), want, "{what}");
+            assert_eq!(all_embeddings(&second), want, "{what}: bit for bit");
+            assert_eq!(ready_files(&ready_dir), written, "{what}: one file per model");
+        }
+    }
+}
+
+#[test]
+fn a_model_of_old_files_maps_its_ready_file_without_reading_the_weights() {
+    let model = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    write_model(model.path());
+    age_model_files(model.path());
+    let first = Embedder::load_ready(model.path(), Precision::Int8, cache.path()).unwrap();
+    let want = all_embeddings(&first);
+    // The weights replaced by zeros of the same length, modification time and inode: a load
+    // from the folder would fail; the ready file, trusted by the files' stat data, is used.
+    let weights = model.path().join("model.safetensors");
+    let meta = std::fs::metadata(&weights).unwrap();
+    let file = std::fs::File::options().write(true).open(&weights).unwrap();
+    std::io::Write::write_all(&mut &file, &vec![0u8; meta.len() as usize]).unwrap();
+    file.set_modified(meta.modified().unwrap()).unwrap();
+    drop(file);
+    let mapped = Embedder::load_ready(model.path(), Precision::Int8, cache.path()).unwrap();
+    assert!(mapped.ready_file().is_some());
+    assert_eq!(all_embeddings(&mapped), want);
+    assert!(Embedder::load_with(model.path(), Precision::Int8).is_err());
+}
+
+#[test]
+fn a_corrupt_or_truncated_ready_file_is_ignored_and_replaced() {
+    let model = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    write_model(model.path());
+    let want = all_embeddings(&load_f32(model.path()));
+    Embedder::load_ready(model.path(), Precision::F32, cache.path()).unwrap();
+    let path = ready_files(cache.path()).remove(0);
+    let good = std::fs::read(&path).unwrap();
+    let damages: Vec<(&str, Vec<u8>)> = vec![
+        ("truncated", good[..good.len() / 2].to_vec()),
+        ("one byte short", good[..good.len() - 1].to_vec()),
+        ("header damaged", {
+            let mut bad = good.clone();
+            bad[60] ^= 0x55;
+            bad
+        }),
+        ("another format version", {
+            let mut bad = good.clone();
+            bad[8] = 99;
+            bad
+        }),
+        ("magic only", b"kb-ready".to_vec()),
+    ];
+    for (what, bytes) in damages {
+        std::fs::write(&path, &bytes).unwrap();
+        let loaded = Embedder::load_ready(model.path(), Precision::F32, cache.path()).unwrap();
+        assert_eq!(loaded.ready_file(), None, "{what}");
+        assert_eq!(all_embeddings(&loaded), want, "{what}");
+        assert_eq!(std::fs::read(&path).unwrap().len(), good.len(), "{what}: rewritten");
+        let next = Embedder::load_ready(model.path(), Precision::F32, cache.path()).unwrap();
+        assert_eq!(next.ready_file(), Some(path.as_path()), "{what}");
+        assert_eq!(all_embeddings(&next), want, "{what}");
+    }
+}
+
+#[test]
+fn a_foreign_file_of_the_ready_files_name_is_left_alone() {
+    let model = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    write_model(model.path());
+    Embedder::load_ready(model.path(), Precision::F32, cache.path()).unwrap();
+    let path = ready_files(cache.path()).remove(0);
+    std::fs::write(&path, "someone else's notes").unwrap();
+    let loaded = Embedder::load_ready(model.path(), Precision::F32, cache.path()).unwrap();
+    assert_eq!(loaded.ready_file(), None);
+    assert_eq!(all_embeddings(&loaded), all_embeddings(&load_f32(model.path())));
+    assert_eq!(std::fs::read_to_string(&path).unwrap(), "someone else's notes");
+}
+
+#[test]
+fn a_changed_model_file_invalidates_the_ready_file() {
+    let model = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    write_model(model.path());
+    let before =
+        all_embeddings(&Embedder::load_ready(model.path(), Precision::Int8, cache.path()).unwrap());
+    // Other weights of the same shapes (and file length): the word embeddings halved.
+    let tensors: Vec<_> = shapes()
+        .into_iter()
+        .map(|(name, shape)| {
+            let factor = if name.starts_with("embeddings.word") { 0.5 } else { 1.0 };
+            let values = (0..shape.iter().product()).map(|i| weight(&name, i) * factor).collect();
+            (name, shape, values)
+        })
+        .collect();
+    std::fs::write(model.path().join("model.safetensors"), safetensors(&tensors, Dtype::F32))
+        .unwrap();
+    let changed = Embedder::load_ready(model.path(), Precision::Int8, cache.path()).unwrap();
+    assert_eq!(changed.ready_file(), None, "the ready file is stale");
+    let want = all_embeddings(&Embedder::load_with(model.path(), Precision::Int8).unwrap());
+    assert_ne!(want, before);
+    assert_eq!(all_embeddings(&changed), want);
+    let info = changed.info().clone();
+    let next = Embedder::load_ready(model.path(), Precision::Int8, cache.path()).unwrap();
+    assert!(next.ready_file().is_some(), "written again for the new weights");
+    assert_eq!(all_embeddings(&next), want);
+    assert_eq!(next.info(), &info);
+}
+
+#[test]
+fn a_change_within_the_ready_files_clock_tick_is_seen_by_the_contents() {
+    let model = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    write_model(model.path());
+    // The weights' modification time in the future: every ready file is "racy" against it.
+    let weights = model.path().join("model.safetensors");
+    let later = std::time::SystemTime::now() + std::time::Duration::from_secs(3600);
+    std::fs::File::options().write(true).open(&weights).unwrap().set_modified(later).unwrap();
+    Embedder::load_ready(model.path(), Precision::F32, cache.path()).unwrap();
+    // Unchanged: checked by its contents, then mapped.
+    let same = Embedder::load_ready(model.path(), Precision::F32, cache.path()).unwrap();
+    assert!(same.ready_file().is_some());
+    // Changed in place with the same length, inode and modification time: the stat data
+    // cannot tell, the contents do.
+    let mut bytes = std::fs::read(&weights).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x40;
+    let file = std::fs::File::options().write(true).open(&weights).unwrap();
+    std::io::Write::write_all(&mut &file, &bytes).unwrap();
+    file.set_modified(later).unwrap();
+    drop(file);
+    let changed = Embedder::load_ready(model.path(), Precision::F32, cache.path()).unwrap();
+    assert_eq!(changed.ready_file(), None);
+    assert_eq!(all_embeddings(&changed), all_embeddings(&load_f32(model.path())));
+    assert_ne!(changed.info().checksum, same.info().checksum);
+}
+
+#[test]
+fn a_cache_that_cannot_be_written_still_embeds() {
+    let model = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    write_model(model.path());
+    // A folder under a file cannot be created, whoever runs the test.
+    let blocker = cache.path().join("a-file");
+    std::fs::write(&blocker, "not a folder").unwrap();
+    let ready_dir = blocker.join("ready");
+    let want = all_embeddings(&load_f32(model.path()));
+    for _ in 0..2 {
+        let loaded = Embedder::load_ready(model.path(), Precision::F32, &ready_dir).unwrap();
+        assert_eq!(loaded.ready_file(), None);
+        assert_eq!(all_embeddings(&loaded), want);
+    }
+    assert_eq!(std::fs::read_to_string(&blocker).unwrap(), "not a folder");
+    // And a model that cannot be loaded is the same error with or without a cache.
+    let err = Embedder::load_ready(&model.path().join("nothing"), Precision::F32, cache.path());
+    assert!(matches!(err, Err(EmbedError::Io { .. })), "{err:?}");
+}
+
+#[test]
+fn the_ready_files_of_model_folders_that_are_gone_are_removed_and_nothing_else() {
+    let cache = tempfile::tempdir().unwrap();
+    let gone = tempfile::tempdir().unwrap();
+    write_model(gone.path());
+    Embedder::load_ready(gone.path(), Precision::F32, cache.path()).unwrap();
+    let orphan = ready_files(cache.path()).remove(0);
+    let foreign = cache.path().join("notes.txt");
+    std::fs::write(&foreign, "kb-ready, but not a ready file").unwrap();
+    drop(gone);
+    // The next ready file written removes the one of the folder that is gone.
+    let model = tempfile::tempdir().unwrap();
+    write_model(model.path());
+    Embedder::load_ready(model.path(), Precision::F32, cache.path()).unwrap();
+    let left = ready_files(cache.path());
+    assert_eq!(left.len(), 1);
+    assert_ne!(left[0], orphan);
+    assert!(foreign.exists());
+    assert!(Embedder::load_ready(model.path(), Precision::F32, cache.path())
+        .unwrap()
+        .ready_file()
+        .is_some());
+}
