@@ -50,7 +50,7 @@ pub(crate) fn top(
     k: usize,
 ) -> tantivy::Result<Vec<(Score, DocAddress)>> {
     match (plan.sum(), plan.query()) {
-        (Some(sum), _) => top_of_sum(snapshot, sum, k),
+        (Some(sum), _) => Weighted::new(snapshot, sum)?.top(k),
         (None, Some(query)) => snapshot
             .searcher
             .search(query, &tantivy::collector::TopDocs::with_limit(k).order_by_score()),
@@ -58,56 +58,66 @@ pub(crate) fn top(
     }
 }
 
-/// The `k` best passages of `sum`, best first, ties by address.
-pub(crate) fn top_of_sum(
-    snapshot: &Snapshot,
-    sum: &Sum,
-    k: usize,
-) -> tantivy::Result<Vec<(Score, DocAddress)>> {
-    if k == 0 {
-        return Ok(Vec::new());
-    }
-    let searcher = &snapshot.searcher;
-    let weights = weights(searcher, sum)?;
-    let mut best = Best { k, heap: BinaryHeap::with_capacity(k + 1) };
-    for (ord, reader) in searcher.segment_readers().iter().enumerate() {
-        let opened = SegmentSum::open((ord as u32, reader), sum, &weights, &snapshot.bounds)?;
-        let Some(mut segment) = opened else { continue };
-        segment.collect(ord as u32, &mut best);
-    }
-    let mut top: Vec<Entry> = best.heap.into_vec();
-    top.sort();
-    Ok(top.into_iter().map(|e| (e.score, e.address)).collect())
+/// A [`Sum`] with the weights of its parts worked out for the snapshot: what its passes need.
+pub(crate) struct Weighted<'a> {
+    snapshot: &'a Snapshot,
+    sum: &'a Sum,
+    weights: Vec<Vec<PartWeight>>,
 }
 
-/// The scores of the passages at `addresses` (sorted) that `sum` matches, in address order.
-pub(crate) fn scores_at(
-    snapshot: &Snapshot,
-    sum: &Sum,
-    addresses: &[DocAddress],
-) -> tantivy::Result<Vec<(Score, DocAddress)>> {
-    let mut scored = Vec::new();
-    if addresses.is_empty() {
-        return Ok(scored);
+impl<'a> Weighted<'a> {
+    /// `sum`'s parts weighted by `snapshot`'s statistics, as tantivy weighs them.
+    pub(crate) fn new(snapshot: &'a Snapshot, sum: &'a Sum) -> tantivy::Result<Weighted<'a>> {
+        Ok(Weighted { snapshot, sum, weights: weights(&snapshot.searcher, sum)? })
     }
-    let searcher = &snapshot.searcher;
-    let weights = weights(searcher, sum)?;
-    for (ord, reader) in searcher.segment_readers().iter().enumerate() {
-        let ord = ord as u32;
-        let docs = addresses.iter().filter(|a| a.segment_ord == ord).map(|a| a.doc_id);
-        let mut docs = docs.peekable();
-        if docs.peek().is_none() {
-            continue;
+
+    /// The `k` best passages, best first, ties by address.
+    pub(crate) fn top(&self, k: usize) -> tantivy::Result<Vec<(Score, DocAddress)>> {
+        if k == 0 {
+            return Ok(Vec::new());
         }
-        let opened = SegmentSum::open((ord, reader), sum, &weights, &snapshot.bounds)?;
-        let Some(mut segment) = opened else { continue };
-        for doc in docs {
-            if let Some(score) = segment.score_at(doc) {
-                scored.push((score, DocAddress::new(ord, doc)));
+        let mut best = Best { k, heap: BinaryHeap::with_capacity(k + 1) };
+        for (ord, reader) in self.snapshot.searcher.segment_readers().iter().enumerate() {
+            let Some(mut segment) = self.open(ord as u32, reader)? else { continue };
+            segment.collect(ord as u32, &mut best);
+        }
+        let mut top: Vec<Entry> = best.heap.into_vec();
+        top.sort();
+        Ok(top.into_iter().map(|e| (e.score, e.address)).collect())
+    }
+
+    /// The scores of the passages at `addresses` (sorted) that the sum matches, in address
+    /// order.
+    pub(crate) fn scores_at(
+        &self,
+        addresses: &[DocAddress],
+    ) -> tantivy::Result<Vec<(Score, DocAddress)>> {
+        let mut scored = Vec::new();
+        for (ord, reader) in self.snapshot.searcher.segment_readers().iter().enumerate() {
+            let ord = ord as u32;
+            let docs = addresses.iter().filter(|a| a.segment_ord == ord).map(|a| a.doc_id);
+            let mut docs = docs.peekable();
+            if docs.peek().is_none() {
+                continue;
+            }
+            let Some(mut segment) = self.open(ord, reader)? else { continue };
+            for doc in docs {
+                if let Some(score) = segment.score_at(doc) {
+                    scored.push((score, DocAddress::new(ord, doc)));
+                }
             }
         }
+        Ok(scored)
     }
-    Ok(scored)
+
+    /// The sum opened on segment `ord`.
+    fn open<'r>(
+        &self,
+        ord: u32,
+        reader: &'r SegmentReader,
+    ) -> tantivy::Result<Option<SegmentSum<'r>>> {
+        SegmentSum::open((ord, reader), self.sum, &self.weights, &self.snapshot.bounds)
+    }
 }
 
 /// How one field of a unit is scored, for the whole index.
@@ -116,15 +126,13 @@ enum PartWeight {
     Term(Bm25Weight, Bm25Weight, Score),
     /// A phrase: tantivy's phrase weight, its boost and the largest score it can give.
     Phrase(Box<dyn Weight>, Score, Score),
-    /// A term no passage holds.
-    Missing,
 }
 
 /// Each unit's fields' weights.
 fn weights(searcher: &tantivy::Searcher, sum: &Sum) -> tantivy::Result<Vec<Vec<PartWeight>>> {
     let weight = |part: &Part, boost: Score| -> tantivy::Result<PartWeight> {
         Ok(match part {
-            Part::Term(term) if searcher.doc_freq(term)? == 0 => PartWeight::Missing,
+            // A term no passage holds has postings in no segment: its weight is never used.
             Part::Term(term) => {
                 let bm25 = Bm25Weight::for_terms(searcher, std::slice::from_ref(term))?;
                 let boosted = bm25.boost_by(boost);
@@ -340,7 +348,7 @@ impl<'r> SegmentSum<'r> {
                             fields.push(FieldPostings::Phrase(scorer));
                         }
                     }
-                    _ => {}
+                    (Part::Phrase(_), PartWeight::Term(..)) => {}
                 }
             }
             let bound = disjunction(&field_bounds, sum.tie_breaker);
@@ -559,7 +567,8 @@ mod tests {
     /// position, and the same passages wherever a score is not tied with a neighbour's.
     fn assert_same_top(snapshot: &Snapshot, plan: &Plan, k: usize, what: &str) {
         let sum = plan.sum().unwrap_or_else(|| panic!("{what}: the plan has no sum"));
-        let ours = top_of_sum(snapshot, sum, k).expect("maxscore");
+        let weighted = Weighted::new(snapshot, sum).expect("weights");
+        let ours = weighted.top(k).expect("maxscore");
         let searcher = &snapshot.searcher;
         let query = plan.query().expect("a query");
         let theirs =
@@ -577,7 +586,7 @@ mod tests {
         let mut addresses: Vec<DocAddress> = theirs.iter().map(|t| t.1).collect();
         addresses.push(DocAddress::new(0, 0));
         addresses.sort();
-        let scored = scores_at(snapshot, sum, &addresses).expect("scores");
+        let scored = weighted.scores_at(&addresses).expect("scores");
         for (score, address) in scored {
             let t = theirs.iter().find(|t| t.1 == address);
             if let Some(t) = t {

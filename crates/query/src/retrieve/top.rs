@@ -76,8 +76,8 @@ impl<'a> Retrieval<'a> {
             // Past the exact range: no count beside the ranking, which may then skip passages
             // that cannot make the top (MaxScore, for a plan that is a sum).
             if let Some(sum) = plan.sum() {
-                let top = maxscore::top_of_sum(snapshot, sum, fetch)?;
-                let scored = maxscore::scores_at(snapshot, sum, also_score)?;
+                let weighted = maxscore::Weighted::new(snapshot, sum)?;
+                let (top, scored) = (weighted.top(fetch)?, weighted.scores_at(also_score)?);
                 return Ok(Retrieval { fetch, total, top, scored, ..retrieval });
             }
             let collectors = (TopDocs::with_limit(fetch).order_by_score(), ScoresOf(also_score));
