@@ -50,7 +50,7 @@ fn a_passage_without_any_query_word_is_found_by_meaning() {
     assert!(ids.contains(&"garage"), "{ids:?}");
     // The query's embedding is the car direction: garage's cosine is 2 / √5 = 0.894, the
     // workshop's 3 / √13 = 0.832, but the workshop also has the word (and the best lexical
-    // score): fused 0.4 × 1 + 0.6 × 0.921 against garage's 0.6 × 1.
+    // score): fused 0.3 × 1 + 0.7 × 0.832 = 0.882 against garage's 0.7 × 0.894 = 0.626.
     assert_eq!(ids[..2], ["workshop", "garage"], "{ids:?}");
     assert!(found.total >= 4, "the passage found by meaning counts among the matches");
     // Nothing of it is lit: it has none of the query's words.
@@ -71,13 +71,13 @@ fn a_passage_without_any_query_word_is_found_by_meaning() {
 fn a_passage_both_sides_find_ranks_above_those_only_one_side_finds() {
     let kb = notes();
     kb.run(&["index", "--semantic", "docs"]).expect_code(0);
-    // fused = 0.4 × lexical' + 0.6 × cosine' (the default weight 0.6), lexical' min-max over
-    // the lexical candidates (kitchen 1, workshop x in 0..1, notes 0; garage, not found by
-    // words, 0), cosine' min-max over all four (0.070..0.981):
-    //   workshop 0.4 x + 0.6 × 1.000 >= 0.600 (both sides)
-    //   garage   0.4 × 0 + 0.6 × 0.965 = 0.579 (meaning only)
-    //   kitchen  0.4 × 1 + 0.6 × 0.175 = 0.505 (words, most of them)
-    //   notes    0.4 × 0 + 0.6 × 0     = 0
+    // fused = 0.3 × lexical' + 0.7 × cosine (the default weight 0.7), lexical' the lexical
+    // score over the best one (kitchen 1, workshop x and notes y below 1; garage, not found by
+    // words, 0):
+    //   workshop 0.3 x + 0.7 × 0.981 >= 0.687 (both sides)
+    //   garage   0.3 × 0 + 0.7 × 0.949 = 0.664 (meaning only)
+    //   kitchen  0.3 × 1 + 0.7 × 0.229 = 0.460 (words, most of them)
+    //   notes    0.3 y + 0.7 × 0.070  < 0.349
     let ranked = doc_ids(&kb, "automobile repair", &[]);
     assert_eq!(ranked, ["workshop", "garage", "kitchen", "notes"]);
     // By words alone, the kitchen note with both words is first, and garage is not found.

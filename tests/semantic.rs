@@ -154,7 +154,8 @@ fn the_library_ranks_a_semantic_index_by_meaning_without_wiring_and_keeps_it_sem
         results.hits.into_iter().map(|h| h.doc_id).collect::<Vec<_>>()
     };
     // Default options rank by meaning, as `kb search` does; weight 0 by words alone.
-    assert_eq!(ranked(&kb, 0.6), doc_ids(&work, "automobile repair", &[]));
+    let default = kb::SearchOptions::default().semantic.weight;
+    assert_eq!(ranked(&kb, default), doc_ids(&work, "automobile repair", &[]));
     assert_eq!(ranked(&kb, 0.7), ["workshop", "kitchen", "stew"]);
     assert_eq!(ranked(&kb, 0.0)[0], "kitchen");
 

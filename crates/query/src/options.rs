@@ -131,8 +131,8 @@ impl Default for Feedback {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Semantic {
     /// The share of the embedding similarity in the fused score, between 0 (off: lexical
-    /// ranking only) and 1 (default 0.6: best on NFCorpus dev and close to best on SciFact
-    /// train, of 0.4 to 0.8; see the README's "Ranking").
+    /// ranking only) and 1 (default 0.7: best on SciFact train and NFCorpus dev, of 0.5 to
+    /// 0.9; see RANKING.md).
     pub weight: f32,
     /// How many of the best lexical passages are re-ranked (default 100).
     pub depth: usize,
@@ -156,6 +156,6 @@ impl Semantic {
 
 impl Default for Semantic {
     fn default() -> Self {
-        Semantic { weight: 0.6, depth: 100, dense: 100 }
+        Semantic { weight: 0.7, depth: 100, dense: 100 }
     }
 }

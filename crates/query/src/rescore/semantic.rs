@@ -125,12 +125,11 @@ fn open_to_meaning(parsed: &ParsedQuery) -> Option<Option<kb_schema::Kind>> {
 pub(crate) struct Fused {
     /// The lexical score; `None` for a passage only meaning found.
     pub lexical: Option<f32>,
-    /// The lexical score rescaled over the lexical candidates (0 for none).
+    /// The lexical score over the best lexical candidate's (0 for none).
     pub lexical_scaled: f32,
-    /// The cosine between the passage's embedding and the query's.
+    /// The cosine between the passage's embedding and the query's (the least possible, -1,
+    /// for a passage without a vector).
     pub cosine: f32,
-    /// The cosine rescaled over the candidates.
-    pub cosine_scaled: f32,
     /// The share of the cosine.
     pub weight: f32,
 }
@@ -140,7 +139,7 @@ impl Fused {
     pub(crate) fn explain(&self, score: f32, lexical: Option<Explanation>) -> Explanation {
         let what = match self.lexical {
             Some(l) => format!(
-                "lexical {:.3}, {:.3} rescaled over the candidates, × {:.2}",
+                "lexical {:.3}, {:.3} of the best lexical candidate's, × {:.2}",
                 l,
                 self.lexical_scaled,
                 1.0 - self.weight
@@ -153,11 +152,8 @@ impl Fused {
         let mut lex = Explanation::leaf((1.0 - self.weight) * self.lexical_scaled, what);
         lex.parts.extend(lexical);
         let cos = Explanation::leaf(
-            self.weight * self.cosine_scaled,
-            format!(
-                "semantic: cosine {:.3} with the query, {:.3} rescaled over the candidates, × {:.2}",
-                self.cosine, self.cosine_scaled, self.weight
-            ),
+            self.weight * self.cosine,
+            format!("semantic: cosine {:.3} with the query, × {:.2}", self.cosine, self.weight),
         );
         Explanation { score, what: "fused: lexical + semantic".into(), parts: vec![lex, cos] }
     }
@@ -167,45 +163,32 @@ impl Fused {
 /// are the lexical candidates (best first, their scores lexical), the rest found by meaning
 /// alone; `cosines` are theirs with the query, in the same order. Returns what each fused
 /// score was made of. Candidates without a vector count as the least similar.
+///
+/// `fused = (1 - weight) × lexical / best lexical + weight × cosine`: the lexical score over
+/// the best lexical candidate's (0 for a passage found by meaning alone), the cosine as it is.
+/// Neither is stretched to fill 0..1 (min-max), which made the weakest lexical candidate
+/// worth nothing and spread the dense pool's narrow band of cosines over the whole range; of
+/// min-max, reciprocal rank fusion and z-scores, this was best on SciFact train and NFCorpus
+/// dev (RANKING.md).
 fn fuse(
     candidates: &mut [Candidate],
     lexical_count: usize,
     cosines: Vec<Option<f32>>,
     weight: f32,
 ) -> HashMap<DocAddress, Fused> {
-    let lexical = range(candidates[..lexical_count].iter().map(|c| c.score));
-    let semantic = range(cosines.iter().flatten().copied());
-    let (lexical, semantic) =
-        (scale_between(lexical.0, lexical.1), scale_between(semantic.0, semantic.1));
+    let best = candidates[..lexical_count].iter().map(|c| c.score).fold(0.0f32, f32::max);
     let mut fused = HashMap::with_capacity(candidates.len());
     for (i, (c, cosine)) in candidates.iter_mut().zip(cosines).enumerate() {
         let lexical_score = (i < lexical_count).then_some(c.score);
-        let lexical_scaled = lexical_score.map_or(0.0, &lexical);
-        let cosine_scaled = cosine.map_or(0.0, &semantic);
-        let parts = Fused {
-            lexical: lexical_score,
-            lexical_scaled,
-            cosine: cosine.unwrap_or(f32::NAN),
-            cosine_scaled,
-            weight,
-        };
-        c.score = (1.0 - weight) * lexical_scaled + weight * cosine_scaled;
+        let lexical_scaled = lexical_score.map_or(0.0, |l| if best > 0.0 { l / best } else { 1.0 });
+        let cosine = cosine.unwrap_or(-1.0);
+        let parts = Fused { lexical: lexical_score, lexical_scaled, cosine, weight };
+        c.score = (1.0 - weight) * lexical_scaled + weight * cosine;
         fused.insert(c.address, parts);
     }
     // Stable: equal fused scores keep their order (lexical first, then by meaning).
     candidates.sort_by(|a, b| b.score.total_cmp(&a.score));
     fused
-}
-
-/// The least and the greatest of `values`.
-fn range(values: impl Iterator<Item = f32>) -> (f32, f32) {
-    values.fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), v| (lo.min(v), hi.max(v)))
-}
-
-/// Min-max scaling: maps `lo..=hi` onto `0..=1`; everything to 1 when the range is empty (all
-/// values equal, or just one).
-fn scale_between(lo: f32, hi: f32) -> impl Fn(f32) -> f32 {
-    move |v| if hi > lo { (v - lo) / (hi - lo) } else { 1.0 }
 }
 
 /// The text of a query that is embedded: its words and phrases, those it excludes aside.
@@ -230,12 +213,29 @@ mod tests {
     use super::*;
 
     #[test]
-    fn scaling_spans_zero_to_one_and_is_one_when_flat() {
-        let (lo, hi) = range([2.0, 4.0, 3.0].into_iter());
-        let s = scale_between(lo, hi);
-        assert_eq!((s(2.0), s(3.0), s(4.0)), (0.0, 0.5, 1.0));
-        let (lo, hi) = range([5.0].into_iter());
-        assert_eq!(scale_between(lo, hi)(5.0), 1.0);
+    fn fusion_weighs_lexical_over_the_best_and_cosines_as_they_are() {
+        let candidate = |score: f32, doc_id: u32| Candidate {
+            score,
+            address: DocAddress::new(0, doc_id),
+            doc: u64::from(doc_id),
+        };
+        // Two lexical candidates (10 and 5), one found by meaning alone, one without a vector.
+        let mut candidates =
+            vec![candidate(10.0, 0), candidate(5.0, 1), candidate(f32::NAN, 2), candidate(4.0, 3)];
+        let cosines = vec![Some(0.2), Some(0.5), Some(0.9), None];
+        let fused = fuse(&mut candidates, 2, cosines, 0.7);
+        let order: Vec<u32> = candidates.iter().map(|c| c.address.doc_id).collect();
+        assert_eq!(order, [2, 1, 0, 3]);
+        let close = |a: f32, b: f32| (a - b).abs() < 1e-6;
+        // 0.7 × 0.9; 0.3 × 0.5 + 0.7 × 0.5; 0.3 × 1 + 0.7 × 0.2; 0.7 × -1 (no vector, and 3 is
+        // not among the 2 lexical candidates here).
+        let scores: Vec<f32> = candidates.iter().map(|c| c.score).collect();
+        for (got, want) in scores.iter().zip([0.63, 0.5, 0.44, -0.7]) {
+            assert!(close(*got, want), "{scores:?}");
+        }
+        let parts = fused[&DocAddress::new(0, 1)];
+        assert_eq!((parts.lexical, parts.lexical_scaled, parts.cosine), (Some(5.0), 0.5, 0.5));
+        assert_eq!(fused[&DocAddress::new(0, 2)].lexical, None);
     }
 
     #[test]
