@@ -12,12 +12,12 @@ use tantivy::query::TermQuery;
 use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::{DocAddress, ReloadPolicy, Term};
 
-use crate::candidate::{Candidate, DocIds, Ranked};
+use crate::candidate::{Candidate, DocIds};
 use crate::explanation::Explanation;
 use crate::parse::{self, ParsedQuery};
 use crate::rescore::code::CodeWeight;
 use crate::rescore::qa::{self, Lift};
-use crate::rescore::semantic::{DenseIndex, Fused, Wanted};
+use crate::rescore::semantic::{DenseIndex, Fused, Meaning};
 use crate::retrieve::query::{Plan, QueryBuilder};
 use crate::retrieve::top::Retrieval;
 use crate::rewrite::typos::Vocabulary;
@@ -146,25 +146,37 @@ impl Searcher {
         // 1. Parse: the query language, and the options' filters as clauses.
         let parsed = parse::with_options(query, opts);
 
-        // Stages 2 to 5 find and rank passages by their words; meaning needs only the query's
-        // embedding. With another core, they run there meanwhile: the embedding, the longer,
-        // stays on this thread, which has a core already (a busy machine may be slow to give
-        // a new thread one).
-        let wanted = Wanted::of(self.semantic.as_ref(), &parsed, opts);
-        let pool = wanted.as_ref().map_or(opts.limit, |m| m.pool(opts.limit));
-        let lexical = || self.lexical(query, &parsed, opts, pool);
-        let (meaning, lexical) = match wanted {
-            Some(wanted) if cores() > 1 => std::thread::scope(|s| {
-                let lexical = s.spawn(lexical);
-                let meaning = wanted.embed();
-                match lexical.join() {
-                    Ok(lexical) => (Some(meaning), lexical),
-                    Err(panic) => std::panic::resume_unwind(panic),
-                }
-            }),
-            wanted => (wanted.map(Wanted::embed), lexical()),
+        // 2. Rewrite: close spellings and synonyms of the words; then, for plain words, the
+        //    words of a first pass's best passages (feedback).
+        let vocabulary = Vocabulary::new(&index.searcher, &index.schema);
+        let alternatives =
+            rewrite::alternatives(&parsed, &vocabulary, self.synonyms(), opts).map_err(read)?;
+        let plan = self.plan(opts, &parsed, &alternatives, &[]);
+        let wanted = qa::first_pass_wanted(&parsed, opts);
+        let first_pass =
+            feedback::first_pass(index, &parsed, plan.query(), &alternatives, opts, wanted)?;
+        let plan = match first_pass.expansion.is_empty() {
+            true => plan,
+            false => self.plan(opts, &parsed, &alternatives, &first_pass.expansion),
         };
-        let Lexical { vocabulary, plan, lift, code, mut ranked } = lexical?;
+
+        // 3. Retrieve the pool of candidates; 4. rescore them by the Q&A lift; 5. group them.
+        let meaning = Meaning::of(self.semantic.as_ref(), &parsed, opts);
+        let pool = meaning.as_ref().map_or(opts.limit, |m| m.pool(opts.limit));
+        let threads =
+            qa::threads_for(index, &parsed, &alternatives, opts, &plan, first_pass.best())
+                .map_err(read)?;
+        let mut retrieval =
+            Retrieval::run(index, &plan, pool, opts.per_doc, threads.answers(), opts.exact_total)
+                .map_err(read)?;
+        let lift = threads.lift(index, plan.query(), retrieval.take_scored()).map_err(read)?;
+        let code = CodeWeight::new(&index.kinds, query);
+        let mut ranked = retrieval
+            .group(|candidates| {
+                lift.apply(candidates);
+                code.apply(candidates);
+            })
+            .map_err(read)?;
 
         // 4. Rescore by meaning: the pool and the passages closest in meaning, fused, grouped
         //    and cut to the limit.
@@ -191,49 +203,6 @@ impl Searcher {
             took_ms: started.elapsed().as_secs_f64() * 1e3,
             did_you_mean,
         })
-    }
-
-    /// The lexical stages of a search for `query` (`parsed`): rewrite, retrieve the best `pool`
-    /// passages, rescore them by the Q&A lift and the code weight, group them.
-    fn lexical<'s>(
-        &'s self,
-        query: &str,
-        parsed: &ParsedQuery,
-        opts: &SearchOptions,
-        pool: usize,
-    ) -> Result<Lexical<'s>, QueryError> {
-        let index = &self.snapshot;
-        let read = |e| index.error(e);
-
-        // 2. Rewrite: close spellings and synonyms of the words; then, for plain words, the
-        //    words of a first pass's best passages (feedback).
-        let vocabulary = Vocabulary::new(&index.searcher, &index.schema);
-        let alternatives =
-            rewrite::alternatives(parsed, &vocabulary, self.synonyms(), opts).map_err(read)?;
-        let plan = self.plan(opts, parsed, &alternatives, &[]);
-        let wanted = qa::first_pass_wanted(parsed, opts);
-        let first_pass =
-            feedback::first_pass(index, parsed, plan.query(), &alternatives, opts, wanted)?;
-        let plan = match first_pass.expansion.is_empty() {
-            true => plan,
-            false => self.plan(opts, parsed, &alternatives, &first_pass.expansion),
-        };
-
-        // 3. Retrieve the pool of candidates; 4. rescore them by the Q&A lift; 5. group them.
-        let threads = qa::threads_for(index, parsed, &alternatives, opts, &plan, first_pass.best())
-            .map_err(read)?;
-        let mut retrieval =
-            Retrieval::run(index, &plan, pool, opts.per_doc, threads.answers(), opts.exact_total)
-                .map_err(read)?;
-        let lift = threads.lift(index, plan.query(), retrieval.take_scored()).map_err(read)?;
-        let code = CodeWeight::new(&index.kinds, query);
-        let ranked = retrieval
-            .group(|candidates| {
-                lift.apply(candidates);
-                code.apply(candidates);
-            })
-            .map_err(read)?;
-        Ok(Lexical { vocabulary, plan, lift, code, ranked })
     }
 
     /// The passage with id `id` (`{doc_id}#{position}`), if the index has it.
@@ -333,26 +302,6 @@ fn explanation(
         Some(f) => f.explain(candidate.score, Some(lifted)),
         None => lifted,
     })
-}
-
-/// What the lexical stages of a search leave for the rest of it.
-struct Lexical<'s> {
-    /// The index's words (for "did you mean").
-    vocabulary: Vocabulary<'s>,
-    /// The query retrieval ran.
-    plan: Plan,
-    /// The Q&A lift of the candidates.
-    lift: Lift,
-    /// The weight of code among them.
-    code: CodeWeight<'s>,
-    /// The candidates, grouped, best first.
-    ranked: Ranked,
-}
-
-/// The number of cores this process may use (asked once).
-fn cores() -> usize {
-    static CORES: std::sync::OnceLock<usize> = std::sync::OnceLock::new();
-    *CORES.get_or_init(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 fn raw_term_query(field: Field, value: &str) -> TermQuery {

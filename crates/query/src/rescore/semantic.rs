@@ -34,14 +34,10 @@ use crate::parse::{ParsedQuery, Presence, Scope, Target};
 pub(crate) use crate::retrieve::dense::DenseIndex;
 use crate::snapshot::Snapshot;
 
-/// Ranking by meaning for one search, before the query is embedded: what [`Wanted::embed`]
-/// needs, and what the lexical stages need to know beforehand ([`Wanted::pool`]), so that they
-/// can run while the query is embedded.
-pub(crate) struct Wanted<'a> {
+/// Ranking by meaning for one search: the query's embedding and the passages' vectors.
+pub(crate) struct Meaning<'a> {
     vectors: &'a DenseIndex,
-    embedder: &'a Embedder,
-    /// The query's text to embed (not blank).
-    text: String,
+    query: Vec<f32>,
     weight: f32,
     depth: usize,
     /// How many passages retrieval by meaning adds (0 when the query does not allow it).
@@ -50,25 +46,23 @@ pub(crate) struct Wanted<'a> {
     kind: Option<kb_schema::Kind>,
 }
 
-impl<'a> Wanted<'a> {
+impl<'a> Meaning<'a> {
     /// Ranking by meaning for `parsed`, when the searcher has a model and vectors (`semantic`),
     /// `opts` turn it on and the query has words to embed; else `None`.
     pub(crate) fn of(
         semantic: Option<&'a (DenseIndex, Arc<Embedder>)>,
         parsed: &ParsedQuery,
         opts: &SearchOptions,
-    ) -> Option<Wanted<'a>> {
+    ) -> Option<Meaning<'a>> {
         let (vectors, embedder) = semantic.filter(|_| opts.semantic.is_on())?;
         let text = query_text(parsed);
-        if text.trim().is_empty() {
-            return None;
-        }
+        let query = (!text.trim().is_empty()).then(|| embedder.embed_query(&text))?;
         let (weight, depth) = (opts.semantic.weight.min(1.0), opts.semantic.depth);
         let (dense, kind) = match open_to_meaning(parsed) {
             Some(kind) => (opts.semantic.dense, kind),
             None => (0, None),
         };
-        Some(Wanted { vectors, embedder, text, weight, depth, dense, kind })
+        Some(Meaning { vectors, query, weight, depth, dense, kind })
     }
 
     /// How many lexical candidates to re-rank for `limit` hits.
@@ -76,26 +70,6 @@ impl<'a> Wanted<'a> {
         limit.max(self.depth)
     }
 
-    /// Embeds the query (the costly part: a pass of the model).
-    pub(crate) fn embed(self) -> Meaning<'a> {
-        let Wanted { vectors, embedder, text, weight, dense, kind, .. } = self;
-        let query = embedder.embed_query(&text);
-        Meaning { vectors, query, weight, dense, kind }
-    }
-}
-
-/// Ranking by meaning for one search: the query's embedding and the passages' vectors.
-pub(crate) struct Meaning<'a> {
-    vectors: &'a DenseIndex,
-    query: Vec<f32>,
-    weight: f32,
-    /// How many passages retrieval by meaning adds (0 when the query does not allow it).
-    dense: usize,
-    /// The kind filter of the query, which passages found by meaning must pass too.
-    kind: Option<kb_schema::Kind>,
-}
-
-impl Meaning<'_> {
     /// Adds the passages closest in meaning to the lexical pool `ranked`, ranks them all by the
     /// fused score, groups them (at most `per_doc` from one document) and cuts them to `limit`;
     /// returns what each fused score was made of (see [`Fused::explain`]).
