@@ -23,7 +23,7 @@ use crate::retrieve::query::{Plan, QueryBuilder};
 use crate::retrieve::top::Retrieval;
 use crate::rewrite::typos::Vocabulary;
 use crate::rewrite::{self, feedback, Alternatives};
-use crate::snapshot::Snapshot;
+use crate::snapshot::{KindColumns, Snapshot};
 use crate::stats::{self, IndexStats};
 use crate::{snippets, suggest};
 use crate::{QueryError, SearchOptions, SearchResults, Synonyms, TotalRelation};
@@ -90,12 +90,14 @@ impl Searcher {
             index.reader_builder().reload_policy(ReloadPolicy::Manual).try_into().map_err(read)?;
         let searcher = reader.searcher();
         let doc_ids = DocIds::open(&searcher, schema.doc_id).map_err(read)?;
+        let kinds = KindColumns::open(&searcher, schema.kind).map_err(read)?;
         Ok(Searcher {
             snapshot: Snapshot {
                 dir: label,
                 schema,
                 searcher,
                 doc_ids,
+                kinds,
                 bounds: Default::default(),
             },
             dir,
@@ -126,7 +128,7 @@ impl Searcher {
             return Ok(self);
         }
         let snapshot = &self.snapshot;
-        let vectors = DenseIndex::load(&snapshot.searcher, &snapshot.schema)
+        let vectors = DenseIndex::load(&snapshot.searcher, &snapshot.schema, &snapshot.kinds)
             .map_err(|e| snapshot.error(e))?;
         Ok(Searcher { semantic: Some((vectors, embedder)), ..self })
     }
@@ -177,7 +179,7 @@ impl Searcher {
             Retrieval::run(index, &plan, pool, opts.per_doc, threads.answers(), opts.exact_total)
                 .map_err(read)?;
         let lift = threads.lift(index, plan.query(), retrieval.take_scored()).map_err(read)?;
-        let code = CodeWeight::new(&index.searcher, index.schema.kind, query).map_err(read)?;
+        let code = CodeWeight::new(&index.kinds, query);
         let mut ranked = retrieval
             .group(|candidates| {
                 lift.apply(candidates);

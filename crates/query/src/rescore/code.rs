@@ -27,11 +27,11 @@
 //! An index without code passages skips all this for the cost of one dictionary lookup.
 
 use kb_schema::Kind;
-use tantivy::columnar::Column;
 use tantivy::DocAddress;
 
 use crate::candidate::Candidate;
 use crate::explanation::Explanation;
+use crate::snapshot::KindColumns;
 
 /// The weight of a code passage's score when the query reads as words.
 pub(crate) const FOR_WORDS: f32 = 0.5;
@@ -132,47 +132,28 @@ fn word_looks_like_code(word: &str) -> bool {
 }
 
 /// The weight code passages get for one query, and which candidates are code.
-pub(crate) struct CodeWeight {
+pub(crate) struct CodeWeight<'a> {
     /// The weight of a code passage's score: [`FOR_WORDS`] or [`FOR_CODE`].
     weight: f32,
-    /// Per segment: the `kind` column and the term ordinal of `code` in it, when the segment
-    /// has code passages.
-    segments: Vec<Option<(Column<u64>, u64)>>,
+    /// The kind of each passage; `None` when the index has no code passages.
+    kinds: Option<&'a KindColumns>,
 }
 
-impl CodeWeight {
-    /// The weight for `query` over the index `searcher` reads.
-    pub(crate) fn new(
-        searcher: &tantivy::Searcher,
-        kind_field: tantivy::schema::Field,
-        query: &str,
-    ) -> tantivy::Result<CodeWeight> {
+impl<'a> CodeWeight<'a> {
+    /// The weight for `query` over an index whose passages are of the kinds `kinds`.
+    pub(crate) fn new(kinds: &'a KindColumns, query: &str) -> CodeWeight<'a> {
         let weight = if looks_like_code(query) { FOR_CODE } else { FOR_WORDS };
-        let name = searcher.schema().get_field_name(kind_field);
-        let mut segments = Vec::with_capacity(searcher.segment_readers().len());
-        for segment in searcher.segment_readers() {
-            let column = segment.fast_fields().str(name)?;
-            let code = match column {
-                Some(column) => column
-                    .dictionary()
-                    .term_ord(Kind::Code.as_str().as_bytes())?
-                    .map(|ord| (column.ords().clone(), ord)),
-                None => None,
-            };
-            segments.push(code);
-        }
-        Ok(CodeWeight { weight, segments })
+        CodeWeight { weight, kinds: kinds.any(Kind::Code).then_some(kinds) }
     }
 
     /// No weighting (an index without code passages).
     fn is_none(&self) -> bool {
-        self.segments.iter().all(Option::is_none)
+        self.kinds.is_none()
     }
 
     /// Whether the passage at `address` is code.
     fn is_code(&self, address: DocAddress) -> bool {
-        let segment = self.segments.get(address.segment_ord as usize).and_then(Option::as_ref);
-        segment.is_some_and(|(ords, code)| ords.first(address.doc_id) == Some(*code))
+        self.kinds.is_some_and(|kinds| kinds.of(address) == Some(Kind::Code))
     }
 
     /// The weight of the passage at `address`: 1 unless it is code.

@@ -17,7 +17,6 @@ use std::collections::{HashMap, HashSet};
 
 use kb_schema::{KbSchema, Kind};
 use tantivy::collector::{DocSetCollector, TopDocs};
-use tantivy::columnar::Column;
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery, TermSetQuery};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{DocAddress, TantivyDocument, Term};
@@ -29,7 +28,7 @@ use crate::parse::{ParsedQuery, Presence, Scope, Target};
 use crate::retrieve::maxscore;
 use crate::retrieve::query::{Plan, QueryBuilder};
 use crate::rewrite::Alternatives;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{KindColumns, Snapshot};
 
 /// The share of a question's score its answers get.
 pub(crate) const LIFT: f32 = 0.5;
@@ -237,7 +236,7 @@ pub(crate) fn threads_for(
         return Ok(Threads::none());
     }
     let known = match first_pass {
-        Some((best, all)) => questions_among(searcher, schema, best, all)?,
+        Some((best, all)) => questions_among(&snapshot.kinds, best, all),
         None => None,
     };
     let best = match known {
@@ -279,33 +278,15 @@ pub(crate) fn words_make_question_query(parsed: &ParsedQuery) -> bool {
 /// its best passages, best first (`all` when they are all the passages it matches). `None`
 /// when `best` holds too few questions to tell.
 pub(crate) fn questions_among(
-    searcher: &tantivy::Searcher,
-    schema: &KbSchema,
+    kinds: &KindColumns,
     best: &[(f32, DocAddress)],
     all: bool,
-) -> tantivy::Result<Option<Vec<(f32, DocAddress)>>> {
-    // The `kind` column of each segment, and the ordinal of "question" in it.
-    let field = schema.schema.get_field_name(schema.kind);
-    let mut kinds: Vec<Option<(Column<u64>, u64)>> = Vec::new();
-    for segment in searcher.segment_readers() {
-        let kind = match segment.fast_fields().str(field)? {
-            Some(column) => {
-                let ord = column.dictionary().term_ord(Kind::Question.as_str())?;
-                ord.map(|ord| (column.ords().clone(), ord))
-            }
-            None => None,
-        };
-        kinds.push(kind);
-    }
-    let is_question = |address: &DocAddress| {
-        kinds
-            .get(address.segment_ord as usize)
-            .and_then(Option::as_ref)
-            .is_some_and(|(column, ord)| column.first(address.doc_id) == Some(*ord))
-    };
+) -> Option<Vec<(f32, DocAddress)>> {
+    let is_question =
+        |(_, address): &&(f32, DocAddress)| kinds.of(*address) == Some(Kind::Question);
     let questions: Vec<(f32, DocAddress)> =
-        best.iter().filter(|(_, a)| is_question(a)).take(QUESTIONS).copied().collect();
-    Ok((questions.len() == QUESTIONS || all).then_some(questions))
+        best.iter().filter(is_question).take(QUESTIONS).copied().collect();
+    (questions.len() == QUESTIONS || all).then_some(questions)
 }
 
 /// The best [`QUESTIONS`] questions for `questions` (the [`question_query`], built).

@@ -13,7 +13,9 @@
 
 use kb_schema::vector::Quantized;
 use kb_schema::{KbSchema, Kind};
-use tantivy::{DocAddress, DocId};
+use tantivy::DocAddress;
+
+use crate::snapshot::KindColumns;
 
 /// The embeddings of every live passage of a searcher view, in one array.
 #[derive(Debug, Default)]
@@ -31,14 +33,15 @@ pub(crate) struct DenseIndex {
 }
 
 impl DenseIndex {
-    /// Reads the embeddings of every live passage of `searcher`. Passages without one, or with
-    /// one of another length than the first found, are left out.
+    /// Reads the embeddings of every live passage of `searcher`, whose passages are of the
+    /// kinds `kinds`. Passages without one, or with one of another length than the first found,
+    /// are left out.
     pub(crate) fn load(
         searcher: &tantivy::Searcher,
         schema: &KbSchema,
+        kinds: &KindColumns,
     ) -> tantivy::Result<DenseIndex> {
         let vector_name = searcher.schema().get_field_name(schema.vector);
-        let kind_name = searcher.schema().get_field_name(schema.kind);
         let mut index = DenseIndex::default();
         for (segment, reader) in searcher.segment_readers().iter().enumerate() {
             let Some(column) = reader.fast_fields().bytes(vector_name)? else { continue };
@@ -59,7 +62,6 @@ impl DenseIndex {
                 });
                 by_ord.push(entry);
             }
-            let kinds = segment_kinds(reader, kind_name)?;
             let alive = reader.alive_bitset();
             let segment = segment as u32;
             for doc in 0..reader.max_doc() {
@@ -71,7 +73,7 @@ impl DenseIndex {
                 index.rows.extend_from_slice(&values[at..at + index.dim]);
                 index.scales.push(scale);
                 index.addresses.push(DocAddress::new(segment, doc));
-                index.kinds.push(kinds(doc));
+                index.kinds.push(kinds.of_doc(segment, doc));
             }
         }
         Ok(index)
@@ -113,25 +115,6 @@ impl DenseIndex {
     }
 }
 
-/// The kind of each passage of a segment, from the `kind` fast field.
-fn segment_kinds<'r>(
-    reader: &'r tantivy::SegmentReader,
-    kind_name: &str,
-) -> tantivy::Result<impl Fn(DocId) -> Option<Kind> + 'r> {
-    let column = reader.fast_fields().str(kind_name)?;
-    let mut by_ord: Vec<Option<Kind>> = Vec::new();
-    if let Some(column) = &column {
-        let mut stream = column.dictionary().stream()?;
-        while stream.advance() {
-            by_ord.push(std::str::from_utf8(stream.key()).ok().and_then(Kind::parse));
-        }
-    }
-    Ok(move |doc: DocId| {
-        let ord = column.as_ref()?.ords().first(doc)?;
-        by_ord.get(ord as usize).copied().flatten()
-    })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -170,6 +153,10 @@ mod tests {
         index.reader().unwrap().searcher()
     }
 
+    fn kinds(searcher: &tantivy::Searcher, schema: &KbSchema) -> KindColumns {
+        KindColumns::open(searcher, schema.kind).unwrap()
+    }
+
     #[test]
     fn nearest_ranks_every_passage_by_cosine_and_filters_by_kind() {
         let searcher = index(&[
@@ -179,7 +166,7 @@ mod tests {
             ("d", Kind::Answer, [0.8, 0.6, 0.0]),
         ]);
         let schema = KbSchema::from_schema(searcher.schema()).unwrap();
-        let dense = DenseIndex::load(&searcher, &schema).unwrap();
+        let dense = DenseIndex::load(&searcher, &schema, &kinds(&searcher, &schema)).unwrap();
         assert_eq!(dense.len(), 4);
         assert_eq!(searcher.segment_readers().len(), 2);
         let doc_of = |a: DocAddress| {
@@ -209,7 +196,7 @@ mod tests {
         writer.delete_term(tantivy::Term::from_field_text(schema.doc_id, "gone"));
         writer.commit().unwrap();
         let searcher = index.reader().unwrap().searcher();
-        let dense = DenseIndex::load(&searcher, &schema).unwrap();
+        let dense = DenseIndex::load(&searcher, &schema, &kinds(&searcher, &schema)).unwrap();
         assert_eq!(dense.len(), 0);
         assert!(dense.nearest(&[1.0, 0.0], 5, None).is_empty());
     }

@@ -560,7 +560,9 @@ mod tests {
         }
         let searcher = index.reader().expect("reader").searcher();
         let doc_ids = crate::candidate::DocIds::open(&searcher, schema.doc_id).expect("doc ids");
-        Snapshot { dir: "test".into(), schema, searcher, doc_ids, bounds: TermBounds::default() }
+        let kinds = crate::snapshot::KindColumns::open(&searcher, schema.kind).expect("kinds");
+        let bounds = TermBounds::default();
+        Snapshot { dir: "test".into(), schema, searcher, doc_ids, kinds, bounds }
     }
 
     /// Asserts that MaxScore's top `k` of `plan` is tantivy's: the same scores, position by
