@@ -17,12 +17,12 @@
 //!   up (postings skipped forward) from the largest bound down, stopping as soon as the
 //!   passage cannot reach the k-th score.
 //!
-//! On a question like "What are the symptoms of glaucoma?" over MedQuAD x16 (525,024 passages),
-//! "symptom" (169,552 matching passages) soon becomes non-essential and only "glaucoma"'s
-//! (3,184) are visited. The results are tantivy's `TopDocs` over the plan's query: the same passages in
-//! the same order (best score first, then lowest address), the scores equal up to the order of
-//! float additions (units are summed in the query's order, as tantivy sums its clauses). BENCHMARKS.md
-//! ("Long queries") has the figures.
+//! On a question like "What are the symptoms of glaucoma?" over MedQuAD x16 (525,024
+//! passages), "symptom" (169,552 matching passages) soon becomes non-essential and only
+//! "glaucoma"'s (3,184) are visited. The results are tantivy's `TopDocs` over the plan's query:
+//! the same passages in the same order (best score first, then lowest address), the scores
+//! equal up to the order of float additions (units are summed in the query's order, as tantivy
+//! sums its clauses). BENCHMARKS.md ("MaxScore", under issue 17) has the figures.
 
 use std::cmp::Ordering;
 use std::collections::BinaryHeap;
