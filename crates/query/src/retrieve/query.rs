@@ -77,17 +77,6 @@ pub(crate) struct Flat {
     pub union: bool,
 }
 
-impl Flat {
-    /// The flat form of `terms` (each with its weight), or `None` when a weight could make a
-    /// part of the plan score above its place in the sum (a weight not above 0).
-    fn of(terms: Vec<(Term, f32)>, union: bool) -> Option<Flat> {
-        if terms.is_empty() || terms.iter().any(|(_, w)| !(*w > 0.0 && w.is_finite())) {
-            return None;
-        }
-        Some(Flat { terms: terms.into_iter().map(|(t, _)| t).collect(), union })
-    }
-}
-
 /// A plan's score as kb's own code can compute it: a sum over units, in the query's order,
 /// each unit one term's (or phrase's) best-field disjunction (`max + tie_breaker × (sum −
 /// max)` over the fields that hold it) of its BM25 scores, each field's at its whole boost (the
@@ -353,15 +342,17 @@ impl<'a> QueryBuilder<'a> {
         let tie_breaker = self.weights.tie_breaker;
         let bounded = (0.0..=1.0).contains(&tie_breaker)
             && units.iter().flatten().all(|(_, w)| *w > 0.0 && w.is_finite());
-        let terms: Option<Vec<(Term, f32)>> = units
+        let terms: Option<Vec<Term>> = units
             .iter()
             .flatten()
-            .map(|(part, w)| match part {
-                Part::Term(t) => Some((t.clone(), *w)),
+            .map(|(part, _)| match part {
+                Part::Term(t) => Some(t.clone()),
                 Part::Phrase(_) => None,
             })
             .collect();
-        let flat = terms.filter(|_| bounded).and_then(|terms| Flat::of(terms, only_optional));
+        let flat = terms
+            .filter(|terms| bounded && !terms.is_empty())
+            .map(|terms| Flat { terms, union: only_optional });
         // Explanations label the query's parts: the sum would have no labels to show.
         let summable = bounded
             && !units.is_empty()
