@@ -395,7 +395,7 @@ impl Embedder {
                 };
                 if verified {
                     if let Ok(model) = model::Bert::from_ready(config.clone(), &ready, precision) {
-                        if ready.racy {
+                        if ready.racy && key.settled() {
                             // Written again now, it is no longer racy for the next load.
                             let _ = ready::write(path, key, &ready.checksum, &model.named_arrays());
                         }

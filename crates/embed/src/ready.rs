@@ -77,19 +77,24 @@ const PREAMBLE: usize = 8 + 4 + 4 + 32;
 /// The alignment of the data and of each array in it.
 const ALIGN: usize = 64;
 
-/// A type an array of the ready file holds: any bit pattern is a value.
-pub(crate) trait Element: Copy + Send + Sync + 'static {
+/// A type an array of the ready file holds.
+///
+/// # Safety
+///
+/// Plain data: no padding, and any bit pattern is a value (mapped bytes are read as it).
+pub(crate) unsafe trait Element: Copy + Send + Sync + 'static {
     /// Its name in the header.
     const DTYPE: &'static str;
 }
 
-impl Element for f32 {
+// SAFETY: f32, i8 and i32 have no padding and no invalid bit patterns.
+unsafe impl Element for f32 {
     const DTYPE: &'static str = "f32";
 }
-impl Element for i8 {
+unsafe impl Element for i8 {
     const DTYPE: &'static str = "i8";
 }
-impl Element for i32 {
+unsafe impl Element for i32 {
     const DTYPE: &'static str = "i32";
 }
 
@@ -229,6 +234,14 @@ pub(crate) struct Key<'a> {
 }
 
 impl Key<'_> {
+    /// Whether every source was modified before now, so that a ready file written now is not
+    /// racy on the next load. A source dated in the future (clock skew, an archive unpacked
+    /// with its dates) would make every file written racy again: rewriting it would only cost.
+    pub(crate) fn settled(&self) -> bool {
+        let now = split_time(SystemTime::now());
+        self.sources.iter().all(|s| (s.mtime_s, s.mtime_ns) < now)
+    }
+
     /// The ready file of this model in `ready_dir`.
     pub(crate) fn path(&self, ready_dir: &Path) -> PathBuf {
         let hash = blake3::hash(self.dir.as_os_str().as_encoded_bytes()).to_hex();
@@ -288,10 +301,15 @@ impl Ready {
             ));
         }
         // Checked by `open`: inside the map, at a multiple of ALIGN (64) from the data's
-        // first byte, itself at a multiple of 64 from the page-aligned start of the map.
+        // first byte, itself at a multiple of 64 from the page-aligned start of the map. Checked
+        // again here, as `Array`'s deref relies on it.
         let offset = self.data + entry.offset as usize;
-        debug_assert!(offset.is_multiple_of(std::mem::align_of::<T>()));
-        debug_assert!(offset + len * std::mem::size_of::<T>() <= self.map.len());
+        let end = len.checked_mul(std::mem::size_of::<T>()).and_then(|b| b.checked_add(offset));
+        if !offset.is_multiple_of(std::mem::align_of::<T>())
+            || end.is_none_or(|end| end > self.map.len())
+        {
+            return Err(format!("array {name} lies outside the file"));
+        }
         Ok(Array { inner: Inner::Mapped { map: Arc::clone(&self.map), offset, len } })
     }
 }
@@ -300,6 +318,11 @@ impl Ready {
 pub(crate) fn open(path: &Path, key: &Key<'_>) -> Result<Ready, String> {
     if !cfg!(target_endian = "little") {
         return Err("ready files are little-endian".into());
+    }
+    // Only a regular file, not a link to one elsewhere: what is mapped must be kb's own.
+    let linked = std::fs::symlink_metadata(path).map_err(|e| e.to_string())?;
+    if !linked.file_type().is_file() {
+        return Err("not a regular file".into());
     }
     let file = File::open(path).map_err(|e| e.to_string())?;
     let meta = file.metadata().map_err(|e| e.to_string())?;
@@ -335,7 +358,8 @@ pub(crate) fn open(path: &Path, key: &Key<'_>) -> Result<Ready, String> {
         return Err("a source file changed".into());
     }
     let data = header_end.next_multiple_of(ALIGN);
-    if data as u64 + header.data_len != map.len() as u64 {
+    let end = (data as u64).checked_add(header.data_len);
+    if data > map.len() || end != Some(map.len() as u64) {
         return Err("truncated or too long".into());
     }
     let mut entries = HashMap::with_capacity(header.arrays.len());

@@ -831,6 +831,7 @@ fn a_corrupt_or_truncated_ready_file_is_ignored_and_replaced() {
             bad
         }),
         ("magic only", b"kb-ready".to_vec()),
+        ("a data length that wraps around, its header hashed again", wrapping_header(&good)),
     ];
     for (what, bytes) in damages {
         std::fs::write(&path, &bytes).unwrap();
@@ -842,6 +843,33 @@ fn a_corrupt_or_truncated_ready_file_is_ignored_and_replaced() {
         assert_eq!(next.ready_file(), Some(path.as_path()), "{what}");
         assert_eq!(all_embeddings(&next), want, "{what}");
     }
+}
+
+/// `good`, a ready file, cut after its header, whose `data_len` is rewritten so that the data's
+/// start (past the end of the file) plus it wraps around to the file's length, and whose header
+/// hash is made again: a file crafted to pass a length check done in wrapping arithmetic.
+fn wrapping_header(good: &[u8]) -> Vec<u8> {
+    let len = u32::from_le_bytes(good[12..16].try_into().unwrap()) as usize;
+    let mut header: serde_json::Value = serde_json::from_slice(&good[48..48 + len]).unwrap();
+    let encode = |header: &serde_json::Value| {
+        let mut text = serde_json::to_vec(header).unwrap();
+        if (48 + text.len()).is_multiple_of(64) {
+            text.push(b' '); // so that the data would start past the end of the file
+        }
+        text
+    };
+    header["data_len"] = serde_json::json!(u64::MAX);
+    let end = 48 + encode(&header).len();
+    let data = end.next_multiple_of(64);
+    // data + data_len = end (mod 2^64); as long a number as u64::MAX, so `end` stays.
+    header["data_len"] = serde_json::json!(0u64.wrapping_sub((data - end) as u64));
+    let text = encode(&header);
+    assert_eq!(48 + text.len(), end);
+    let mut bad = good[..12].to_vec();
+    bad.extend((text.len() as u32).to_le_bytes());
+    bad.extend(blake3::hash(&text).as_bytes());
+    bad.extend(text);
+    bad
 }
 
 #[test]
