@@ -109,7 +109,7 @@ fn finish(acc: &[f32; LANES], a: &[f32], b: &[u8]) -> f32 {
 ///
 /// The pass runs [`BATCH`] rows at a time on AVX2 when the CPU has it (else a portable loop),
 /// keeps only the best rows seen so far (no buffer as long as `rows`), and is split over the
-/// CPU's cores when there are more than [`ROWS_PER_THREAD`] rows.
+/// CPU's cores, [`ROWS_PER_THREAD`] rows a part at least (one core below twice that).
 pub fn nearest(
     rows: &[u8],
     scales: &[f32],
@@ -131,7 +131,7 @@ pub fn nearest(
     let ranges: Vec<std::ops::Range<usize>> =
         (0..parts).map(|p| p * per_part..((p + 1) * per_part).min(n)).collect();
     let keep = &keep;
-    let mut best = std::thread::scope(|s| {
+    let best = std::thread::scope(|s| {
         let others: Vec<_> = (ranges[1..].iter().cloned())
             .map(|range| s.spawn(move || scan(kernel, rows, scales, query, k, keep, range)))
             .collect();
@@ -144,15 +144,14 @@ pub fn nearest(
         }
         best
     });
-    best.prune();
     best.into_sorted()
 }
 
 /// Rows [`nearest`] scores at once: independent sums, which hide the latency of the additions.
 const BATCH: usize = 4;
 
-/// Rows below which [`nearest`] runs on one core (another thread costs tens of microseconds,
-/// the scan of this many rows a few hundred).
+/// The fewest rows [`nearest`] gives a core: it runs on one core below twice this (another
+/// thread costs tens of microseconds, the scan of this many rows a few hundred).
 pub const ROWS_PER_THREAD: usize = 16_384;
 
 /// The number of cores this process may use (asked once).

@@ -3,8 +3,9 @@
 //! A semantic index stores each passage's embedding quantized to bytes (`kb_schema::vector`).
 //! [`DenseIndex::load`] reads them once per searcher view, segment by segment, into one
 //! contiguous array (a row of bytes per live passage, its scale beside it), so that a search
-//! is a single pass of dot products over memory the compiler can vectorize: no index
-//! structure to build or store, and results identical to a brute-force scan. The cost grows
+//! is a single pass of dot products over it (`kb_schema::vector::nearest`: AVX2 where the CPU
+//! has it, split over the cores for large indexes): no index structure to build or store, and
+//! results identical to a brute-force scan. The cost grows
 //! with the number of passages; BENCHMARKS.md has the crossover where an approximate index
 //! would pay off.
 //!
