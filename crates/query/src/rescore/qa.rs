@@ -127,15 +127,6 @@ pub(crate) fn question_query(parsed: &ParsedQuery) -> ParsedQuery {
     questions
 }
 
-/// Whether the index has any question (else there is nothing to lift).
-pub(crate) fn has_questions(
-    searcher: &tantivy::Searcher,
-    schema: &KbSchema,
-) -> tantivy::Result<bool> {
-    let term = Term::from_field_text(schema.kind, Kind::Question.as_str());
-    Ok(searcher.doc_freq(&term)? > 0)
-}
-
 /// The threads whose questions match a search best, and their answers: what a lift needs
 /// before the answers' own scores are known. The search's ranking pass scores the answers
 /// ([`Threads::answers`]) along the way, and [`Threads::lift`] makes the lift of those scores,
@@ -232,7 +223,8 @@ pub(crate) fn threads_for(
         Plan::Index { matches, .. } if !matches.is_empty() => {}
         _ => return Ok(Threads::none()),
     }
-    if opts.kind.is_some_and(|k| k != Kind::Answer) || !has_questions(searcher, schema)? {
+    // An index without questions has nothing to lift.
+    if opts.kind.is_some_and(|k| k != Kind::Answer) || !snapshot.kinds.any(Kind::Question) {
         return Ok(Threads::none());
     }
     let known = match first_pass {
