@@ -122,7 +122,9 @@ fn load_once(dir: &Path, ready_dir: &Path) -> Result<Arc<Embedder>, kb_embed::Em
     if let Some((_, embedder)) = loaded.iter().find(|(k, _)| *k == key) {
         return Ok(Arc::clone(embedder));
     }
-    let embedder = Arc::new(Embedder::load_ready(dir, precision, ready_dir)?);
+    // Loaded from the canonical folder: the model says (and an index records) the same folder
+    // whichever way the first caller spelled it.
+    let embedder = Arc::new(Embedder::load_ready(&key.0, precision, ready_dir)?);
     // A model rewritten in place replaces its older self.
     loaded.retain(|((d, p, _), _)| !(*d == key.0 && *p == key.1));
     loaded.push((key, Arc::clone(&embedder)));
