@@ -107,7 +107,7 @@ fn finish(acc: &[f32; LANES], a: &[f32], b: &[u8]) -> f32 {
 /// `rows`, each row's dot product the one [`dot_i8`] gives, to the bit: what a search by
 /// meaning over every passage costs.
 ///
-/// The pass runs [`BATCH`] rows at a time on AVX2 when the CPU has it (else a portable loop),
+/// The pass runs four rows at a time on AVX2 when the CPU has it (else a portable loop),
 /// keeps only the best rows seen so far (no buffer as long as `rows`), and is split over the
 /// CPU's cores, [`ROWS_PER_THREAD`] rows a part at least (one core below twice that).
 pub fn nearest(
