@@ -18,14 +18,7 @@ pub(crate) const FEW: usize = 3;
 /// than typo tolerance (a 4-letter word may get one edit): a suggestion is only shown, never
 /// searched.
 fn max_edits(word: &str) -> u8 {
-    if word.chars().any(|c| c.is_numeric()) {
-        return 0;
-    }
-    match word.chars().count() {
-        0..=3 => 0,
-        4..=8 => 1,
-        _ => 2,
-    }
+    typos::edits_for(word, 4)
 }
 
 /// The corrected query for `query` (parsed as `parsed`), which found `total` passages, or

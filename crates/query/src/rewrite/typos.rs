@@ -75,12 +75,18 @@ const FAR_MORE_MEANT: u64 = 10;
 /// none for words under 5 characters and for anything with a digit (ids, years, doses), 1 for
 /// 5 to 8 characters, 2 from 9 on.
 pub fn max_edits(word: &str) -> u8 {
+    edits_for(word, 5)
+}
+
+/// The edits a word may be from another: none under `one_edit_from` characters or with a
+/// digit, 1 up to 8 characters, 2 from 9 on ([`max_edits`] from 5; "did you mean" from 4).
+pub(crate) fn edits_for(word: &str, one_edit_from: usize) -> u8 {
     if word.chars().any(|c| c.is_numeric()) {
         return 0;
     }
     match word.chars().count() {
-        0..=4 => 0,
-        5..=8 => 1,
+        n if n < one_edit_from => 0,
+        0..=8 => 1,
         _ => 2,
     }
 }
@@ -112,6 +118,8 @@ pub(crate) struct Vocabulary<'a> {
     found: RefCell<HashMap<(String, String, u8), Vec<Neighbour>>>,
     /// [`Vocabulary::doc_freq`] already read, by term.
     freqs: RefCell<HashMap<String, u64>>,
+    /// [`surface_form`] of the words already seen, as typed: each is asked for twice.
+    surfaces: RefCell<HashMap<String, Option<String>>>,
 }
 
 impl<'a> Vocabulary<'a> {
@@ -123,6 +131,7 @@ impl<'a> Vocabulary<'a> {
             words: schema.words,
             found: RefCell::default(),
             freqs: RefCell::default(),
+            surfaces: RefCell::default(),
         }
     }
 
@@ -142,8 +151,18 @@ impl<'a> Vocabulary<'a> {
     /// In how many passages the word as typed (lowercased and folded) is written, as the
     /// surface-word dictionary knows it; `None` when it is not one such word.
     fn written(&self, typed: &str) -> tantivy::Result<Option<u64>> {
-        let Some(word) = surface_form(typed) else { return Ok(None) };
+        let Some(word) = self.surface(typed) else { return Ok(None) };
         Ok(Some(self.searcher.doc_freq(&Term::from_field_text(self.words, &word))?))
+    }
+
+    /// [`surface_form`] of `typed`, worked out once per word.
+    fn surface(&self, typed: &str) -> Option<String> {
+        if let Some(word) = self.surfaces.borrow().get(typed) {
+            return word.clone();
+        }
+        let word = surface_form(typed);
+        self.surfaces.borrow_mut().insert(typed.to_owned(), word.clone());
+        word
     }
 
     /// How many passages the index holds.
@@ -171,19 +190,19 @@ impl<'a> Vocabulary<'a> {
 
     /// [`Vocabulary::neighbours`], read from the dictionaries.
     fn walk(&self, typed: &str, own: &str, edits: u8) -> tantivy::Result<Vec<Neighbour>> {
-        let Some(word) = surface_form(typed) else { return Ok(Vec::new()) };
-        if edits == 0 || word.is_empty() {
+        if edits == 0 {
             return Ok(Vec::new());
         }
+        let Some(word) = self.surface(typed) else { return Ok(Vec::new()) };
         // Only the closest words are kept: a walk at 1 edit (cheap) spares the walk at 2 (far
         // larger automata, far more of the dictionary visited) whenever it finds a word.
-        for distance in 1..=edits {
+        for distance in 1..edits {
             let found = self.walk_at(&word, own, distance)?;
-            if !found.is_empty() || distance == edits {
+            if !found.is_empty() {
                 return Ok(found);
             }
         }
-        Ok(Vec::new())
+        self.walk_at(&word, own, edits)
     }
 
     /// The stems of the surface words at most `edits` from `word` (lowercased and folded),
