@@ -77,6 +77,19 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &Path, what: &str) -> Result<T,
     serde_json::from_str(&text).map_err(|e| EmbedError::format(path, format!("not {what}: {e}")))
 }
 
+/// `sentence_bert_config.json`'s `max_seq_length`, or 256 if there is no such file.
+pub(crate) fn max_seq_length(model_dir: &Path) -> Result<usize, EmbedError> {
+    let path = model_dir.join("sentence_bert_config.json");
+    if !path.exists() {
+        return Ok(crate::DEFAULT_MAX_SEQ_LENGTH);
+    }
+    let value: serde_json::Value = read_json(&path, "JSON")?;
+    match value["max_seq_length"].as_u64() {
+        Some(n) if n >= 2 => Ok(n as usize),
+        _ => Err(EmbedError::format(&path, "max_seq_length is not a number of at least 2")),
+    }
+}
+
 /// Reads the settings of the model folder `dir`, whose transformer has `hidden` dimensions.
 pub(crate) fn read(dir: &Path, hidden: usize) -> Result<Settings, EmbedError> {
     // Without modules.json (a plain BERT folder): mean pooling, normalized.

@@ -362,7 +362,7 @@ impl Embedder {
             ));
         }
 
-        let max_len = max_seq_length(model_dir)?.min(config.max_position_embeddings);
+        let max_len = folder::max_seq_length(model_dir)?.min(config.max_position_embeddings);
         let settings = folder::read(model_dir, config.hidden_size)?;
         let described = serde_json::json!([
             settings.pooling.as_str(),
@@ -598,18 +598,4 @@ fn parse_vocab(path: &Path, bytes: &[u8]) -> Result<HashMap<String, u32>, EmbedE
         vocab.insert(token.clone(), id);
     }
     Ok(vocab)
-}
-
-/// `sentence_bert_config.json`'s `max_seq_length`, or 256 if there is no such file.
-fn max_seq_length(model_dir: &Path) -> Result<usize, EmbedError> {
-    let path = model_dir.join("sentence_bert_config.json");
-    if !path.exists() {
-        return Ok(DEFAULT_MAX_SEQ_LENGTH);
-    }
-    let value: serde_json::Value = serde_json::from_str(&read_to_string(&path)?)
-        .map_err(|e| EmbedError::format(&path, format!("not JSON: {e}")))?;
-    match value["max_seq_length"].as_u64() {
-        Some(n) if n >= 2 => Ok(n as usize),
-        _ => Err(EmbedError::format(&path, "max_seq_length is not a number of at least 2")),
-    }
 }
