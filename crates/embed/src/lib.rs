@@ -15,9 +15,16 @@ Nine tenths of the work of a text are the four linear layers of each transformer
 are quantized to int8 per output column once, at load, and stored in the layout the kernel
 reads; the activations are quantized to 8 bits per token at each product, and the integer
 products are summed exactly in i32 by `vpdpbusd` (64 byte products an instruction), then
-scaled back to f32 (`quant`). Attention, softmax, GELU, LayerNorm and pooling stay f32. The
-int8 products give the same integers on every CPU (a portable loop stands in for VNNI), and a
-token's activations are quantized on their own, so packing texts together changes nothing.
+scaled back to f32 (`quant`); on VNNI the quantization of the activations and the scaling
+back run in AVX-512 too, inside the kernel. Beside them, on a CPU with AVX-512 BF16,
+attention's two products take bfloat16 operands (`vdpbf16ps`, f32 sums; the `attention`
+module says why it has its own kernel). Softmax, GELU, LayerNorm and pooling stay f32, and the
+whole forward pass is compiled twice, for AVX-512 and for any x86-64, the same operations in
+the same order (so the same numbers) on 16 lanes or 4. The int8 products give the same
+integers on every CPU (a portable loop stands in for VNNI), and a token's activations are
+quantized on their own, so packing texts together changes nothing; bf16 attention runs only
+where the CPU has it, so a CPU without it embeds with f32 attention (the embeddings differ by
+less than the int8 layers' rounding).
 With [`Precision::F32`] (other CPUs, or `KB_EMBED_PRECISION=f32`) the products are
 `matrixmultiply`'s sgemm and the embeddings agree with a numpy implementation of the model
 within 3e-7 per dimension. BENCHMARKS.md ("Embedding") has both speeds side by side and the
@@ -117,8 +124,10 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 
+mod attention;
 pub mod fetch;
 mod folder;
+mod linalg;
 mod model;
 mod quant;
 mod ready;

@@ -6,6 +6,8 @@ use std::path::Path;
 use safetensors::{Dtype, SafeTensors};
 use serde::{Deserialize, Serialize};
 
+use crate::attention::{self, Products, Scratch};
+use crate::linalg::{gemm, sum, sum_squares};
 use crate::quant::QLinear;
 use crate::ready::{Array, Named, Ready};
 use crate::{EmbedError, Pooling, Precision};
@@ -169,6 +171,17 @@ impl Weight {
         }
     }
 
+    /// `y = bias + x · W` for the `m` rows of `x` (row-major `[m, inp]`, `y` `[m, out]`).
+    fn apply_bias(&self, x: &[f32], m: usize, bias: &[f32], y: &mut [f32]) {
+        match self {
+            Weight::F32 { .. } => {
+                fill_rows(y, bias);
+                self.apply_acc(x, m, y);
+            }
+            Weight::Int8(q) => q.matmul_bias(x, m, bias, y),
+        }
+    }
+
     /// `y += x · W` for the `m` rows of `x` (row-major `[m, inp]`, `y` `[m, out]`).
     fn apply_acc(&self, x: &[f32], m: usize, y: &mut [f32]) {
         match self {
@@ -190,6 +203,8 @@ pub(crate) struct Bert {
     emb_ln_g: Array<f32>,
     emb_ln_b: Array<f32>,
     layers: Vec<Layer>,
+    /// How attention multiplies (bf16 beside int8 layers where the CPU has it).
+    products: Products,
 }
 
 /// The tensors of a safetensors file, looked up with or without the `bert.` prefix.
@@ -318,6 +333,10 @@ impl Bert {
             });
         }
         Ok(Bert {
+            products: Products::for_this_cpu(
+                precision == Precision::Int8,
+                cfg.hidden_size / cfg.num_attention_heads,
+            ),
             cfg,
             word: word.into(),
             position: position.into(),
@@ -379,6 +398,10 @@ impl Bert {
             });
         }
         Ok(Bert {
+            products: Products::for_this_cpu(
+                precision == Precision::Int8,
+                cfg.hidden_size / cfg.num_attention_heads,
+            ),
             word: ready.array("word", cfg.vocab_size * d)?,
             position: ready.array("position", cfg.max_position_embeddings * d)?,
             token_type0: ready.array("token_type0", d)?,
@@ -403,10 +426,31 @@ impl Bert {
     /// them (the weights are packed once for all the rows, not once per text); attention runs
     /// per sequence on its own rows. Each row sees exactly the operations it would alone.
     pub(crate) fn embed_packed(&self, seqs: &[&[u32]], pooling: Pooling) -> Vec<Vec<f32>> {
+        #[cfg(target_arch = "x86_64")]
+        if crate::quant::has_avx512() {
+            // SAFETY: the CPU has the features `forward_avx512` is compiled for.
+            return unsafe { self.forward_avx512(seqs, pooling) };
+        }
+        self.forward(seqs, pooling)
+    }
+
+    /// [`Bert::forward`] compiled for AVX-512: the same operations in the same order (so the
+    /// same numbers), on 16 lanes where the portable build's loops get 4.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512 F, BW, DQ and VL.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
+    unsafe fn forward_avx512(&self, seqs: &[&[u32]], pooling: Pooling) -> Vec<Vec<f32>> {
+        self.forward(seqs, pooling)
+    }
+
+    /// The body of [`Bert::embed_packed`], inlined into each build of it.
+    #[inline(always)]
+    fn forward(&self, seqs: &[&[u32]], pooling: Pooling) -> Vec<Vec<f32>> {
         let cfg = &self.cfg;
         let (d, inter) = (cfg.hidden_size, cfg.intermediate_size);
         let heads = cfg.num_attention_heads;
-        let dh = d / heads;
         let eps = cfg.layer_norm_eps;
         // Each sequence's first row and length.
         let mut spans = Vec::with_capacity(seqs.len());
@@ -415,7 +459,6 @@ impl Bert {
             spans.push((n, ids.len()));
             n += ids.len();
         }
-        let longest = seqs.iter().map(|ids| ids.len()).max().unwrap_or(0);
 
         // x = word + position + token type 0, then LayerNorm.
         let mut x = vec![0.0f32; n * d];
@@ -432,57 +475,20 @@ impl Bert {
         layer_norm(&mut x, d, &self.emb_ln_g, &self.emb_ln_b, eps);
 
         let mut qkv = vec![0.0f32; n * 3 * d];
-        let mut scores_buf = vec![0.0f32; longest * longest];
         let mut ctx = vec![0.0f32; n * d];
+        let mut scratch = Scratch::default();
         let mut hidden = vec![0.0f32; n * inter];
         let mut y = vec![0.0f32; n * d];
-        let scale = 1.0 / (dh as f32).sqrt();
         for l in &self.layers {
             // Self-attention: qkv = x · Wqkv + b.
-            fill_rows(&mut qkv, &l.qkv_b);
-            l.qkv_w.apply_acc(&x, n, &mut qkv);
-            ctx.fill(0.0);
-            for &(first, len) in &spans {
-                let scores = &mut scores_buf[..len * len];
-                let base = first * 3 * d;
-                for h in 0..heads {
-                    let (q_off, k_off, v_off) = (h * dh, d + h * dh, 2 * d + h * dh);
-                    // scores = Q_h · K_hᵀ (K_h read column-wise as its transpose).
-                    scores.fill(0.0);
-                    gemm_scaled(
-                        scale,
-                        (len, dh, len),
-                        (&qkv, base + q_off, (3 * d, 1)),
-                        (&qkv, base + k_off, (1, 3 * d)),
-                        (&mut *scores, 0, (len, 1)),
-                    );
-                    for row in scores.chunks_exact_mut(len) {
-                        softmax(row);
-                    }
-                    // ctx[:, h] = P · V_h.
-                    gemm(
-                        len,
-                        len,
-                        dh,
-                        scores,
-                        0,
-                        (len, 1),
-                        &qkv,
-                        base + v_off,
-                        (3 * d, 1),
-                        &mut ctx,
-                        first * d + h * dh,
-                        (d, 1),
-                    );
-                }
-            }
+            l.qkv_w.apply_bias(&x, n, &l.qkv_b, &mut qkv);
+            attention::attend(self.products, &qkv, &spans, d, heads, &mut ctx, &mut scratch);
             // y = LayerNorm(x + ctx · Wo + bo).
             add_rows(&mut y, &x, &l.out_b);
             l.out_w.apply_acc(&ctx, n, &mut y);
             layer_norm(&mut y, d, &l.ln1_g, &l.ln1_b, eps);
             // Feed-forward: x = LayerNorm(y + gelu(y · W1 + b1) · W2 + b2).
-            fill_rows(&mut hidden, &l.ff1_b);
-            l.ff1_w.apply_acc(&y, n, &mut hidden);
+            l.ff1_w.apply_bias(&y, n, &l.ff1_b, &mut hidden);
             hidden.iter_mut().for_each(|v| *v = gelu(*v));
             add_rows(&mut x, &y, &l.ff2_b);
             l.ff2_w.apply_acc(&hidden, n, &mut x);
@@ -499,6 +505,7 @@ impl Bert {
 /// The rows of `x` (`n × d`) pooled into one L2-normalized vector: their mean (over every token,
 /// `[CLS]` and `[SEP]` included, there being no padding), the first (`[CLS]`) row, or their
 /// elementwise maximum.
+#[inline(always)]
 fn pool(x: &[f32], n: usize, d: usize, pooling: Pooling) -> Vec<f32> {
     let (mut pooled, floor) = match pooling {
         Pooling::Mean => {
@@ -530,6 +537,7 @@ fn pool(x: &[f32], n: usize, d: usize, pooling: Pooling) -> Vec<f32> {
 }
 
 /// Every row of `m` (of `bias.len()` columns) set to `bias`.
+#[inline(always)]
 fn fill_rows(m: &mut [f32], bias: &[f32]) {
     for row in m.chunks_exact_mut(bias.len()) {
         row.copy_from_slice(bias);
@@ -537,6 +545,7 @@ fn fill_rows(m: &mut [f32], bias: &[f32]) {
 }
 
 /// `out = x + bias` row by row.
+#[inline(always)]
 fn add_rows(out: &mut [f32], x: &[f32], bias: &[f32]) {
     for (o, xr) in out.chunks_exact_mut(bias.len()).zip(x.chunks_exact(bias.len())) {
         for ((o, x), b) in o.iter_mut().zip(xr).zip(bias) {
@@ -546,6 +555,7 @@ fn add_rows(out: &mut [f32], x: &[f32], bias: &[f32]) {
 }
 
 /// LayerNorm of each row of `x` (rows of `d`), in place.
+#[inline(always)]
 fn layer_norm(x: &mut [f32], d: usize, g: &[f32], b: &[f32], eps: f32) {
     for row in x.chunks_exact_mut(d) {
         let mean = sum(row) / d as f32;
@@ -558,68 +568,8 @@ fn layer_norm(x: &mut [f32], d: usize, g: &[f32], b: &[f32], eps: f32) {
     }
 }
 
-/// Softmax of one row, in place.
-fn softmax(row: &mut [f32]) {
-    let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-    row.iter_mut().for_each(|v| *v = exp_nonpositive(*v - max));
-    let inv = 1.0 / sum(row);
-    row.iter_mut().for_each(|v| *v *= inv);
-}
-
-/// The sum of `v`, in 8 interleaved partial sums (so that the loop vectorizes).
-fn sum(v: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 8];
-    let chunks = v.chunks_exact(8);
-    let tail: f32 = chunks.remainder().iter().sum();
-    for c in chunks {
-        for (a, x) in acc.iter_mut().zip(c) {
-            *a += x;
-        }
-    }
-    acc.iter().sum::<f32>() + tail
-}
-
-/// The sum of the squares of `v`, like [`sum`].
-fn sum_squares(v: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 8];
-    let chunks = v.chunks_exact(8);
-    let tail: f32 = chunks.remainder().iter().map(|x| x * x).sum();
-    for c in chunks {
-        for (a, x) in acc.iter_mut().zip(c) {
-            *a += x * x;
-        }
-    }
-    acc.iter().sum::<f32>() + tail
-}
-
-/// e^x for x <= 0 (softmax's inputs once the maximum is subtracted), relative error below 3e-7:
-/// Cephes' expf (x = n ln 2 + r, a degree-5 polynomial for e^r, 2^n put in the exponent bits),
-/// flushed to 0 below -87. Branch-free float and integer operations only, so the softmax loop
-/// vectorizes, where `f32::exp` is a libm call per element.
-fn exp_nonpositive(x: f32) -> f32 {
-    const ROUND: f32 = 12_582_912.0; // 1.5 · 2^23: adding it rounds to an integer.
-    let x = x.max(-87.0);
-    let shifted = x * std::f32::consts::LOG2_E + ROUND;
-    let n = shifted - ROUND;
-    let r = x - n * 0.693_359_4 + n * 2.121_944_4e-4;
-    let mut p = 1.987_569_1e-4_f32;
-    p = p * r + 1.398_199_9e-3;
-    p = p * r + 8.333_452e-3;
-    p = p * r + 4.166_579_6e-2;
-    p = p * r + 0.166_666_66;
-    p = p * r + 0.5;
-    let e_r = p * r * r + r + 1.0;
-    // The integer n sits in the low mantissa bits of `shifted`.
-    let n_int = shifted.to_bits().wrapping_sub(ROUND.to_bits()) as i32;
-    let two_n = f32::from_bits(((n_int + 127) as u32) << 23);
-    if x <= -87.0 {
-        0.0
-    } else {
-        e_r * two_n
-    }
-}
-
 /// GELU, the exact (erf) form: `x/2 · (1 + erf(x/√2))`.
+#[inline(always)]
 fn gelu(x: f32) -> f32 {
     0.5 * x * (1.0 + erf(x * std::f32::consts::FRAC_1_SQRT_2))
 }
@@ -627,6 +577,7 @@ fn gelu(x: f32) -> f32 {
 /// erf for f32: the rational approximation of Eigen (and XLA) on [-4, 4], clamped outside
 /// (where erf is ±1 in f32); absolute error below 5e-7. Branch-free, so loops over it vectorize.
 /// (Plain `*` and `+`, not `mul_add`, which is a libm call without the `fma` target feature.)
+#[inline(always)]
 fn erf(x: f32) -> f32 {
     let x = x.clamp(-4.0, 4.0);
     let x2 = x * x;
@@ -643,78 +594,6 @@ fn erf(x: f32) -> f32 {
     q = q * x2 - 7.373_329_3e-3;
     q = q * x2 - 1.426_473_9e-2;
     x * p / q
-}
-
-/// `C += A · B` with `A` `m × k`, `B` `k × n` and `C` `m × n`, each a slice with an offset and
-/// (row, column) strides.
-#[allow(clippy::too_many_arguments)]
-fn gemm(
-    m: usize,
-    k: usize,
-    n: usize,
-    a: &[f32],
-    a_off: usize,
-    a_strides: (usize, usize),
-    b: &[f32],
-    b_off: usize,
-    b_strides: (usize, usize),
-    c: &mut [f32],
-    c_off: usize,
-    c_strides: (usize, usize),
-) {
-    gemm_scaled(
-        1.0,
-        (m, k, n),
-        (a, a_off, a_strides),
-        (b, b_off, b_strides),
-        (c, c_off, c_strides),
-    );
-}
-
-/// A matrix operand: the slice, the offset of its first element, its (row, column) strides.
-type Operand<'a> = (&'a [f32], usize, (usize, usize));
-
-/// `C += alpha · A · B`, checked to stay inside the slices.
-fn gemm_scaled(
-    alpha: f32,
-    (m, k, n): (usize, usize, usize),
-    a: Operand<'_>,
-    b: Operand<'_>,
-    c: (&mut [f32], usize, (usize, usize)),
-) {
-    if m == 0 || n == 0 {
-        return;
-    }
-    let fits = |len: usize, off: usize, (rs, cs): (usize, usize), rows: usize, cols: usize| {
-        rows == 0 || cols == 0 || off + (rows - 1) * rs + (cols - 1) * cs < len
-    };
-    assert!(fits(a.0.len(), a.1, a.2, m, k), "gemm: A out of bounds");
-    assert!(fits(b.0.len(), b.1, b.2, k, n), "gemm: B out of bounds");
-    assert!(fits(c.0.len(), c.1, c.2, m, n), "gemm: C out of bounds");
-    assert!(c.2 .0 >= n * c.2 .1 || c.2 .1 >= m * c.2 .0, "gemm: C's elements overlap");
-    let s = |x: usize| x as isize;
-    // SAFETY: the asserts above keep every element read in `a` and `b` and every element written
-    // in `c` inside their slices (the offsets are in bounds, so the pointers are too), C's
-    // elements are distinct (its strides do not overlap), and `c` is borrowed mutably, so it
-    // aliases neither `a` nor `b`.
-    unsafe {
-        matrixmultiply::sgemm(
-            m,
-            k,
-            n,
-            alpha,
-            a.0.as_ptr().add(a.1),
-            s(a.2 .0),
-            s(a.2 .1),
-            b.0.as_ptr().add(b.1),
-            s(b.2 .0),
-            s(b.2 .1),
-            1.0,
-            c.0.as_mut_ptr().add(c.1),
-            s(c.2 .0),
-            s(c.2 .1),
-        );
-    }
 }
 
 #[cfg(test)]
@@ -739,57 +618,6 @@ mod tests {
             let got = f64::from(erf(x as f32));
             assert!((got - want).abs() < 5e-7, "erf({x}) = {got} != {want}");
         }
-    }
-
-    #[test]
-    fn exp_is_accurate() {
-        let mut worst = 0.0f64;
-        for i in 0..=200_000 {
-            let x = -90.0 * i as f32 / 200_000.0;
-            let want = f64::from(x).exp();
-            let got = f64::from(exp_nonpositive(x));
-            if x > -87.0 {
-                worst = worst.max((got - want).abs() / want);
-            } else {
-                assert_eq!(got, 0.0);
-            }
-        }
-        assert!(worst < 3e-7, "relative error {worst}");
-        assert_eq!(exp_nonpositive(0.0), 1.0);
-        assert_eq!(exp_nonpositive(f32::NEG_INFINITY), 0.0);
-    }
-
-    #[test]
-    fn sums_match_naive() {
-        for len in [0, 1, 7, 8, 9, 31, 384] {
-            let v: Vec<f32> = (0..len).map(|i| (i as f32 * 0.37).sin()).collect();
-            let naive: f64 = v.iter().map(|&x| f64::from(x)).sum();
-            let naive2: f64 = v.iter().map(|&x| f64::from(x) * f64::from(x)).sum();
-            assert!((f64::from(sum(&v)) - naive).abs() < 1e-5, "{len}");
-            assert!((f64::from(sum_squares(&v)) - naive2).abs() < 1e-5, "{len}");
-        }
-    }
-
-    #[test]
-    fn gemm_matches_naive_with_strides() {
-        // A 3×4 (row-major), B given as its transpose (4×2 read through strides (1, 4)).
-        let a: Vec<f32> = (0..12).map(|v| v as f32 * 0.5 - 2.0).collect();
-        let bt: Vec<f32> = (0..8).map(|v| v as f32 * 0.25 + 1.0).collect(); // 2×4
-        let mut c = vec![1.0f32; 6];
-        gemm(3, 4, 2, &a, 0, (4, 1), &bt, 0, (1, 4), &mut c, 0, (2, 1));
-        for i in 0..3 {
-            for j in 0..2 {
-                let want: f32 = 1.0 + (0..4).map(|k| a[i * 4 + k] * bt[j * 4 + k]).sum::<f32>();
-                assert!((c[i * 2 + j] - want).abs() < 1e-5);
-            }
-        }
-    }
-
-    #[test]
-    #[should_panic(expected = "out of bounds")]
-    fn gemm_checks_bounds() {
-        let mut c = vec![0.0f32; 4];
-        gemm(2, 2, 2, &[0.0; 3], 0, (2, 1), &[0.0; 4], 0, (2, 1), &mut c, 0, (2, 1));
     }
 
     #[test]

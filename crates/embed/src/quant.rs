@@ -108,25 +108,52 @@ impl QLinear {
     /// `C += X · W` for `X` of `m` rows of `k` (row-major, contiguous) and `C` of `m` rows of
     /// `n` (row-major, contiguous).
     pub(crate) fn matmul_acc(&self, x: &[f32], m: usize, c: &mut [f32]) {
-        self.matmul_acc_with(x, m, c, Kernel::best());
+        self.matmul_with(x, m, c, None, Kernel::best());
     }
 
-    fn matmul_acc_with(&self, x: &[f32], m: usize, c: &mut [f32], kernel: Kernel) {
+    /// `C = bias + X · W`, `bias` added to every row (`n` values): the numbers of setting each
+    /// row of `C` to `bias`, then [`QLinear::matmul_acc`], without reading `C`.
+    pub(crate) fn matmul_bias(&self, x: &[f32], m: usize, bias: &[f32], c: &mut [f32]) {
+        self.matmul_with(x, m, c, Some(bias), Kernel::best());
+    }
+
+    fn matmul_with(
+        &self,
+        x: &[f32],
+        m: usize,
+        c: &mut [f32],
+        bias: Option<&[f32]>,
+        kernel: Kernel,
+    ) {
         assert_eq!(x.len(), m * self.k, "QLinear: X has the wrong size");
         assert_eq!(c.len(), m * self.n, "QLinear: C has the wrong size");
+        assert!(bias.is_none_or(|b| b.len() == self.n), "QLinear: the bias has the wrong size");
         if m == 0 || self.n == 0 {
             return;
         }
-        let a = QRows::quantize(x, m, self.k, self.kp);
-        let mut acc = [[0i32; NB]; MR];
-        for j0 in (0..self.np).step_by(NB) {
-            let cols = NB.min(self.n.saturating_sub(j0));
-            if cols == 0 {
-                break;
+        match kernel {
+            Kernel::Portable => {
+                if let Some(bias) = bias {
+                    c.chunks_exact_mut(self.n).for_each(|row| row.copy_from_slice(bias));
+                }
+                self.portable_product(&QRows::quantize(x, m, self.k, self.kp), c)
             }
+            // SAFETY: `Kernel::Vnni` is only chosen where the CPU has VNNI (`Kernel::best`), and
+            // the sizes of `x`, `c` and `bias` are checked above.
+            #[cfg(target_arch = "x86_64")]
+            Kernel::Vnni => unsafe { vnni::product(self, x, m, bias, c) },
+        }
+    }
+
+    /// `C += A · W` for the quantized rows `A`, in plain Rust.
+    fn portable_product(&self, a: &QRows, c: &mut [f32]) {
+        let mut acc = [[0i32; NB]; MR];
+        let m = a.scale.len();
+        for j0 in (0..self.n).step_by(NB) {
+            let cols = NB.min(self.n - j0);
             for i0 in (0..m).step_by(MR) {
                 let rows = MR.min(m - i0);
-                kernel.run(&a, i0, rows, self, j0, &mut acc);
+                portable(a, i0, rows, self, j0, &mut acc);
                 for (r, acc_row) in acc.iter().enumerate().take(rows) {
                     let i = i0 + r;
                     let (sa, za) = (a.scale[i], a.zero[i]);
@@ -145,23 +172,83 @@ impl QLinear {
 impl QRows {
     /// Quantizes the `m` rows of `k` values of `x`, each padded to `kp` bytes.
     fn quantize(x: &[f32], m: usize, k: usize, kp: usize) -> QRows {
-        let mut data = vec![0u8; m * kp];
-        let mut scale = Vec::with_capacity(m);
-        let mut zero = Vec::with_capacity(m);
-        for (row, out) in x.chunks_exact(k.max(1)).take(m).zip(data.chunks_exact_mut(kp)) {
-            let (lo, hi) = row.iter().fold((0.0f32, 0.0f32), |(lo, hi), &v| (lo.min(v), hi.max(v)));
-            let s = if hi > lo { (hi - lo) / 255.0 } else { 1.0 };
-            let z = (-lo / s).round().clamp(0.0, 255.0);
+        let mut rows = QRows::for_rows(m, k, kp);
+        for (i, (row, out)) in
+            x.chunks_exact(k.max(1)).zip(rows.data.chunks_exact_mut(kp)).enumerate()
+        {
+            let (lo, hi) = range(row);
+            let (s, z) = row_params(lo, hi);
             let inv = 1.0 / s;
             for (o, &v) in out.iter_mut().zip(row) {
-                // Non-negative once clamped: truncation after + 0.5 rounds to nearest.
-                *o = (v * inv + z + 0.5).clamp(0.0, 255.0) as u8;
+                *o = quantize_one(v, inv, z);
             }
-            scale.push(s);
-            zero.push(z as i32);
+            rows.scale[i] = s;
+            rows.zero[i] = z as i32;
         }
-        QRows { kp, data, scale, zero }
+        rows
     }
+
+    /// `m` rows of `kp` bytes (at the start of `data`, which may be longer), scale 1 and zero
+    /// point 0, ready for the first `k` bytes of each row to be written: the bytes past `k`
+    /// are 0, the others what they are. The bytes come
+    /// from the thread's last product (given back on drop), so that a product does not
+    /// allocate and clear a new buffer.
+    fn for_rows(m: usize, k: usize, kp: usize) -> QRows {
+        let mut data = SPARE_BYTES.take();
+        // Never shrunk, so that the next product of a larger matrix does not clear it again.
+        if data.len() < m * kp {
+            data.resize(m * kp, 0);
+        }
+        if kp > k {
+            data.chunks_exact_mut(kp).take(m).for_each(|row| row[k..].fill(0));
+        }
+        QRows { kp, data, scale: vec![1.0; m], zero: vec![0; m] }
+    }
+}
+
+impl Drop for QRows {
+    fn drop(&mut self) {
+        SPARE_BYTES.set(std::mem::take(&mut self.data));
+    }
+}
+
+thread_local! {
+    /// The bytes of the thread's last [`QRows`], kept for the next.
+    static SPARE_BYTES: std::cell::Cell<Vec<u8>> = const { std::cell::Cell::new(Vec::new()) };
+}
+
+/// The scale and zero point of a row whose values span `[lo, hi]` (`lo <= 0 <= hi`).
+#[inline(always)]
+fn row_params(lo: f32, hi: f32) -> (f32, f32) {
+    let s = if hi > lo { (hi - lo) / 255.0 } else { 1.0 };
+    (s, (-lo / s).round().clamp(0.0, 255.0))
+}
+
+/// `v` as a byte at the scale `1 / inv` and zero point `z`. Non-negative once clamped, so
+/// truncation after + 0.5 rounds to nearest.
+#[inline(always)]
+fn quantize_one(v: f32, inv: f32, z: f32) -> u8 {
+    (v * inv + z + 0.5).clamp(0.0, 255.0) as u8
+}
+
+/// The smallest and the largest of `row` and 0, in 16 interleaved lanes so that the loop
+/// vectorizes (the smallest and the largest value do not depend on the order they are looked
+/// at in).
+#[inline(always)]
+fn range(row: &[f32]) -> (f32, f32) {
+    let (mut lo, mut hi) = ([0.0f32; 16], [0.0f32; 16]);
+    let chunks = row.chunks_exact(16);
+    for &v in chunks.remainder() {
+        lo[0] = lo[0].min(v);
+        hi[0] = hi[0].max(v);
+    }
+    for c in chunks {
+        for ((l, h), &v) in lo.iter_mut().zip(hi.iter_mut()).zip(c) {
+            *l = l.min(v);
+            *h = h.max(v);
+        }
+    }
+    (lo.iter().fold(0.0f32, |a, &b| a.min(b)), hi.iter().fold(0.0f32, |a, &b| a.max(b)))
 }
 
 /// Which loop computes the integer sums.
@@ -183,61 +270,34 @@ impl Kernel {
         }
         Kernel::Portable
     }
-
-    /// `acc[r][c] = Σ_k a[i0 + r][k] · w[k][j0 + c]` for `r < rows`, `c < NB`.
-    fn run(
-        self,
-        a: &QRows,
-        i0: usize,
-        rows: usize,
-        w: &QLinear,
-        j0: usize,
-        acc: &mut [[i32; NB]; MR],
-    ) {
-        assert!((1..=MR).contains(&rows) && i0 + rows <= a.scale.len() && j0 + NB <= w.np);
-        assert_eq!(a.kp, w.kp);
-        match self {
-            Kernel::Portable => portable(a, i0, rows, w, j0, acc),
-            #[cfg(target_arch = "x86_64")]
-            Kernel::Vnni => {
-                let a_ptr = a.data[i0 * a.kp..].as_ptr();
-                let b_ptr = w.packed[j0 * 4..].as_ptr();
-                // SAFETY: the CPU has AVX-512 F and VNNI (`Kernel::best` checked); the kernel
-                // reads `rows` rows of `kp` bytes from `a_ptr` (in `a.data` by the assert above)
-                // and, for each of the `kp / 4` groups, the `NB * 4` bytes at
-                // `b_ptr + group * np * 4` (in `w.packed`, since `j0 + NB <= np`).
-                unsafe {
-                    match rows {
-                        1 => vnni::kernel::<1>(a_ptr, a.kp, b_ptr, w.np, acc),
-                        2 => vnni::kernel::<2>(a_ptr, a.kp, b_ptr, w.np, acc),
-                        3 => vnni::kernel::<3>(a_ptr, a.kp, b_ptr, w.np, acc),
-                        4 => vnni::kernel::<4>(a_ptr, a.kp, b_ptr, w.np, acc),
-                        5 => vnni::kernel::<5>(a_ptr, a.kp, b_ptr, w.np, acc),
-                        _ => vnni::kernel::<6>(a_ptr, a.kp, b_ptr, w.np, acc),
-                    }
-                }
-            }
-        }
-    }
 }
 
-/// Whether the CPU has AVX-512 F and VNNI (checked once).
+/// Whether the CPU has AVX-512 F, BW, DQ, VL and VNNI (checked once).
 #[cfg(target_arch = "x86_64")]
 pub(crate) fn has_vnni() -> bool {
     static HAS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    *HAS.get_or_init(|| has_avx512() && std::arch::is_x86_feature_detected!("avx512vnni"))
+}
+
+/// Whether the CPU has AVX-512 F, BW, DQ and VL (checked once).
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn has_avx512() -> bool {
+    static HAS: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
     *HAS.get_or_init(|| {
         std::arch::is_x86_feature_detected!("avx512f")
-            && std::arch::is_x86_feature_detected!("avx512vnni")
+            && std::arch::is_x86_feature_detected!("avx512bw")
+            && std::arch::is_x86_feature_detected!("avx512dq")
+            && std::arch::is_x86_feature_detected!("avx512vl")
     })
 }
 
-/// Whether the CPU has AVX-512 F and VNNI (never, off x86-64).
+/// Whether the CPU has AVX-512 F, BW, DQ, VL and VNNI (never, off x86-64).
 #[cfg(not(target_arch = "x86_64"))]
 pub(crate) fn has_vnni() -> bool {
     false
 }
 
-/// [`Kernel::run`] in plain Rust.
+/// `acc[r][c] = Σ_k a[i0 + r][k] · w[k][j0 + c]` for `r < rows`, `c < NB`, in plain Rust.
 fn portable(a: &QRows, i0: usize, rows: usize, w: &QLinear, j0: usize, acc: &mut [[i32; NB]; MR]) {
     for (r, acc_row) in acc.iter_mut().enumerate().take(rows) {
         acc_row.fill(0);
@@ -251,39 +311,149 @@ fn portable(a: &QRows, i0: usize, rows: usize, w: &QLinear, j0: usize, acc: &mut
     }
 }
 
+/// The product on AVX-512 VNNI: the same integers and the same float operations as the
+/// portable loop, so the same numbers, with the rows quantized 16 values at a time and the
+/// sums scaled into `C` by the kernel itself.
 #[cfg(target_arch = "x86_64")]
 mod vnni {
     use std::arch::x86_64::*;
 
-    use super::{MR, NB};
+    use super::{range, row_params, QLinear, QRows, MR, NB};
 
-    /// The integer sums of `R` rows of bytes at `a` (`kp` a row) with a block of `NB` packed
-    /// columns at `b` (`np` columns a group of 4 `k`) into `acc`.
+    /// `C += X · W`, or `C = bias + X · W` (`x`: `m` rows of `w.k`, `c`: `m` rows of `w.n`).
     ///
     /// # Safety
-    /// The CPU has AVX-512 F and VNNI; `a` is readable for `R * kp` bytes and `b` for
-    /// `NB * 4` bytes at every `g * np * 4`, `g < kp / 4`.
-    #[target_feature(enable = "avx512f,avx512vnni")]
-    pub(super) unsafe fn kernel<const R: usize>(
+    /// The CPU has AVX-512 F, BW, DQ, VL and VNNI; `x.len() == m * w.k`, `c.len() == m * w.n`,
+    /// and `bias`, if any, holds `w.n` values.
+    #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl,avx512vnni")]
+    pub(super) unsafe fn product(
+        w: &QLinear,
+        x: &[f32],
+        m: usize,
+        bias: Option<&[f32]>,
+        c: &mut [f32],
+    ) {
+        // SAFETY: the caller's contract.
+        let a = unsafe { quantize(x, m, w.k, w.kp) };
+        for j0 in (0..w.n).step_by(NB) {
+            let cols = NB.min(w.n - j0);
+            for i0 in (0..m).step_by(MR) {
+                let rows = MR.min(m - i0);
+                let tile = Tile {
+                    a: a.data[i0 * a.kp..].as_ptr(),
+                    kp: a.kp,
+                    b: w.packed[j0 * 4..].as_ptr(),
+                    np: w.np,
+                    c: c[i0 * w.n + j0..].as_mut_ptr(),
+                    n: w.n,
+                    cols,
+                    a_scale: &a.scale[i0..i0 + rows],
+                    a_zero: &a.zero[i0..i0 + rows],
+                    w_scale: w.scale[j0..].as_ptr(),
+                    w_colsum: w.colsum[j0..].as_ptr(),
+                    bias: bias.map(|b| b[j0..].as_ptr()),
+                };
+                // SAFETY: `a` holds rows i0.. i0 + rows of kp bytes; the packed weights hold
+                // kp / 4 groups of np * 4 bytes and j0 + NB <= np; `c` holds rows i0..i0 + rows
+                // of n floats and j0 + cols <= n; the scales and sums hold n >= j0 + cols
+                // entries.
+                unsafe {
+                    match rows {
+                        1 => kernel::<1>(&tile),
+                        2 => kernel::<2>(&tile),
+                        3 => kernel::<3>(&tile),
+                        4 => kernel::<4>(&tile),
+                        5 => kernel::<5>(&tile),
+                        _ => kernel::<6>(&tile),
+                    }
+                }
+            }
+        }
+    }
+
+    /// [`QRows::quantize`], 16 values at a time.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512 F, BW and VL; `x.len() >= m * k`.
+    #[target_feature(enable = "avx512f,avx512bw,avx512vl")]
+    unsafe fn quantize(x: &[f32], m: usize, k: usize, kp: usize) -> QRows {
+        let mut rows = QRows::for_rows(m, k, kp);
+        for i in 0..m {
+            let row = &x[i * k..(i + 1) * k];
+            let (lo, hi) = range(row);
+            let (s, z) = row_params(lo, hi);
+            let inv = 1.0 / s;
+            let out = rows.data[i * kp..].as_mut_ptr();
+            let (vinv, vz, half) = (_mm512_set1_ps(inv), _mm512_set1_ps(z), _mm512_set1_ps(0.5));
+            let (zero, top) = (_mm512_setzero_ps(), _mm512_set1_ps(255.0));
+            for t in (0..k).step_by(16) {
+                let mask: __mmask16 = if k - t >= 16 { 0xffff } else { (1u16 << (k - t)) - 1 };
+                // SAFETY: the mask keeps the load inside `row` and the store inside the row's
+                // kp >= k bytes of `rows.data`.
+                unsafe {
+                    let v = _mm512_maskz_loadu_ps(mask, row.as_ptr().add(t));
+                    // (v · inv + z + 0.5) clamped to [0, 255], truncated: quantize_one's
+                    // operations in its order.
+                    let q = _mm512_add_ps(_mm512_add_ps(_mm512_mul_ps(v, vinv), vz), half);
+                    let q = _mm512_min_ps(_mm512_max_ps(q, zero), top);
+                    _mm512_mask_cvtepi32_storeu_epi8(
+                        out.add(t).cast(),
+                        mask,
+                        _mm512_cvttps_epi32(q),
+                    );
+                }
+            }
+            rows.scale[i] = s;
+            rows.zero[i] = z as i32;
+        }
+        rows
+    }
+
+    /// One tile of the product: `R` rows of the quantized activations against a block of
+    /// [`NB`] packed columns, scaled into `C`.
+    struct Tile<'a> {
+        /// The first row's bytes, `kp` a row.
         a: *const u8,
         kp: usize,
+        /// The block's first group of packed weights, `np * 4` bytes from one group to the next.
         b: *const i8,
         np: usize,
-        acc: &mut [[i32; NB]; MR],
-    ) {
-        let mut c = [[_mm512_setzero_si512(); 4]; R];
-        for g in 0..kp / 4 {
+        /// The first row's first column in `C`, `n` floats a row; `cols` (<= NB) columns.
+        c: *mut f32,
+        n: usize,
+        cols: usize,
+        a_scale: &'a [f32],
+        a_zero: &'a [i32],
+        /// The block's first column's scale and sum.
+        w_scale: *const f32,
+        w_colsum: *const i32,
+        /// The block's first column's bias: `C` is set to it plus the product, not read.
+        bias: Option<*const f32>,
+    }
+
+    /// `C[r][c] += sa_r · sw_c · (Σ_k a[r][k] · w[k][c] - za_r · colsum_c)` for the tile's
+    /// `R` rows and `cols` columns.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512 F and VNNI; `a` is readable for `R * kp` bytes, `b` for `NB * 4`
+    /// bytes at every `g * np * 4`, `g < kp / 4`, `c` readable and writable for `cols` floats
+    /// at every `r * n`, `r < R`, and `w_scale`, `w_colsum` and `bias` readable for `cols`
+    /// values.
+    #[target_feature(enable = "avx512f,avx512vnni")]
+    unsafe fn kernel<const R: usize>(t: &Tile<'_>) {
+        let mut acc = [[_mm512_setzero_si512(); 4]; R];
+        for g in 0..t.kp / 4 {
             // SAFETY: in bounds by the function's contract.
             unsafe {
-                let bp = b.add(g * np * 4);
+                let bp = t.b.add(g * t.np * 4);
                 let bv = [
                     _mm512_loadu_si512(bp.cast()),
                     _mm512_loadu_si512(bp.add(64).cast()),
                     _mm512_loadu_si512(bp.add(128).cast()),
                     _mm512_loadu_si512(bp.add(192).cast()),
                 ];
-                for (r, cr) in c.iter_mut().enumerate() {
-                    let quad = a.add(r * kp + g * 4).cast::<i32>().read_unaligned();
+                for (r, cr) in acc.iter_mut().enumerate() {
+                    let quad = t.a.add(r * t.kp + g * 4).cast::<i32>().read_unaligned();
                     let av = _mm512_set1_epi32(quad);
                     for (cv, &bvv) in cr.iter_mut().zip(&bv) {
                         *cv = _mm512_dpbusd_epi32(*cv, av, bvv);
@@ -291,10 +461,38 @@ mod vnni {
                 }
             }
         }
-        for (cr, out) in c.iter().zip(acc.iter_mut()) {
-            for (v, &cv) in cr.iter().enumerate() {
-                // SAFETY: `out` holds NB = 4 × 16 i32.
-                unsafe { _mm512_storeu_si512(out.as_mut_ptr().add(16 * v).cast(), cv) };
+        // The sums go to the stack first, in a loop small enough to be unrolled (constant
+        // indices keep `acc` in registers; the scaling loop below, indexing it directly, made
+        // it a stack array cleared by a call to memset at every tile).
+        let mut sums = [[std::mem::MaybeUninit::<__m512i>::uninit(); 4]; R];
+        for (out, cr) in sums.iter_mut().zip(&acc) {
+            for (o, &c) in out.iter_mut().zip(cr) {
+                o.write(c);
+            }
+        }
+        for (r, row) in sums.iter().enumerate() {
+            let (za, sa) = (_mm512_set1_epi32(t.a_zero[r]), _mm512_set1_ps(t.a_scale[r]));
+            for (v, s) in row.iter().enumerate() {
+                let first = 16 * v;
+                if first >= t.cols {
+                    break;
+                }
+                let left = t.cols - first;
+                let mask: __mmask16 = if left >= 16 { 0xffff } else { (1u16 << left) - 1 };
+                // SAFETY: every entry was written above; the mask keeps every access inside
+                // row r's `cols` columns.
+                unsafe {
+                    let at = t.c.add(r * t.n + first);
+                    let from = t.bias.map_or(at.cast_const(), |b| b.add(first));
+                    let sw = _mm512_maskz_loadu_ps(mask, t.w_scale.add(first));
+                    let cs = _mm512_maskz_loadu_epi32(mask, t.w_colsum.add(first));
+                    // The portable loop's operations in its order:
+                    // o + (sa · sw) · f32(v - za · colsum).
+                    let sums = _mm512_sub_epi32(s.assume_init(), _mm512_mullo_epi32(za, cs));
+                    let add = _mm512_mul_ps(_mm512_mul_ps(sa, sw), _mm512_cvtepi32_ps(sums));
+                    let o = _mm512_maskz_loadu_ps(mask, from);
+                    _mm512_mask_storeu_ps(at, mask, _mm512_add_ps(o, add));
+                }
             }
         }
     }
@@ -386,9 +584,16 @@ mod tests {
         let w = values(k * n, 6);
         let q = QLinear::quantize(&w, k, n);
         let mut portable = vec![0.0f32; m * n];
-        q.matmul_acc_with(&x, m, &mut portable, Kernel::Portable);
+        q.matmul_with(&x, m, &mut portable, None, Kernel::Portable);
         let mut best = vec![0.0f32; m * n];
-        q.matmul_acc_with(&x, m, &mut best, Kernel::best());
+        q.matmul_with(&x, m, &mut best, None, Kernel::best());
         assert_eq!(portable, best);
+        // With a bias, on C's garbage: the numbers of setting C to the bias and accumulating.
+        let bias = values(n, 7);
+        let mut with_bias = vec![f32::NAN; m * n];
+        q.matmul_bias(&x, m, &bias, &mut with_bias);
+        let mut filled: Vec<f32> = bias.iter().copied().cycle().take(m * n).collect();
+        q.matmul_with(&x, m, &mut filled, None, Kernel::Portable);
+        assert_eq!(with_bias, filled);
     }
 }
