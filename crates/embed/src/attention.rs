@@ -62,6 +62,8 @@ pub(crate) struct Scratch {
     k: Vec<u32>,
     p: Vec<u32>,
     v: Vec<u32>,
+    /// One row of K as pairs, before it is written into K's columns.
+    row_pairs: Vec<u32>,
 }
 
 /// The attention of a layer over the texts `spans` (first row, length) of `qkv` (rows of `3d`:
@@ -185,25 +187,11 @@ fn exp_nonpositive(x: f32) -> f32 {
     }
 }
 
-/// `x` rounded to the nearest bfloat16 (ties to even), as its 16 bits.
-#[inline(always)]
-fn bf16(x: f32) -> u32 {
-    let b = x.to_bits();
-    (b.wrapping_add(0x7fff + ((b >> 16) & 1))) >> 16
-}
-
-/// Two values as a pair of bfloat16s, `lo` in the low half (the element a `vdpbf16ps` lane
-/// multiplies first).
-#[inline(always)]
-fn pair(lo: f32, hi: f32) -> u32 {
-    bf16(lo) | (bf16(hi) << 16)
-}
-
 #[cfg(target_arch = "x86_64")]
 mod bf16 {
     use std::arch::x86_64::*;
 
-    use super::{exp_nonpositive, pair, Scratch};
+    use super::{exp_nonpositive, Scratch};
 
     /// Rows of a scores tile.
     const S_ROWS: usize = 6;
@@ -246,6 +234,7 @@ mod bf16 {
         s.scores.resize(S_ROWS * lp, 0.0);
         s.inv_sums.resize(len, 0.0);
         s.p.resize(len * lq, 0);
+        s.row_pairs.resize(ph, 0);
         s.v.clear();
         s.v.resize(lq * dp, 0);
         for h in 0..heads {
@@ -254,27 +243,19 @@ mod bf16 {
             for i in 0..len {
                 let (q, k) = (&row(i)[qo..qo + dh], &row(i)[ko..ko + dh]);
                 // SAFETY: the CPU has AVX-512 BF16 (this function's contract).
-                unsafe { to_pairs(q, &mut s.q[i * ph..(i + 1) * ph]) };
-                for (p, two) in k.chunks_exact(2).enumerate() {
-                    s.k[p * lp + i] = pair(two[0], two[1]);
+                unsafe {
+                    to_pairs(q, &mut s.q[i * ph..(i + 1) * ph]);
+                    to_pairs(k, &mut s.row_pairs[..ph]);
+                }
+                for (p, &two) in s.row_pairs[..ph].iter().enumerate() {
+                    s.k[p * lp + i] = two;
                 }
             }
             for t in 0..lq {
-                let out = &mut s.v[t * dp..t * dp + dh];
                 let upper = &row(2 * t)[vo..vo + dh];
-                match 2 * t + 1 < len {
-                    true => {
-                        let lower = &row(2 * t + 1)[vo..vo + dh];
-                        for ((o, &a), &b) in out.iter_mut().zip(upper).zip(lower) {
-                            *o = pair(a, b);
-                        }
-                    }
-                    false => {
-                        for (o, &a) in out.iter_mut().zip(upper) {
-                            *o = pair(a, 0.0);
-                        }
-                    }
-                }
+                let lower = (2 * t + 1 < len).then(|| &row(2 * t + 1)[vo..vo + dh]);
+                // SAFETY: as above.
+                unsafe { interleave_pairs(upper, lower, &mut s.v[t * dp..t * dp + dh]) };
             }
             // scores = scale · Q_h K_hᵀ, S_ROWS rows at a time, each row then turned into
             // e^(score - max) and rounded to pairs while it is in the L1 cache (normalized when
@@ -360,7 +341,7 @@ mod bf16 {
         sums.iter().sum()
     }
 
-    /// `src` rounded to bfloat16 (to nearest, ties to even, as [`pair`] does), as pairs:
+    /// `src` rounded to bfloat16 (to nearest, ties to even, to nearest, ties to even), as pairs:
     /// `dst[t]` holds `src[2t]` and `src[2t + 1]` (0 past the end), 32 values an instruction.
     ///
     /// # Safety
@@ -390,6 +371,38 @@ mod bf16 {
                 let b = _mm512_maskz_loadu_ps(hi, src.as_ptr().add(t + 16.min(left)));
                 let bf: __m512i = std::mem::transmute(_mm512_cvtne2ps_pbh(b, a));
                 _mm512_mask_storeu_epi16(dst.as_mut_ptr().add(t / 2).cast(), halves, bf);
+            }
+        }
+    }
+
+    /// `out[c]` = the pair of `upper[c]` and `lower[c]` (0 without a lower row), rounded to
+    /// bfloat16 to nearest, ties to even, 16 columns an instruction.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512 F and BF16.
+    ///
+    /// # Panics
+    /// If the rows and `out` are not all as long.
+    #[target_feature(enable = "avx512f,avx512bf16")]
+    pub(super) unsafe fn interleave_pairs(upper: &[f32], lower: Option<&[f32]>, out: &mut [u32]) {
+        assert!(upper.len() == out.len() && lower.is_none_or(|l| l.len() == out.len()));
+        for c in (0..out.len()).step_by(16) {
+            let left = out.len() - c;
+            let mask: __mmask16 = if left >= 16 { 0xffff } else { (1u16 << left) - 1 };
+            // SAFETY: the mask keeps the loads inside the rows and the store inside `out`.
+            unsafe {
+                let a = _mm512_maskz_loadu_ps(mask, upper.as_ptr().add(c));
+                let b = match lower {
+                    Some(lower) => _mm512_maskz_loadu_ps(mask, lower.as_ptr().add(c)),
+                    None => _mm512_setzero_ps(),
+                };
+                let a: __m256i = std::mem::transmute(_mm512_cvtneps_pbh(a));
+                let b: __m256i = std::mem::transmute(_mm512_cvtneps_pbh(b));
+                let pairs = _mm512_or_si512(
+                    _mm512_cvtepu16_epi32(a),
+                    _mm512_slli_epi32::<16>(_mm512_cvtepu16_epi32(b)),
+                );
+                _mm512_mask_storeu_epi32(out.as_mut_ptr().add(c).cast(), mask, pairs);
             }
         }
     }
@@ -494,6 +507,18 @@ mod bf16 {
 mod tests {
     use super::*;
 
+    /// `x` rounded to the nearest bfloat16 (ties to even), as its 16 bits.
+    fn bf16(x: f32) -> u32 {
+        let b = x.to_bits();
+        (b.wrapping_add(0x7fff + ((b >> 16) & 1))) >> 16
+    }
+
+    /// Two values as a pair of bfloat16s, `lo` in the low half (the element a `vdpbf16ps` lane
+    /// multiplies first).
+    fn pair(lo: f32, hi: f32) -> u32 {
+        bf16(lo) | (bf16(hi) << 16)
+    }
+
     #[test]
     fn exp_is_accurate() {
         let mut worst = 0.0f64;
@@ -539,6 +564,17 @@ mod tests {
             unsafe { bf16::to_pairs(&src, &mut got[..len.div_ceil(2)]) };
             assert_eq!(got[..len.div_ceil(2)], want[..], "{len}");
             assert_eq!(got[len.div_ceil(2)], u32::MAX, "{len}: wrote past the end");
+            let lower: Vec<f32> = values(len, 100 + len as u64);
+            let want: Vec<u32> = src.iter().zip(&lower).map(|(&a, &b)| pair(a, b)).collect();
+            let mut got = vec![u32::MAX; len + 1];
+            // SAFETY: as above.
+            unsafe { bf16::interleave_pairs(&src, Some(&lower), &mut got[..len]) };
+            assert_eq!(got[..len], want[..], "{len} interleaved");
+            assert_eq!(got[len], u32::MAX, "{len}: interleaved past the end");
+            let want: Vec<u32> = src.iter().map(|&a| pair(a, 0.0)).collect();
+            // SAFETY: as above.
+            unsafe { bf16::interleave_pairs(&src, None, &mut got[..len]) };
+            assert_eq!(got[..len], want[..], "{len} without a lower row");
         }
     }
 
