@@ -7,7 +7,7 @@ use safetensors::{Dtype, SafeTensors};
 use serde::{Deserialize, Serialize};
 
 use crate::attention::{self, Products, Scratch};
-use crate::linalg::{gemm, sum, sum_squares};
+use crate::linalg::{gelu, gemm, sum, sum_squares};
 use crate::quant::QLinear;
 use crate::ready::{Array, Named, Ready};
 use crate::{EmbedError, Pooling, Precision};
@@ -168,6 +168,19 @@ impl Weight {
                 out.push(Named::new(format!("{name}.scale"), scale));
                 out.push(Named::new(format!("{name}.colsum"), colsum));
             }
+        }
+    }
+
+    /// `y = gelu(bias + x · W)` for the `m` rows of `x` (row-major `[m, inp]`, `y`
+    /// `[m, out]`); the int8 product applies GELU as it writes `y`.
+    #[inline(always)]
+    fn apply_bias_gelu(&self, x: &[f32], m: usize, bias: &[f32], y: &mut [f32]) {
+        match self {
+            Weight::F32 { .. } => {
+                self.apply_bias(x, m, bias, y);
+                y.iter_mut().for_each(|v| *v = gelu(*v));
+            }
+            Weight::Int8(q) => q.matmul_bias_gelu(x, m, bias, y),
         }
     }
 
@@ -488,8 +501,7 @@ impl Bert {
             l.out_w.apply_acc(&ctx, n, &mut y);
             layer_norm(&mut y, d, &l.ln1_g, &l.ln1_b, eps);
             // Feed-forward: x = LayerNorm(y + gelu(y · W1 + b1) · W2 + b2).
-            l.ff1_w.apply_bias(&y, n, &l.ff1_b, &mut hidden);
-            hidden.iter_mut().for_each(|v| *v = gelu(*v));
+            l.ff1_w.apply_bias_gelu(&y, n, &l.ff1_b, &mut hidden);
             add_rows(&mut x, &y, &l.ff2_b);
             l.ff2_w.apply_acc(&hidden, n, &mut x);
             layer_norm(&mut x, d, &l.ln2_g, &l.ln2_b, eps);
@@ -568,57 +580,9 @@ fn layer_norm(x: &mut [f32], d: usize, g: &[f32], b: &[f32], eps: f32) {
     }
 }
 
-/// GELU, the exact (erf) form: `x/2 · (1 + erf(x/√2))`.
-#[inline(always)]
-fn gelu(x: f32) -> f32 {
-    0.5 * x * (1.0 + erf(x * std::f32::consts::FRAC_1_SQRT_2))
-}
-
-/// erf for f32: the rational approximation of Eigen (and XLA) on [-4, 4], clamped outside
-/// (where erf is ±1 in f32); absolute error below 5e-7. Branch-free, so loops over it vectorize.
-/// (Plain `*` and `+`, not `mul_add`, which is a libm call without the `fma` target feature.)
-#[inline(always)]
-fn erf(x: f32) -> f32 {
-    let x = x.clamp(-4.0, 4.0);
-    let x2 = x * x;
-    let mut p = -2.726_142_4e-10_f32;
-    p = p * x2 + 2.770_681_5e-8;
-    p = p * x2 - 2.101_024e-6;
-    p = p * x2 - 5.692_506_2e-5;
-    p = p * x2 - 7.349_906_4e-4;
-    p = p * x2 - 2.954_6e-3;
-    p = p * x2 - 1.609_603_3e-2;
-    let mut q = -1.456_607_15e-5_f32;
-    q = q * x2 - 2.133_740_5e-4;
-    q = q * x2 - 1.682_827e-3;
-    q = q * x2 - 7.373_329_3e-3;
-    q = q * x2 - 1.426_473_9e-2;
-    x * p / q
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn erf_is_accurate() {
-        // Reference values of erf (Abramowitz & Stegun table / mpmath).
-        let cases: [(f64, f64); 9] = [
-            (0.0, 0.0),
-            (0.1, 0.112_462_916),
-            (0.5, 0.520_499_878),
-            (1.0, 0.842_700_793),
-            (1.5, 0.966_105_146),
-            (2.0, 0.995_322_265),
-            (3.0, 0.999_977_910),
-            (5.0, 1.0),
-            (-1.0, -0.842_700_793),
-        ];
-        for (x, want) in cases {
-            let got = f64::from(erf(x as f32));
-            assert!((got - want).abs() < 5e-7, "erf({x}) = {got} != {want}");
-        }
-    }
 
     #[test]
     fn transpose_roundtrip() {

@@ -108,13 +108,19 @@ impl QLinear {
     /// `C += X · W` for `X` of `m` rows of `k` (row-major, contiguous) and `C` of `m` rows of
     /// `n` (row-major, contiguous).
     pub(crate) fn matmul_acc(&self, x: &[f32], m: usize, c: &mut [f32]) {
-        self.matmul_with(x, m, c, None, Kernel::best());
+        self.matmul_with(x, m, c, None, false, Kernel::best());
     }
 
     /// `C = bias + X · W`, `bias` added to every row (`n` values): the numbers of setting each
     /// row of `C` to `bias`, then [`QLinear::matmul_acc`], without reading `C`.
     pub(crate) fn matmul_bias(&self, x: &[f32], m: usize, bias: &[f32], c: &mut [f32]) {
-        self.matmul_with(x, m, c, Some(bias), Kernel::best());
+        self.matmul_with(x, m, c, Some(bias), false, Kernel::best());
+    }
+
+    /// `C = gelu(bias + X · W)`: the numbers of [`QLinear::matmul_bias`] then
+    /// [`crate::linalg::gelu`] of each, with GELU applied as `C` is written.
+    pub(crate) fn matmul_bias_gelu(&self, x: &[f32], m: usize, bias: &[f32], c: &mut [f32]) {
+        self.matmul_with(x, m, c, Some(bias), true, Kernel::best());
     }
 
     fn matmul_with(
@@ -123,6 +129,7 @@ impl QLinear {
         m: usize,
         c: &mut [f32],
         bias: Option<&[f32]>,
+        gelu: bool,
         kernel: Kernel,
     ) {
         assert_eq!(x.len(), m * self.k, "QLinear: X has the wrong size");
@@ -136,12 +143,15 @@ impl QLinear {
                 if let Some(bias) = bias {
                     c.chunks_exact_mut(self.n).for_each(|row| row.copy_from_slice(bias));
                 }
-                self.portable_product(&QRows::quantize(x, m, self.k, self.kp), c)
+                self.portable_product(&QRows::quantize(x, m, self.k, self.kp), c);
+                if gelu {
+                    c.iter_mut().for_each(|v| *v = crate::linalg::gelu(*v));
+                }
             }
             // SAFETY: `Kernel::Vnni` is only chosen where the CPU has VNNI (`Kernel::best`), and
             // the sizes of `x`, `c` and `bias` are checked above.
             #[cfg(target_arch = "x86_64")]
-            Kernel::Vnni => unsafe { vnni::product(self, x, m, bias, c) },
+            Kernel::Vnni => unsafe { vnni::product(self, x, m, bias, gelu, c) },
         }
     }
 
@@ -319,6 +329,7 @@ mod vnni {
     use std::arch::x86_64::*;
 
     use super::{range, row_params, QLinear, QRows, MR, NB};
+    use crate::linalg::{ERF_P, ERF_Q};
 
     /// `C += X · W`, or `C = bias + X · W` (`x`: `m` rows of `w.k`, `c`: `m` rows of `w.n`).
     ///
@@ -331,6 +342,7 @@ mod vnni {
         x: &[f32],
         m: usize,
         bias: Option<&[f32]>,
+        gelu: bool,
         c: &mut [f32],
     ) {
         // SAFETY: the caller's contract.
@@ -352,6 +364,7 @@ mod vnni {
                     w_scale: w.scale[j0..].as_ptr(),
                     w_colsum: w.colsum[j0..].as_ptr(),
                     bias: bias.map(|b| b[j0..].as_ptr()),
+                    gelu,
                 };
                 // SAFETY: `a` holds rows i0.. i0 + rows of kp bytes; the packed weights hold
                 // kp / 4 groups of np * 4 bytes and j0 + NB <= np; `c` holds rows i0..i0 + rows
@@ -409,6 +422,25 @@ mod vnni {
         rows
     }
 
+    /// [`crate::linalg::gelu`] of 16 values: its operations in its order, so its numbers.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn gelu(x: __m512) -> __m512 {
+        let t = _mm512_mul_ps(x, _mm512_set1_ps(std::f32::consts::FRAC_1_SQRT_2));
+        let t = _mm512_min_ps(_mm512_max_ps(t, _mm512_set1_ps(-4.0)), _mm512_set1_ps(4.0));
+        let t2 = _mm512_mul_ps(t, t);
+        let poly = |c: &[f32]| {
+            c[1..].iter().fold(_mm512_set1_ps(c[0]), |p, &k| {
+                _mm512_add_ps(_mm512_mul_ps(p, t2), _mm512_set1_ps(k))
+            })
+        };
+        let erf = _mm512_div_ps(_mm512_mul_ps(t, poly(&ERF_P)), poly(&ERF_Q));
+        _mm512_mul_ps(
+            _mm512_mul_ps(_mm512_set1_ps(0.5), x),
+            _mm512_add_ps(_mm512_set1_ps(1.0), erf),
+        )
+    }
+
     /// One tile of the product: `R` rows of the quantized activations against a block of
     /// [`NB`] packed columns, scaled into `C`.
     struct Tile<'a> {
@@ -429,6 +461,8 @@ mod vnni {
         w_colsum: *const i32,
         /// The block's first column's bias: `C` is set to it plus the product, not read.
         bias: Option<*const f32>,
+        /// Whether `C` gets GELU of the result.
+        gelu: bool,
     }
 
     /// `C[r][c] += sa_r · sw_c · (Σ_k a[r][k] · w[k][c] - za_r · colsum_c)` for the tile's
@@ -491,7 +525,9 @@ mod vnni {
                     let sums = _mm512_sub_epi32(s.assume_init(), _mm512_mullo_epi32(za, cs));
                     let add = _mm512_mul_ps(_mm512_mul_ps(sa, sw), _mm512_cvtepi32_ps(sums));
                     let o = _mm512_maskz_loadu_ps(mask, from);
-                    _mm512_mask_storeu_ps(at, mask, _mm512_add_ps(o, add));
+                    let result = _mm512_add_ps(o, add);
+                    let result = if t.gelu { gelu(result) } else { result };
+                    _mm512_mask_storeu_ps(at, mask, result);
                 }
             }
         }
@@ -584,16 +620,22 @@ mod tests {
         let w = values(k * n, 6);
         let q = QLinear::quantize(&w, k, n);
         let mut portable = vec![0.0f32; m * n];
-        q.matmul_with(&x, m, &mut portable, None, Kernel::Portable);
+        q.matmul_with(&x, m, &mut portable, None, false, Kernel::Portable);
         let mut best = vec![0.0f32; m * n];
-        q.matmul_with(&x, m, &mut best, None, Kernel::best());
+        q.matmul_with(&x, m, &mut best, None, false, Kernel::best());
         assert_eq!(portable, best);
         // With a bias, on C's garbage: the numbers of setting C to the bias and accumulating.
         let bias = values(n, 7);
         let mut with_bias = vec![f32::NAN; m * n];
         q.matmul_bias(&x, m, &bias, &mut with_bias);
         let mut filled: Vec<f32> = bias.iter().copied().cycle().take(m * n).collect();
-        q.matmul_with(&x, m, &mut filled, None, Kernel::Portable);
+        q.matmul_with(&x, m, &mut filled, None, false, Kernel::Portable);
         assert_eq!(with_bias, filled);
+        // With GELU: the same numbers, then GELU of each, whichever kernel runs.
+        let mut with_gelu = vec![f32::NAN; m * n];
+        q.matmul_bias_gelu(&x, m, &bias, &mut with_gelu);
+        let want: Vec<f32> = filled.iter().map(|&v| crate::linalg::gelu(v)).collect();
+        assert_eq!(with_gelu, want);
+        assert!(want.iter().any(|&v| v < 0.0) && want.iter().any(|&v| v > 1.0));
     }
 }
