@@ -29,7 +29,7 @@ pub struct CachedIndex {
 
 /// The cache folder name of a corpus: `<name>-<key>`, the key being the first 16 hex digits of
 /// blake3 over the corpus's blake3 hash and [`SCHEMA_VERSION`] (and, for a semantic index, the
-/// embedding model's name and checksum).
+/// embedding model's name, checksum and precision).
 pub fn cache_dir_name(name: &str, corpus_hash: &blake3::Hash, semantic: Option<&str>) -> String {
     let mut key = format!("{}:schema-{SCHEMA_VERSION}", corpus_hash.to_hex());
     if let Some(model) = semantic {
@@ -37,6 +37,13 @@ pub fn cache_dir_name(name: &str, corpus_hash: &blake3::Hash, semantic: Option<&
     }
     let key = blake3::hash(key.as_bytes());
     format!("{name}-{}", &key.to_hex()[..16])
+}
+
+/// What of the embedding model names a semantic index's cache: its name, its checksum (another
+/// model of the same name is another index) and its precision (so that `KB_EMBED_PRECISION=f32
+/// kb eval` measures f32 embeddings, not an index an int8 run left behind).
+fn model_key(name: &str, checksum: &str, precision: &str) -> String {
+    format!("{name}@{checksum}/{precision}")
 }
 
 /// Returns the index of `corpus` under `cache_root`, building it if there is none yet.
@@ -57,8 +64,10 @@ pub fn ensure_index(
     let started = Instant::now();
     let hash = hash_file(corpus)?;
     let model = semantic.map(|m| m.name.as_str());
-    // The key holds the model's checksum too: another model of the same name is another index.
-    let model_key = semantic.map(|m| format!("{}@{}", m.name, m.embedder.info().checksum));
+    let model_key = semantic.map(|m| {
+        let info = m.embedder.info();
+        model_key(&m.name, &info.checksum, info.precision.as_str())
+    });
     let dir_name = cache_dir_name(name, &hash, model_key.as_deref());
     let dir = cache_root.join(&dir_name);
     let hex = hash.to_hex().to_string();
@@ -226,5 +235,16 @@ mod tests {
         assert_ne!(a, cache_dir_name("x", &blake3::hash(b"two"), None));
         assert_ne!(a, cache_dir_name("x", &blake3::hash(b"one"), Some("all-MiniLM-L6-v2")));
         assert_eq!(a.len(), "x-".len() + 16);
+    }
+
+    #[test]
+    fn another_precision_is_another_semantic_index() {
+        let key = |checksum, precision| {
+            let model = model_key("all-MiniLM-L6-v2", checksum, precision);
+            cache_dir_name("x", &blake3::hash(b"one"), Some(&model))
+        };
+        assert_eq!(key("abc", "int8"), key("abc", "int8"));
+        assert_ne!(key("abc", "int8"), key("abc", "f32"));
+        assert_ne!(key("abc", "int8"), key("abd", "int8"));
     }
 }
