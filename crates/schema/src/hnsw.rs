@@ -84,11 +84,7 @@ impl Rows<'_> {
 
     /// How many rows there are.
     pub fn len(&self) -> usize {
-        if self.dim == 0 {
-            0
-        } else {
-            self.scales.len().min(self.rows.len() / self.dim)
-        }
+        self.rows.len().checked_div(self.dim).map_or(0, |n| n.min(self.scales.len()))
     }
 
     fn row(&self, i: u32) -> &[u8] {
@@ -183,7 +179,7 @@ pub struct Graph {
 
 impl Graph {
     /// Builds the graph of `rows`, inserting them in order; `None` if there are none, or if
-    /// `cancel` was set meanwhile (the build stops within [`CANCEL_EVERY`] insertions).
+    /// `cancel` was set meanwhile (the build stops within 1,024 insertions).
     pub fn build(rows: Rows<'_>, cancel: &AtomicBool) -> Option<Graph> {
         let n = rows.len();
         if n == 0 || n >= EMPTY as usize {
@@ -194,7 +190,8 @@ impl Graph {
         graph.add_upper(0, graph.top);
         let mut visited = Visited::new(n);
         for node in 1..n as u32 {
-            if node as usize % CANCEL_EVERY == 0 && cancel.load(AtomicOrdering::Relaxed) {
+            if (node as usize).is_multiple_of(CANCEL_EVERY) && cancel.load(AtomicOrdering::Relaxed)
+            {
                 return None;
             }
             graph.insert(rows, node, &mut visited);
