@@ -124,7 +124,8 @@ impl Kb {
     /// HNSW graph over the passages' embeddings in memory, in the background by default, and
     /// searches walk it instead of scanning every embedding (see [`ApproximateDense`] and
     /// `kb_query::Searcher::with_approximate_dense`). For long-lived handles: `kb serve` and
-    /// `kb mcp` turn it on with the defaults; `kb search` does not.
+    /// `kb mcp` turn it on with the defaults; `kb search` does not. Every new view (a commit,
+    /// a reload) builds its own graph; the build for a view no longer in use stops.
     pub fn with_approximate_dense(mut self, settings: ApproximateDense) -> Kb {
         self.approximate = Some(settings);
         self
