@@ -166,8 +166,8 @@ impl Default for Semantic {
 /// Below [`ApproximateDense::min_passages`] nothing is built and the exact scan answers (its
 /// results are then exactly the nearest passages). From it on, the graph is built once per view
 /// (a snapshot of one commit; nothing is written to disk) and searches by meaning walk it
-/// instead of scanning every passage: a fraction of a millisecond instead of tens at 500,000
-/// passages, at the price of missing a few of the true nearest (BENCHMARKS.md, "Approximate
+/// instead of scanning every passage: about 1 ms instead of 14 ms or more at 500,000 passages,
+/// at the price of missing a few of the true nearest (BENCHMARKS.md, "Approximate
 /// search by meaning"). Long-lived services (`kb serve`, `kb mcp`) turn it on; a one-shot
 /// `kb search` does not, as one exact scan costs far less than building the graph.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
