@@ -110,3 +110,44 @@ fn semantic_weight_zero_gives_the_lexical_ranking_exactly() {
         assert_eq!(on("semantic", &["--semantic", "0"]), lexical, "{query}");
     }
 }
+
+/// The approximate search by meaning (an HNSW graph, as `kb serve` and `kb mcp` build past
+/// `ApproximateDense::DEFAULT_MIN_PASSAGES` passages), turned on through the library with the
+/// threshold lowered to one passage: it finds what the exact scan finds, a passage without the
+/// query's words included.
+#[test]
+fn the_approximate_graph_finds_by_meaning_what_the_exact_scan_finds() {
+    let work = notes();
+    work.run(&["index", "--semantic", "docs"]).expect_code(0);
+    let model = work.path().join("model");
+    let open = |approximate: Option<kb::ApproximateDense>| {
+        let handle = kb::Kb::open(work.path().join(".kb")).expect("open").with_model_dir(&model);
+        match approximate {
+            Some(settings) => handle.with_approximate_dense(settings),
+            None => handle,
+        }
+    };
+    let exact = open(None);
+    let settings = kb::ApproximateDense { min_passages: 1, background: false, beam: 16 };
+    let approximate = open(Some(settings));
+    let below = open(Some(kb::ApproximateDense { min_passages: 1000, ..settings }));
+    let opts = kb::SearchOptions::default();
+    let ids = |handle: &kb::Kb, query: &str| -> Vec<String> {
+        let results = handle.search(query, &opts).expect("search");
+        results.hits.into_iter().map(|h| h.doc_id).collect()
+    };
+    assert!(!approximate.approximate_dense_ready(), "the model is loaded by the first search");
+    // "motorcar" is in no note: the garage note (car ×2, repair ×1, cosine 0.894) is found by
+    // meaning alone, first, by the graph as by the scan.
+    let by_graph = ids(&approximate, "motorcar");
+    assert!(approximate.approximate_dense_ready(), "the graph answered");
+    assert_eq!(by_graph.first().map(String::as_str), Some("garage"), "{by_graph:?}");
+    assert_eq!(by_graph, ids(&exact, "motorcar"));
+    assert!(!exact.approximate_dense_ready());
+    for query in ["automobile repair", "automobile", "soup kitchen"] {
+        assert_eq!(ids(&approximate, query), ids(&exact, query), "{query}");
+    }
+    // A handful of passages, below a threshold of 1,000: no graph.
+    assert_eq!(ids(&below, "motorcar"), by_graph);
+    assert!(!below.approximate_dense_ready());
+}

@@ -17,8 +17,8 @@ use kb_schema::{Manifest, Passage};
 use tantivy::Index;
 
 use crate::model::Models;
+use crate::{ApproximateDense, SearchResults, Stats};
 use crate::{Document, Error, IndexOptions, IndexReport, PassageList, Result, SearchOptions};
-use crate::{SearchResults, Stats};
 
 /// A knowledge base: an index of passages, with what it takes to search it and to add to it.
 ///
@@ -32,6 +32,9 @@ pub struct Kb {
     /// One write at a time through this handle.
     writing: Mutex<()>,
     models: Models,
+    /// The approximate search by meaning asked for ([`Kb::with_approximate_dense`]).
+    #[cfg_attr(not(feature = "semantic"), allow(dead_code))]
+    approximate: Option<ApproximateDense>,
 }
 
 /// Where the index lives.
@@ -103,6 +106,7 @@ impl Kb {
             view: RwLock::new(view),
             writing: Mutex::new(()),
             models: Models::default(),
+            approximate: None,
         })
     }
 
@@ -113,6 +117,29 @@ impl Kb {
     pub fn with_model_dir(mut self, dir: impl Into<PathBuf>) -> Kb {
         self.models.explicit = Some(dir.into());
         self
+    }
+
+    /// The same handle, searching by meaning approximately once the semantic index has at
+    /// least `settings.min_passages` passages: each view of the index (one a commit) builds an
+    /// HNSW graph over the passages' embeddings in memory, in the background by default, and
+    /// searches walk it instead of scanning every embedding (see [`ApproximateDense`] and
+    /// `kb_query::Searcher::with_approximate_dense`). For long-lived handles: `kb serve` and
+    /// `kb mcp` turn it on with the defaults; `kb search` does not. Every new view (a commit,
+    /// a reload) builds its own graph; the build for a view no longer in use stops.
+    pub fn with_approximate_dense(mut self, settings: ApproximateDense) -> Kb {
+        self.approximate = Some(settings);
+        self
+    }
+
+    /// Whether searches by meaning walk the approximate graph now
+    /// ([`Kb::with_approximate_dense`]): false before the model is loaded (the first search by
+    /// meaning loads it), below the threshold and while the graph is being built.
+    pub fn approximate_dense_ready(&self) -> bool {
+        self.view
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .is_some_and(|view| view.searcher.approximate_dense_ready())
     }
 
     /// The index folder, or `None` for an index in memory.
@@ -370,7 +397,7 @@ impl Kb {
             return Ok(view);
         }
         match self.models.for_search(self.place(), &view.manifest) {
-            Ok(model) => attach(view, model.embedder),
+            Ok(model) => attach(view, model.embedder, self.approximate),
             Err(_) => Ok(view),
         }
     }
@@ -384,7 +411,7 @@ impl Kb {
     #[cfg(feature = "semantic")]
     fn embed(&self, view: View) -> Result<View> {
         let model = self.models.for_search(self.place(), &view.manifest)?;
-        attach(view, model.embedder)
+        attach(view, model.embedder, self.approximate)
     }
 
     #[cfg(not(feature = "semantic"))]
@@ -393,10 +420,19 @@ impl Kb {
     }
 }
 
-/// `view` with `embedder` attached to its searcher.
+/// `view` with `embedder` attached to its searcher, searching approximately as `approximate`
+/// asks.
 #[cfg(feature = "semantic")]
-fn attach(view: View, embedder: Arc<kb_embed::Embedder>) -> Result<View> {
-    let searcher = view.searcher.with_embedder(embedder)?;
+fn attach(
+    view: View,
+    embedder: Arc<kb_embed::Embedder>,
+    approximate: Option<ApproximateDense>,
+) -> Result<View> {
+    let searcher = match approximate {
+        Some(settings) => view.searcher.with_approximate_dense(settings),
+        None => view.searcher,
+    };
+    let searcher = searcher.with_embedder(embedder)?;
     Ok(View { searcher, embedded: true, ..view })
 }
 

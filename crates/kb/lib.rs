@@ -89,8 +89,8 @@ pub use kb_indexer::Progress;
 /// What an index holds; serializes to the `kb stats --json` object.
 pub use kb_query::IndexStats as Stats;
 pub use kb_query::{
-    Explanation, Feedback, FieldWeights, FileStats, Hit, KindCounts, QuestionRef, SearchOptions,
-    SearchResults, Semantic, Snippet,
+    ApproximateDense, Explanation, Feedback, FieldWeights, FileStats, Hit, KindCounts, QuestionRef,
+    SearchOptions, SearchResults, Semantic, Snippet,
 };
 pub use kb_query::{TotalRelation, EXACT_TOTAL_BELOW};
 pub use kb_schema::{Kind, Passage, SkipRecord, SourceRef};

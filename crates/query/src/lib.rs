@@ -112,7 +112,7 @@ mod suggest;
 
 pub use error::QueryError;
 pub use explanation::Explanation;
-pub use options::{Feedback, FieldWeights, SearchOptions, Semantic};
+pub use options::{ApproximateDense, Feedback, FieldWeights, SearchOptions, Semantic};
 pub use rescore::semantic;
 pub use results::{Hit, QuestionRef, SearchResults, Snippet, TotalRelation};
 /// Totals below this many matches are always exact ([`SearchResults::total_relation`]).

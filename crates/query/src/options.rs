@@ -159,3 +159,47 @@ impl Default for Semantic {
         Semantic { weight: 0.7, depth: 100, dense: 100 }
     }
 }
+
+/// Approximate search by meaning for large semantic indexes: an HNSW graph over the passages'
+/// embeddings, built in memory for a searcher view ([`crate::Searcher::with_approximate_dense`]).
+///
+/// Below [`ApproximateDense::min_passages`] nothing is built and the exact scan answers (its
+/// results are then exactly the nearest passages). From it on, the graph is built once per view
+/// (a snapshot of one commit; nothing is written to disk) and searches by meaning walk it
+/// instead of scanning every passage: about 1 ms instead of 14 ms or more at 500,000 passages,
+/// at the price of missing a few of the true nearest (BENCHMARKS.md, "Approximate
+/// search by meaning"). Long-lived services (`kb serve`, `kb mcp`) turn it on; a one-shot
+/// `kb search` does not, as one exact scan costs far less than building the graph.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ApproximateDense {
+    /// Fewest passages with an embedding for which the graph is built (default
+    /// [`ApproximateDense::DEFAULT_MIN_PASSAGES`]).
+    pub min_passages: usize,
+    /// Whether the graph is built on a thread of its own (default): searches by meaning use the
+    /// exact scan until it is ready, the graph from then on. Else it is built before
+    /// [`crate::Searcher::with_embedder`] returns.
+    pub background: bool,
+    /// The beam of a search: how many candidates the walk on the graph's bottom level keeps
+    /// (default 200; at least the number of passages asked for is used). Wider finds more of
+    /// the true nearest, slower.
+    pub beam: usize,
+}
+
+impl ApproximateDense {
+    /// The default [`ApproximateDense::min_passages`]: 100,000. Below it the exact scan costs
+    /// less than embedding the query (about 3.3 ms: 0.3 ms at 10,000 passages, 5.3 ms at
+    /// 100,000, 33 ms at 500,000; BENCHMARKS.md, "Where the crossover is"), so an approximate
+    /// search would save little and could miss a passage; from it on the scan is the larger
+    /// part of a search by meaning.
+    pub const DEFAULT_MIN_PASSAGES: usize = 100_000;
+}
+
+impl Default for ApproximateDense {
+    fn default() -> Self {
+        ApproximateDense {
+            min_passages: ApproximateDense::DEFAULT_MIN_PASSAGES,
+            background: true,
+            beam: kb_schema::hnsw::DEFAULT_BEAM,
+        }
+    }
+}

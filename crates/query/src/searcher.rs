@@ -25,8 +25,9 @@ use crate::rewrite::typos::Vocabulary;
 use crate::rewrite::{self, feedback, Alternatives};
 use crate::snapshot::{KindColumns, Snapshot};
 use crate::stats::{self, IndexStats};
+use crate::TotalRelation;
 use crate::{snippets, suggest};
-use crate::{QueryError, SearchOptions, SearchResults, Synonyms, TotalRelation};
+use crate::{ApproximateDense, QueryError, SearchOptions, SearchResults, Synonyms};
 
 /// What messages call an index in memory.
 const MEMORY: &str = "(index in memory)";
@@ -50,6 +51,9 @@ pub struct Searcher {
     /// The passages' embeddings and the model to embed queries with, once given
     /// ([`Searcher::with_embedder`]).
     semantic: Option<(DenseIndex, Arc<Embedder>)>,
+    /// The approximate search by meaning asked for, if any
+    /// ([`Searcher::with_approximate_dense`]).
+    approximate: Option<ApproximateDense>,
 }
 
 impl Searcher {
@@ -105,6 +109,7 @@ impl Searcher {
             manifest,
             synonyms: None,
             semantic: None,
+            approximate: None,
         })
     }
 
@@ -128,9 +133,38 @@ impl Searcher {
             return Ok(self);
         }
         let snapshot = &self.snapshot;
-        let vectors = DenseIndex::load(&snapshot.searcher, &snapshot.schema, &snapshot.kinds)
+        let mut vectors = DenseIndex::load(&snapshot.searcher, &snapshot.schema, &snapshot.kinds)
             .map_err(|e| snapshot.error(e))?;
+        if let Some(settings) = self.approximate {
+            vectors.approximate(settings);
+        }
         Ok(Searcher { semantic: Some((vectors, embedder)), ..self })
+    }
+
+    /// The same searcher, searching by meaning approximately on a large semantic index: with at
+    /// least `settings.min_passages` passages, an HNSW graph over their embeddings is built in
+    /// memory for this searcher (once: the searcher is a snapshot), and the passages closest in
+    /// meaning to a query are found by walking it instead of scanning every embedding. See
+    /// [`ApproximateDense`] for what it costs and when it pays; until the graph is ready (it is
+    /// built in the background by default), the exact scan answers.
+    ///
+    /// For long-lived searchers (a server): a one-shot search is better served by the exact
+    /// scan, which costs less than building the graph. Results are deterministic for a given
+    /// index once the graph is ready. Takes effect with the embedding model
+    /// ([`Searcher::with_embedder`], before or after this call); on a lexical index it changes
+    /// nothing.
+    pub fn with_approximate_dense(mut self, settings: ApproximateDense) -> Searcher {
+        if let Some((vectors, _)) = &mut self.semantic {
+            vectors.approximate(settings);
+        }
+        Searcher { approximate: Some(settings), ..self }
+    }
+
+    /// Whether searches by meaning walk the approximate graph now
+    /// ([`Searcher::with_approximate_dense`]): false without a model, below the threshold, and
+    /// while the graph is being built.
+    pub fn approximate_dense_ready(&self) -> bool {
+        self.semantic.as_ref().is_some_and(|(vectors, _)| vectors.approximate_ready())
     }
 
     /// The same searcher, expanding queries with `synonyms` (see [`crate::synonyms`]): a query

@@ -40,6 +40,7 @@
 pub mod analyzer;
 mod error;
 mod fields;
+pub mod hnsw;
 mod manifest;
 mod open;
 mod passage;

@@ -76,7 +76,9 @@ pub fn run(index_dir: &Path, args: ServeArgs) -> anyhow::Result<u8> {
     let kb = Kb::open(index_dir).with_context(|| {
         format!("cannot serve {}: build it first with `kb index PATH...`", index_dir.display())
     })?;
-    let kb = Arc::new(kb);
+    // A long-lived handle: past ApproximateDense::DEFAULT_MIN_PASSAGES passages, searches
+    // by meaning walk an HNSW graph built in the background (`kb search` scans exactly).
+    let kb = Arc::new(kb.with_approximate_dense(kb::ApproximateDense::default()));
     let token = args.token.clone().filter(|t| !t.is_empty()).map(auth::Token::new);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -7,7 +7,8 @@
 //! - [`top`]: runs the plan: the best passages, fetched in rounds until grouping fills the
 //!   pool, each round's candidates rescored (the Q&A lift) before they are grouped.
 //! - [`dense`]: retrieval by meaning, exact nearest neighbours over the stored embeddings of
-//!   every passage (used by `rescore::semantic`).
+//!   every passage (used by `rescore::semantic`), or, for large indexes when asked,
+//!   approximate ones by walking an HNSW graph over them (`kb_schema::hnsw`).
 //! - [`maxscore`]: the best passages of a plan of words without scoring every match (MaxScore
 //!   over the plan's sum of best-field disjunctions), where no exact count is needed.
 //! - [`prune`]: an honest total: exact below 10,000 matches, else (for optional words) a
