@@ -51,6 +51,15 @@ fn has_bf16() -> bool {
     })
 }
 
+/// A layer's attention: the width of a token's row, its heads, and the scale of the scores
+/// (1 / √(d / heads)).
+#[derive(Debug, Clone, Copy)]
+struct Shape {
+    d: usize,
+    heads: usize,
+    scale: f32,
+}
+
 /// Buffers reused from head to head and layer to layer.
 #[derive(Debug, Default)]
 pub(crate) struct Scratch {
@@ -82,32 +91,25 @@ pub(crate) fn attend(
     assert!(heads > 0 && d.is_multiple_of(heads));
     let n: usize = spans.iter().map(|&(_, len)| len).sum();
     assert!(qkv.len() >= n * 3 * d && ctx.len() >= n * d);
-    let dh = d / heads;
-    let scale = 1.0 / (dh as f32).sqrt();
+    let shape = Shape { d, heads, scale: 1.0 / ((d / heads) as f32).sqrt() };
     for &(first, len) in spans {
         assert!((first + len) * 3 * d <= qkv.len() && (first + len) * d <= ctx.len());
         match products {
-            Products::F32 => f32_heads(qkv, first, len, d, heads, scale, ctx, scratch),
+            Products::F32 => f32_heads(qkv, (first, len), shape, ctx, scratch),
             // SAFETY: `Products::Bf16` is only chosen where the CPU has AVX-512 BF16, and the
             // text's rows are inside `qkv` and `ctx` (asserted above).
             #[cfg(target_arch = "x86_64")]
-            Products::Bf16 => unsafe {
-                bf16::heads(qkv, first, len, d, heads, scale, ctx, scratch)
-            },
+            Products::Bf16 => unsafe { bf16::heads(qkv, (first, len), shape, ctx, scratch) },
         }
     }
 }
 
 /// Every head of the text of `len` rows from row `first`, in f32.
 #[inline(always)]
-#[allow(clippy::too_many_arguments)]
 fn f32_heads(
     qkv: &[f32],
-    first: usize,
-    len: usize,
-    d: usize,
-    heads: usize,
-    scale: f32,
+    (first, len): (usize, usize),
+    Shape { d, heads, scale }: Shape,
     ctx: &mut [f32],
     scratch: &mut Scratch,
 ) {
@@ -191,7 +193,7 @@ fn exp_nonpositive(x: f32) -> f32 {
 mod bf16 {
     use std::arch::x86_64::*;
 
-    use super::{exp_nonpositive, Scratch};
+    use super::{exp_nonpositive, Scratch, Shape};
 
     /// Rows of a scores tile.
     const S_ROWS: usize = 6;
@@ -208,14 +210,10 @@ mod bf16 {
     /// The CPU has AVX-512 F, BW, VL and BF16; rows `first..first + len` are inside `qkv`
     /// (`3d` a row) and `ctx` (`d` a row); `heads` divides `d`.
     #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx512bf16")]
-    #[allow(clippy::too_many_arguments)]
     pub(super) unsafe fn heads(
         qkv: &[f32],
-        first: usize,
-        len: usize,
-        d: usize,
-        heads: usize,
-        scale: f32,
+        (first, len): (usize, usize),
+        Shape { d, heads, scale }: Shape,
         ctx: &mut [f32],
         s: &mut Scratch,
     ) {
@@ -506,6 +504,7 @@ mod bf16 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::quant::tests::values;
 
     /// `x` rounded to the nearest bfloat16 (ties to even), as its 16 bits.
     fn bf16(x: f32) -> u32 {
@@ -576,19 +575,6 @@ mod tests {
             unsafe { bf16::interleave_pairs(&src, None, &mut got[..len]) };
             assert_eq!(got[..len], want[..], "{len} without a lower row");
         }
-    }
-
-    /// Deterministic values in [-1, 1).
-    fn values(n: usize, seed: u64) -> Vec<f32> {
-        let mut x = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
-        (0..n)
-            .map(|_| {
-                x ^= x << 13;
-                x ^= x >> 7;
-                x ^= x << 17;
-                (x >> 40) as f32 / (1u64 << 23) as f32 - 1.0
-            })
-            .collect()
     }
 
     /// On this CPU's fastest products, attention over texts of every awkward length (1 token,
