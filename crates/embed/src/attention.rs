@@ -194,6 +194,7 @@ mod bf16 {
     use std::arch::x86_64::*;
 
     use super::{exp_nonpositive, Scratch, Shape};
+    use crate::quant::first_lanes;
 
     /// Rows of a scores tile.
     const S_ROWS: usize = 6;
@@ -353,11 +354,7 @@ mod bf16 {
         for t in (0..src.len()).step_by(32) {
             let left = src.len() - t;
             // Values read, and bf16 halves written (a whole pair for an odd tail).
-            let (lo, hi): (__mmask16, __mmask16) = match left {
-                32.. => (0xffff, 0xffff),
-                16.. => (0xffff, ((1u32 << (left - 16)) - 1) as u16),
-                _ => (((1u32 << left) - 1) as u16, 0),
-            };
+            let (lo, hi) = (first_lanes(left), first_lanes(left.saturating_sub(16)));
             let halves: __mmask32 = match left {
                 32.. => u32::MAX,
                 _ => ((1u64 << left.next_multiple_of(2)) - 1) as u32,
@@ -386,7 +383,7 @@ mod bf16 {
         assert!(upper.len() == out.len() && lower.is_none_or(|l| l.len() == out.len()));
         for c in (0..out.len()).step_by(16) {
             let left = out.len() - c;
-            let mask: __mmask16 = if left >= 16 { 0xffff } else { (1u16 << left) - 1 };
+            let mask: __mmask16 = first_lanes(left);
             // SAFETY: the mask keeps the loads inside the rows and the store inside `out`.
             unsafe {
                 let a = _mm512_maskz_loadu_ps(mask, upper.as_ptr().add(c));
@@ -487,7 +484,7 @@ mod bf16 {
                     break;
                 }
                 let left = t.cols - first;
-                let mask: __mmask16 = if left >= 16 { 0xffff } else { (1u16 << left) - 1 };
+                let mask: __mmask16 = first_lanes(left);
                 // SAFETY: the mask keeps the store inside the row's `cols` columns.
                 unsafe {
                     _mm512_mask_storeu_ps(

@@ -301,6 +301,16 @@ pub(crate) fn has_avx512() -> bool {
     })
 }
 
+/// The mask of a 16-lane register's first `n` lanes (all 16 from `n = 16` on).
+#[cfg(target_arch = "x86_64")]
+pub(crate) fn first_lanes(n: usize) -> u16 {
+    if n >= 16 {
+        u16::MAX
+    } else {
+        (1u16 << n) - 1
+    }
+}
+
 /// Whether the CPU has AVX-512 F, BW, DQ, VL and VNNI (never, off x86-64).
 #[cfg(not(target_arch = "x86_64"))]
 pub(crate) fn has_vnni() -> bool {
@@ -328,7 +338,7 @@ fn portable(a: &QRows, i0: usize, rows: usize, w: &QLinear, j0: usize, acc: &mut
 mod vnni {
     use std::arch::x86_64::*;
 
-    use super::{range, row_params, QLinear, QRows, MR, NB};
+    use super::{first_lanes, range, row_params, QLinear, QRows, MR, NB};
     use crate::linalg::{ERF_P, ERF_Q};
 
     /// `C += X · W`, or `C = bias + X · W` (`x`: `m` rows of `w.k`, `c`: `m` rows of `w.n`).
@@ -400,7 +410,7 @@ mod vnni {
             let (vinv, vz, half) = (_mm512_set1_ps(inv), _mm512_set1_ps(z), _mm512_set1_ps(0.5));
             let (zero, top) = (_mm512_setzero_ps(), _mm512_set1_ps(255.0));
             for t in (0..k).step_by(16) {
-                let mask: __mmask16 = if k - t >= 16 { 0xffff } else { (1u16 << (k - t)) - 1 };
+                let mask: __mmask16 = first_lanes(k - t);
                 // SAFETY: the mask keeps the load inside `row` and the store inside the row's
                 // kp >= k bytes of `rows.data`.
                 unsafe {
@@ -512,7 +522,7 @@ mod vnni {
                     break;
                 }
                 let left = t.cols - first;
-                let mask: __mmask16 = if left >= 16 { 0xffff } else { (1u16 << left) - 1 };
+                let mask: __mmask16 = first_lanes(left);
                 // SAFETY: every entry was written above; the mask keeps every access inside
                 // row r's `cols` columns.
                 unsafe {
