@@ -16,6 +16,12 @@
 //! scan of the same vectors (`clustered nearest 100`). Build and recall figures are printed
 //! and written into the summary's inputs (`graph`).
 //!
+//! Real embeddings: with `KB_DENSE_EXPORT=DIR/docs.ndjson` (what `kb export --to quickwit DIR`
+//! writes for a semantic index: each passage with its `kind` and `vector`), the same figures
+//! for the graph over those vectors, the queries being the embeddings of up to 300 of its
+//! question passages, each left out of its own results (a question's nearest passage is
+//! itself).
+//!
 //! `cargo bench --bench dense`; other sizes through the environment (criterion rejects
 //! arguments it does not know): `KB_DENSE_SIZES=10000,100000` for the exact scan,
 //! `KB_DENSE_GRAPH_SIZES=100000` for the graph (`0` for none).
@@ -112,6 +118,62 @@ fn main() {
             })
         });
     }
+    if let Ok(path) = std::env::var("KB_DENSE_EXPORT") {
+        let (rows, scales, questions) = exported(&path);
+        let n = scales.len();
+        let view = Rows { dim: DIM, rows: &rows, scales: &scales };
+        let started = Instant::now();
+        let graph = Graph::build(view, &AtomicBool::new(false)).expect("a graph");
+        let build_s = started.elapsed().as_secs_f64();
+        let step = (questions.len() / 300).max(1);
+        let asked: Vec<(usize, Vec<f32>)> = questions
+            .iter()
+            .step_by(step)
+            .map(|&row| {
+                let q =
+                    vector::Quantized { scale: scales[row], components: &rows[row * DIM..][..DIM] };
+                (row, q.components.iter().map(|&c| f32::from(c as i8) * q.scale).collect())
+            })
+            .collect();
+        // The k nearest other than the question itself, exact and by the graph.
+        let recall = |k: usize| {
+            let mut found = 0;
+            for (own, q) in &asked {
+                let others = |found: Vec<(f32, usize)>| -> Vec<usize> {
+                    found.into_iter().map(|(_, r)| r).filter(|r| r != own).take(k).collect()
+                };
+                let exact = others(vector::nearest(&rows, &scales, q, k + 1, |_| true));
+                let approximate = others(graph.search(view, q, hnsw::DEFAULT_BEAM.max(k + 1)));
+                found += exact.iter().filter(|r| approximate.contains(r)).count();
+            }
+            found as f64 / (k * asked.len()) as f64
+        };
+        let (recall_10, recall_100) = (recall(10), recall(100));
+        eprintln!(
+            "graph of {n} exported embeddings: built in {build_s:.1} s, recall@10 {recall_10:.4}, \
+             recall@100 {recall_100:.4} over {} questions (beam {})",
+            asked.len(),
+            hnsw::DEFAULT_BEAM
+        );
+        graphs.push(json!({
+            "n": n, "source": path, "build_s": build_s, "recall_at_10": recall_10,
+            "recall_at_100": recall_100, "beam": hnsw::DEFAULT_BEAM, "queries": asked.len(),
+        }));
+        group.bench_with_input(BenchmarkId::new("exported graph 100", n), &n, |b, _| {
+            let mut i = 0;
+            b.iter(|| {
+                i = (i + 1) % asked.len();
+                graph.search(view, black_box(&asked[i].1), hnsw::DEFAULT_BEAM.max(K)).len()
+            })
+        });
+        group.bench_with_input(BenchmarkId::new("exported nearest 100", n), &n, |b, _| {
+            let mut i = 0;
+            b.iter(|| {
+                i = (i + 1) % asked.len();
+                vector::nearest(&rows, &scales, black_box(&asked[i].1), K, |_| true).len()
+            })
+        });
+    }
     group.finish();
     c.final_summary();
     let inputs = json!({
@@ -164,4 +226,26 @@ fn clustered(n: usize, seed: &mut u64) -> (Vec<u8>, Vec<f32>, Vec<Vec<f32>>) {
         scales.push(q.scale);
     }
     (rows, scales, centres)
+}
+
+/// The embeddings of a `kb export` JSON Lines file, quantized as the index stores them: rows,
+/// scales, and the rows of the question passages.
+fn exported(path: &str) -> (Vec<u8>, Vec<f32>, Vec<usize>) {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{path}: {e}"));
+    let (mut rows, mut scales, mut questions) = (Vec::new(), Vec::new(), Vec::new());
+    for (line, record) in text.lines().enumerate() {
+        let record: serde_json::Value =
+            serde_json::from_str(record).unwrap_or_else(|e| panic!("{path}:{}: {e}", line + 1));
+        let Some(values) = record["vector"].as_array() else { continue };
+        let v: Vec<f32> = values.iter().filter_map(|x| x.as_f64()).map(|x| x as f32).collect();
+        assert_eq!(v.len(), DIM, "{path}:{}: a vector of {} dimensions", line + 1, v.len());
+        if record["kind"] == "question" {
+            questions.push(scales.len());
+        }
+        let bytes = vector::encode(&v);
+        let q = vector::Quantized::from_bytes(&bytes).expect("a vector");
+        rows.extend_from_slice(q.components);
+        scales.push(q.scale);
+    }
+    (rows, scales, questions)
 }
