@@ -339,14 +339,7 @@ pub(crate) fn open(path: &Path, key: &Key<'_>) -> Result<Ready, String> {
     if word(8) != VERSION {
         return Err(format!("format version {}, not {VERSION}", word(8)));
     }
-    let header_len = word(12) as usize;
-    let header_end = PREAMBLE.checked_add(header_len).filter(|&end| end <= map.len());
-    let header_end = header_end.ok_or("truncated header")?;
-    let header_bytes = &map[PREAMBLE..header_end];
-    if blake3::hash(header_bytes).as_bytes() != &map[16..48] {
-        return Err("the header's hash is wrong".into());
-    }
-    let header: Header = serde_json::from_slice(header_bytes).map_err(|e| e.to_string())?;
+    let (header, header_end) = parse_header(&map)?;
     if header.dir != key.dir
         || header.precision != key.precision.as_str()
         || serde_json::to_string(key.config).ok().as_ref() != Some(&header.config)
@@ -491,22 +484,33 @@ fn remove_abandoned(dir: &Path) {
     }
 }
 
+/// The header of a ready file whose first bytes (preamble, then at least the header) are
+/// `start`, and the offset where it ends: its length from the preamble, checked against its
+/// hash there. (The magic and the version are the caller's to check.)
+fn parse_header(start: &[u8]) -> Result<(Header, usize), String> {
+    let len = start.get(12..16).ok_or("shorter than its preamble")?;
+    let len = u32::from_le_bytes(len.try_into().map_err(|_| "shorter than its preamble")?);
+    let end = PREAMBLE.checked_add(len as usize).filter(|&end| end <= start.len());
+    let end = end.ok_or("truncated header")?;
+    let bytes = &start[PREAMBLE..end];
+    if blake3::hash(bytes).as_bytes() != &start[16..48] {
+        return Err("the header's hash is wrong".into());
+    }
+    Ok((serde_json::from_slice(bytes).map_err(|e| e.to_string())?, end))
+}
+
 /// The model folder the header of the ready file at `path` names, if it can be read.
 fn model_dir_of(path: &Path) -> Option<PathBuf> {
     let mut file = File::open(path).ok()?;
-    let mut preamble = [0u8; PREAMBLE];
-    file.read_exact(&mut preamble).ok()?;
-    let len = u32::from_le_bytes(preamble[12..16].try_into().ok()?) as usize;
-    if len as u64 > file.metadata().ok()?.len() {
+    let mut start = vec![0u8; PREAMBLE];
+    file.read_exact(&mut start).ok()?;
+    let len = u32::from_le_bytes(start[12..16].try_into().ok()?) as u64;
+    if len > file.metadata().ok()?.len() {
         return None;
     }
-    let mut header = vec![0u8; len];
-    file.read_exact(&mut header).ok()?;
-    if blake3::hash(&header).as_bytes() != &preamble[16..48] {
-        return None;
-    }
-    let header: Header = serde_json::from_slice(&header).ok()?;
-    Some(header.dir)
+    start.resize(PREAMBLE + len as usize, 0);
+    file.read_exact(&mut start[PREAMBLE..]).ok()?;
+    parse_header(&start).ok().map(|(header, _)| header.dir)
 }
 
 fn starts_with_magic(path: &Path) -> bool {
