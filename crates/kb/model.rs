@@ -105,18 +105,13 @@ fn ready_cache() -> PathBuf {
 #[cfg(feature = "semantic")]
 fn load_once(dir: &Path, ready_dir: &Path) -> Result<Arc<Embedder>, kb_embed::EmbedError> {
     use kb_embed::Precision;
-    type Key = (PathBuf, Precision, Vec<Option<(u64, std::time::SystemTime)>>);
+    type Key = (PathBuf, Precision, Option<kb_embed::ModelStamp>);
     static LOADED: Mutex<Vec<(Key, Arc<Embedder>)>> = Mutex::new(Vec::new());
     let precision = Precision::default_for_this_cpu();
-    let stat = |name: &str| {
-        let meta = std::fs::metadata(dir.join(name)).ok()?;
-        Some((meta.len(), meta.modified().ok()?))
-    };
-    let files = ["config.json", "vocab.txt", "tokenizer.json", "model.safetensors"];
     let key: Key = (
         dir.canonicalize().unwrap_or_else(|_| dir.to_owned()),
         precision,
-        files.iter().map(|name| stat(name)).collect(),
+        kb_embed::ModelStamp::of(dir),
     );
     let mut loaded = LOADED.lock().unwrap_or_else(|e| e.into_inner());
     if let Some((_, embedder)) = loaded.iter().find(|(k, _)| *k == key) {

@@ -343,16 +343,9 @@ impl Embedder {
         precision: Precision,
         ready_dir: Option<&Path>,
     ) -> Result<Embedder, EmbedError> {
-        let config_path = model_dir.join("config.json");
-        let vocab_path = vocab_path(model_dir);
-        let weights_path = model_dir.join("model.safetensors");
+        let [config_path, vocab_path, weights_path] = source_paths(model_dir);
         // The stat data first: a file changed after it is read is seen changed next time.
-        let sources: Option<Vec<ready::Source>> = ready_dir.and_then(|_| {
-            [&config_path, &vocab_path, &weights_path]
-                .into_iter()
-                .map(|p| ready::Source::of(p))
-                .collect()
-        });
+        let sources = ready_dir.and_then(|_| ModelStamp::of(model_dir)).map(|stamp| stamp.0);
         let config_bytes =
             std::fs::read(&config_path).map_err(|e| EmbedError::io(&config_path, e))?;
         let config = model::Config::parse(&config_path, &config_bytes)?;
@@ -561,6 +554,29 @@ fn folder_name(dir: &Path) -> String {
 }
 
 /// The vocabulary's file: `vocab.txt`, or `tokenizer.json` when there is no `vocab.txt`.
+/// The files of a model folder the model is read from: `config.json`, the vocabulary
+/// ([`vocab_path`]) and `model.safetensors`.
+fn source_paths(model_dir: &Path) -> [PathBuf; 3] {
+    [model_dir.join("config.json"), vocab_path(model_dir), model_dir.join("model.safetensors")]
+}
+
+/// The stat data (length, modification time, inode) of the files a model is read from: what
+/// a ready file records of its sources ([`Embedder::load_ready`]), and what a caller keeping
+/// models loaded can compare to see that a folder's model changed without reading it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelStamp(Vec<ready::Source>);
+
+impl ModelStamp {
+    /// The stamp of the model in `model_dir`, `None` if a file's stat data cannot be had.
+    pub fn of(model_dir: &Path) -> Option<ModelStamp> {
+        source_paths(model_dir)
+            .iter()
+            .map(|p| ready::Source::of(p))
+            .collect::<Option<_>>()
+            .map(ModelStamp)
+    }
+}
+
 fn vocab_path(model_dir: &Path) -> PathBuf {
     let txt = model_dir.join("vocab.txt");
     let json = model_dir.join("tokenizer.json");
