@@ -338,7 +338,7 @@ fn portable(a: &QRows, i0: usize, rows: usize, w: &QLinear, j0: usize, acc: &mut
 mod vnni {
     use std::arch::x86_64::*;
 
-    use super::{first_lanes, range, row_params, QLinear, QRows, MR, NB};
+    use super::{first_lanes, row_params, QLinear, QRows, MR, NB};
     use crate::linalg::{ERF_P, ERF_Q};
 
     /// `C += X · W`, or `C = bias + X · W` (`x`: `m` rows of `w.k`, `c`: `m` rows of `w.n`).
@@ -403,7 +403,8 @@ mod vnni {
         let mut rows = QRows::for_rows(m, k, kp);
         for i in 0..m {
             let row = &x[i * k..(i + 1) * k];
-            let (lo, hi) = range(row);
+            // SAFETY: the CPU has AVX-512 F (this function's contract).
+            let (lo, hi) = unsafe { range16(row) };
             let (s, z) = row_params(lo, hi);
             let inv = 1.0 / s;
             let out = rows.data[i * kp..].as_mut_ptr();
@@ -430,6 +431,26 @@ mod vnni {
             rows.zero[i] = z as i32;
         }
         rows
+    }
+
+    /// [`range`] 16 lanes an instruction (the compiler keeps `f32::min`'s scalar NaN checks
+    /// in `range`'s loop): the same two numbers for any row without NaN.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512 F.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    unsafe fn range16(row: &[f32]) -> (f32, f32) {
+        let (mut lo, mut hi) = (_mm512_setzero_ps(), _mm512_setzero_ps());
+        for t in (0..row.len()).step_by(16) {
+            // SAFETY: the mask keeps the load inside `row`; the lanes past it are 0, which
+            // the range includes anyway.
+            let v =
+                unsafe { _mm512_maskz_loadu_ps(first_lanes(row.len() - t), row.as_ptr().add(t)) };
+            lo = _mm512_min_ps(lo, v);
+            hi = _mm512_max_ps(hi, v);
+        }
+        (_mm512_reduce_min_ps(lo), _mm512_reduce_max_ps(hi))
     }
 
     /// [`crate::linalg::gelu`] of 16 values: its operations in its order, so its numbers.
@@ -514,27 +535,39 @@ mod vnni {
                 o.write(c);
             }
         }
+        // The columns' scales, sums and biases, read once for the tile's rows.
+        let vectors = t.cols.div_ceil(16);
+        let mut masks = [0 as __mmask16; 4];
+        let (mut sw, mut cs, mut bias) =
+            ([_mm512_setzero_ps(); 4], [_mm512_setzero_si512(); 4], [_mm512_setzero_ps(); 4]);
+        for v in 0..vectors {
+            let first = 16 * v;
+            masks[v] = first_lanes(t.cols - first);
+            // SAFETY: the mask keeps the loads inside the tile's `cols` columns.
+            unsafe {
+                sw[v] = _mm512_maskz_loadu_ps(masks[v], t.w_scale.add(first));
+                cs[v] = _mm512_maskz_loadu_epi32(masks[v], t.w_colsum.add(first));
+                if let Some(b) = t.bias {
+                    bias[v] = _mm512_maskz_loadu_ps(masks[v], b.add(first));
+                }
+            }
+        }
         for (r, row) in sums.iter().enumerate() {
             let (za, sa) = (_mm512_set1_epi32(t.a_zero[r]), _mm512_set1_ps(t.a_scale[r]));
-            for (v, s) in row.iter().enumerate() {
-                let first = 16 * v;
-                if first >= t.cols {
-                    break;
-                }
-                let left = t.cols - first;
-                let mask: __mmask16 = first_lanes(left);
+            for (v, s) in row.iter().enumerate().take(vectors) {
+                let mask = masks[v];
                 // SAFETY: every entry was written above; the mask keeps every access inside
                 // row r's `cols` columns.
                 unsafe {
-                    let at = t.c.add(r * t.n + first);
-                    let from = t.bias.map_or(at.cast_const(), |b| b.add(first));
-                    let sw = _mm512_maskz_loadu_ps(mask, t.w_scale.add(first));
-                    let cs = _mm512_maskz_loadu_epi32(mask, t.w_colsum.add(first));
+                    let at = t.c.add(r * t.n + 16 * v);
                     // The portable loop's operations in its order:
                     // o + (sa · sw) · f32(v - za · colsum).
-                    let sums = _mm512_sub_epi32(s.assume_init(), _mm512_mullo_epi32(za, cs));
-                    let add = _mm512_mul_ps(_mm512_mul_ps(sa, sw), _mm512_cvtepi32_ps(sums));
-                    let o = _mm512_maskz_loadu_ps(mask, from);
+                    let sums = _mm512_sub_epi32(s.assume_init(), _mm512_mullo_epi32(za, cs[v]));
+                    let add = _mm512_mul_ps(_mm512_mul_ps(sa, sw[v]), _mm512_cvtepi32_ps(sums));
+                    let o = match t.bias {
+                        Some(_) => bias[v],
+                        None => _mm512_maskz_loadu_ps(mask, at),
+                    };
                     let result = _mm512_add_ps(o, add);
                     let result = if t.gelu { gelu(result) } else { result };
                     _mm512_mask_storeu_ps(at, mask, result);
