@@ -193,7 +193,7 @@ fn exp_nonpositive(x: f32) -> f32 {
 mod bf16 {
     use std::arch::x86_64::*;
 
-    use super::{exp_nonpositive, Scratch, Shape};
+    use super::{Scratch, Shape};
     use crate::quant::first_lanes;
 
     /// Rows of a scores tile.
@@ -280,10 +280,10 @@ mod bf16 {
                 }
                 for r in 0..rows {
                     let i = i0 + r;
-                    let scores = &mut s.scores[r * lp..r * lp + len];
-                    s.inv_sums[i] = 1.0 / exp_sum(scores);
+                    let scores = &s.scores[r * lp..r * lp + len];
                     // SAFETY: as above.
-                    unsafe { to_pairs(scores, &mut s.p[i * lq..(i + 1) * lq]) };
+                    let sum = unsafe { exp_pairs(scores, &mut s.p[i * lq..(i + 1) * lq]) };
+                    s.inv_sums[i] = 1.0 / sum;
                 }
             }
             // ctx[:, h] = P · V_h.
@@ -309,35 +309,68 @@ mod bf16 {
         }
     }
 
-    /// Each of `row` replaced by e^(it - the row's maximum); returns their sum. One pass for
-    /// the maximum, one for the exponentials and their sum, each in 16 lanes so that it
-    /// vectorizes.
-    #[inline(always)]
-    fn exp_sum(row: &mut [f32]) -> f32 {
-        let mut maxes = [f32::NEG_INFINITY; 16];
-        let chunks = row.chunks_exact(16);
-        for &v in chunks.remainder() {
-            maxes[0] = maxes[0].max(v);
+    /// e^(x - the row's maximum) for each x of `row`, rounded to bfloat16 pairs into `dst`
+    /// as [`to_pairs`] does; returns the sum of the unrounded exponentials. One pass for the
+    /// maximum, one for the rest, 16 lanes an instruction, tails included.
+    ///
+    /// # Safety
+    /// The CPU has AVX-512 F, BW and BF16.
+    ///
+    /// # Panics
+    /// If `dst` does not hold `row.len().div_ceil(2)` pairs.
+    #[inline]
+    #[target_feature(enable = "avx512f,avx512bw,avx512bf16")]
+    pub(super) unsafe fn exp_pairs(row: &[f32], dst: &mut [u32]) -> f32 {
+        assert_eq!(dst.len(), row.len().div_ceil(2));
+        let n = row.len();
+        let low = _mm512_set1_ps(f32::NEG_INFINITY);
+        let mut maxes = low;
+        for t in (0..n).step_by(16) {
+            // SAFETY: the mask keeps the load inside `row`.
+            let v = unsafe { _mm512_mask_loadu_ps(low, first_lanes(n - t), row.as_ptr().add(t)) };
+            maxes = _mm512_max_ps(maxes, v);
         }
-        for c in chunks {
-            for (m, &v) in maxes.iter_mut().zip(c) {
-                *m = m.max(v);
+        let max = _mm512_set1_ps(_mm512_reduce_max_ps(maxes));
+        let mut sums = _mm512_setzero_ps();
+        for t in (0..n).step_by(32) {
+            let left = n - t;
+            let (lo, hi) = (first_lanes(left), first_lanes(left.saturating_sub(16)));
+            let halves: __mmask32 = match left {
+                32.. => u32::MAX,
+                _ => ((1u64 << left.next_multiple_of(2)) - 1) as u32,
+            };
+            // SAFETY: the masks keep the loads inside `row` and the store inside `dst`
+            // (`left.div_ceil(2)` pairs from pair t / 2); lanes past the row are 0.
+            unsafe {
+                let a = _mm512_maskz_loadu_ps(lo, row.as_ptr().add(t));
+                let b = _mm512_maskz_loadu_ps(hi, row.as_ptr().add(t + 16.min(left)));
+                let a = _mm512_maskz_mov_ps(lo, exp16(_mm512_sub_ps(a, max)));
+                let b = _mm512_maskz_mov_ps(hi, exp16(_mm512_sub_ps(b, max)));
+                sums = _mm512_add_ps(sums, _mm512_add_ps(a, b));
+                let bf: __m512i = std::mem::transmute(_mm512_cvtne2ps_pbh(b, a));
+                _mm512_mask_storeu_epi16(dst.as_mut_ptr().add(t / 2).cast(), halves, bf);
             }
         }
-        let max = maxes.iter().copied().fold(f32::NEG_INFINITY, f32::max);
-        let mut sums = [0.0f32; 16];
-        let mut chunks = row.chunks_exact_mut(16);
-        for c in &mut chunks {
-            for (v, s) in c.iter_mut().zip(&mut sums) {
-                *v = exp_nonpositive(*v - max);
-                *s += *v;
-            }
+        _mm512_reduce_add_ps(sums)
+    }
+
+    /// [`super::exp_nonpositive`] of 16 values, with fused multiply-adds (so within a rounding or two
+    /// of it, well below bfloat16's) and `vscalefps` for 2^n.
+    #[inline]
+    #[target_feature(enable = "avx512f")]
+    fn exp16(x: __m512) -> __m512 {
+        let x = _mm512_max_ps(x, _mm512_set1_ps(-87.0));
+        let n = _mm512_roundscale_ps::<{ _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }>(
+            _mm512_mul_ps(x, _mm512_set1_ps(std::f32::consts::LOG2_E)),
+        );
+        let r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693_359_4), x);
+        let r = _mm512_fmadd_ps(n, _mm512_set1_ps(2.121_944_4e-4), r);
+        let mut p = _mm512_set1_ps(1.987_569_1e-4);
+        for c in [1.398_199_9e-3, 8.333_452e-3, 4.166_579_6e-2, 0.166_666_66, 0.5] {
+            p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(c));
         }
-        for v in chunks.into_remainder() {
-            *v = exp_nonpositive(*v - max);
-            sums[0] += *v;
-        }
-        sums.iter().sum()
+        let e_r = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0)));
+        _mm512_scalef_ps(e_r, n)
     }
 
     /// `src` rounded to bfloat16 (to nearest, ties to even, to nearest, ties to even), as pairs:
@@ -455,6 +488,7 @@ mod bf16 {
     /// `out` writable for `cols` floats at every `r * out_stride`; `alpha` holds 1 or `R`
     /// values.
     #[target_feature(enable = "avx512f,avx512bf16")]
+    #[inline(never)]
     unsafe fn kernel<const R: usize, const V: usize>(t: &Tile<'_>) {
         let mut acc = [[_mm512_setzero_ps(); V]; R];
         for g in 0..t.groups {
@@ -571,6 +605,42 @@ mod tests {
             // SAFETY: as above.
             unsafe { bf16::interleave_pairs(&src, None, &mut got[..len]) };
             assert_eq!(got[..len], want[..], "{len} without a lower row");
+        }
+    }
+
+    /// The vector exponentials are the scalar ones to a rounding or two, and a row's pairs
+    /// are its exponentials rounded as [`pair`] rounds them, the odd tail's upper half 0.
+    #[test]
+    fn vector_exponentials_are_the_scalar_ones() {
+        if Products::for_this_cpu(true, 2) == Products::F32 {
+            return; // no AVX-512 BF16 here: nothing else uses `exp_pairs`
+        }
+        #[cfg(target_arch = "x86_64")]
+        for len in [1, 2, 15, 16, 17, 31, 32, 33, 63, 64, 100, 257] {
+            let row: Vec<f32> = values(len, 7 + len as u64).iter().map(|v| v * 30.0).collect();
+            let max = row.iter().copied().fold(f32::NEG_INFINITY, f32::max);
+            let want: Vec<f32> = row.iter().map(|&v| exp_nonpositive(v - max)).collect();
+            let mut got = vec![u32::MAX; len.div_ceil(2) + 1];
+            // SAFETY: the CPU has AVX-512 BF16 (checked above).
+            let sum = unsafe { bf16::exp_pairs(&row, &mut got[..len.div_ceil(2)]) };
+            let want_sum: f32 = want.iter().sum();
+            assert!((sum - want_sum).abs() <= 1e-6 * want_sum, "{len}: {sum} vs {want_sum}");
+            assert_eq!(got[len.div_ceil(2)], u32::MAX, "{len}: wrote past the end");
+            for (t, &two) in got[..len.div_ceil(2)].iter().enumerate() {
+                for (half, bits) in [(0, two & 0xffff), (1, two >> 16)] {
+                    let Some(&w) = want.get(2 * t + half) else {
+                        assert_eq!(bits, 0, "{len}: the tail's upper half");
+                        continue;
+                    };
+                    let got = f32::from_bits(bits << 16);
+                    // Within one bf16 step (the values may straddle a rounding boundary).
+                    assert!(
+                        (got - w).abs() <= w / 128.0 + 1e-30,
+                        "{len}[{}]: {got} vs {w}",
+                        2 * t + half
+                    );
+                }
+            }
         }
     }
 
