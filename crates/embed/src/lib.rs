@@ -123,6 +123,7 @@ println!("{} ({} dims): cosine {cosine:.3}", embedder.info().name, embedder.dim(
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
@@ -522,6 +523,26 @@ impl Embedder {
         }
         let texts: Vec<String> = texts.iter().map(|text| prefixed(prefix, text)).collect();
         self.embed_batch(&texts.iter().map(String::as_str).collect::<Vec<_>>())
+    }
+
+    /// Starts [`embed_passages`](Self::embed_passages) of `texts` on rayon's thread pool and
+    /// returns at once; `done` gets the embeddings, or the panic that stopped them, on a pool
+    /// thread.
+    ///
+    /// Batches started one after another share the pool: while one thread embeds the last text
+    /// of a batch, the others go on with the next batch instead of waiting for it (waiting at
+    /// every batch of 64 passages left a core idle about 5% of a `kb index --semantic`).
+    pub fn spawn_passages<F>(self: &Arc<Self>, texts: Vec<String>, done: F)
+    where
+        F: FnOnce(std::thread::Result<Vec<Vec<f32>>>) + Send + 'static,
+    {
+        let embedder = Arc::clone(self);
+        rayon::spawn(move || {
+            let vectors = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                embedder.embed_passages(&texts.iter().map(String::as_str).collect::<Vec<_>>())
+            }));
+            done(vectors);
+        });
     }
 }
 
