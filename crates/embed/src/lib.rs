@@ -28,9 +28,9 @@ less than the int8 layers' rounding).
 With [`Precision::F32`] (other CPUs, or `KB_EMBED_PRECISION=f32`) the products are
 `matrixmultiply`'s sgemm and the embeddings agree with a numpy implementation of the model
 within 3e-7 per dimension. BENCHMARKS.md ("Embedding") has both speeds side by side and the
-cosine between their embeddings (on 400 SciFact abstracts, int8 with bf16 attention is x2.92
+cosine between their embeddings (on 400 SciFact abstracts, int8 with bf16 attention is x3.44
 as fast as f32, with a cosine of at least 0.998), and `kb eval`'s nDCG@10 with each (within
-0.0011 on SciFact and NFCorpus).
+0.0017 on SciFact and NFCorpus).
 
 [`Embedder::embed_batch`] packs consecutive texts into groups of about [`PACK_TOKENS`] tokens
 whose rows are stacked (no padding) so that each linear layer is one matrix product for the
