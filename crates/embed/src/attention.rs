@@ -334,11 +334,7 @@ mod bf16 {
         let mut sums = _mm512_setzero_ps();
         for t in (0..n).step_by(32) {
             let left = n - t;
-            let (lo, hi) = (first_lanes(left), first_lanes(left.saturating_sub(16)));
-            let halves: __mmask32 = match left {
-                32.. => u32::MAX,
-                _ => ((1u64 << left.next_multiple_of(2)) - 1) as u32,
-            };
+            let (lo, hi, halves) = pair_masks(left);
             // SAFETY: the masks keep the loads inside `row` and the store inside `dst`
             // (`left.div_ceil(2)` pairs from pair t / 2); lanes past the row are 0.
             unsafe {
@@ -386,12 +382,7 @@ mod bf16 {
         assert_eq!(dst.len(), src.len().div_ceil(2));
         for t in (0..src.len()).step_by(32) {
             let left = src.len() - t;
-            // Values read, and bf16 halves written (a whole pair for an odd tail).
-            let (lo, hi) = (first_lanes(left), first_lanes(left.saturating_sub(16)));
-            let halves: __mmask32 = match left {
-                32.. => u32::MAX,
-                _ => ((1u64 << left.next_multiple_of(2)) - 1) as u32,
-            };
+            let (lo, hi, halves) = pair_masks(left);
             // SAFETY: the masks keep the loads inside `src` and the store inside `dst`
             // (`left.div_ceil(2)` pairs from pair t / 2).
             unsafe {
@@ -401,6 +392,18 @@ mod bf16 {
                 _mm512_mask_storeu_epi16(dst.as_mut_ptr().add(t / 2).cast(), halves, bf);
             }
         }
+    }
+
+    /// For 32 values turned into 16 pairs with `left` values left (at most 32 used): the lanes
+    /// read of the first and the second 16, and the bf16 halves written (a whole pair for an
+    /// odd tail).
+    #[inline(always)]
+    fn pair_masks(left: usize) -> (__mmask16, __mmask16, __mmask32) {
+        let halves = match left {
+            32.. => u32::MAX,
+            _ => ((1u64 << left.next_multiple_of(2)) - 1) as u32,
+        };
+        (first_lanes(left), first_lanes(left.saturating_sub(16)), halves)
     }
 
     /// `out[c]` = the pair of `upper[c]` and `lower[c]` (0 without a lower row), rounded to
