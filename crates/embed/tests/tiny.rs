@@ -988,3 +988,27 @@ fn the_ready_files_of_model_folders_that_are_gone_are_removed_and_nothing_else()
         .ready_file()
         .is_some());
 }
+
+/// Batches started with `spawn_passages` come back through `done` with `embed_passages`'
+/// vectors, from outside any thread pool and from the only thread of a rayon pool, which
+/// waits for them (queued behind that thread, they would never run).
+#[test]
+fn spawned_passages_come_back_inside_and_outside_a_pool() {
+    use std::sync::mpsc::{channel, Sender};
+    use std::time::Duration;
+    let (_dir, embedder) = tiny();
+    let embedder = std::sync::Arc::new(embedder);
+    let want = embedder.embed_passages(&["cat", "dog"]);
+    let texts = || vec!["cat".to_string(), "dog".to_string()];
+    let send =
+        |tx: Sender<Vec<Vec<f32>>>| move |v: std::thread::Result<_>| tx.send(v.unwrap()).unwrap();
+    let (tx, rx) = channel();
+    embedder.spawn_passages(texts(), send(tx.clone()));
+    assert_eq!(rx.recv_timeout(Duration::from_secs(20)).unwrap(), want);
+    let pool = rayon::ThreadPoolBuilder::new().num_threads(1).build().unwrap();
+    let got = pool.install(move || {
+        embedder.spawn_passages(texts(), send(tx));
+        rx.recv_timeout(Duration::from_secs(20))
+    });
+    assert_eq!(got.expect("the batch came back"), want);
+}
