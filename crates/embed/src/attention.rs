@@ -264,8 +264,7 @@ mod bf16 {
                 for j0 in (0..lp).step_by(S_COLS) {
                     let tile = Tile {
                         a: s.q[i0 * ph..].as_ptr(),
-                        a_stride: ph,
-                        groups: ph,
+                        pairs: ph,
                         b: s.k[j0..].as_ptr(),
                         b_stride: lp,
                         out: s.scores[j0..].as_mut_ptr(),
@@ -291,8 +290,7 @@ mod bf16 {
                 for c0 in (0..dh).step_by(C_COLS) {
                     let tile = Tile {
                         a: s.p[i0 * lq..].as_ptr(),
-                        a_stride: lq,
-                        groups: lq,
+                        pairs: lq,
                         b: s.v[c0..].as_ptr(),
                         b_stride: dp,
                         out: ctx[(first + i0) * d + h * dh + c0..].as_mut_ptr(),
@@ -440,11 +438,9 @@ mod bf16 {
 
     /// One tile of a product: rows of bf16 pairs against columns of packed pairs.
     struct Tile<'a> {
-        /// The first row's first pair, `a_stride` pairs a row.
+        /// The first row's first pair, `pairs` pairs a row, every one summed over.
         a: *const u32,
-        a_stride: usize,
-        /// Pairs summed over.
-        groups: usize,
+        pairs: usize,
         /// The first column of the first group of packed pairs, `b_stride` a group.
         b: *const u32,
         b_stride: usize,
@@ -486,15 +482,15 @@ mod bf16 {
     /// rows and the tile's columns.
     ///
     /// # Safety
-    /// The CPU has AVX-512 F and BF16; `a` is readable for `groups` pairs at every
-    /// `r * a_stride`, `r < R`; `b` for `16 V` pairs at every `g * b_stride`, `g < groups`;
+    /// The CPU has AVX-512 F and BF16; `a` is readable for `pairs` pairs at every
+    /// `r * pairs`, `r < R`; `b` for `16 V` pairs at every `g * b_stride`, `g < pairs`;
     /// `out` writable for `cols` floats at every `r * out_stride`; `alpha` holds 1 or `R`
     /// values.
     #[target_feature(enable = "avx512f,avx512bf16")]
     #[inline(never)]
     unsafe fn kernel<const R: usize, const V: usize>(t: &Tile<'_>) {
         let mut acc = [[_mm512_setzero_ps(); V]; R];
-        for g in 0..t.groups {
+        for g in 0..t.pairs {
             // SAFETY: in bounds by the function's contract.
             unsafe {
                 let bp = t.b.add(g * t.b_stride);
@@ -504,7 +500,7 @@ mod bf16 {
                 }
                 for (r, ar) in acc.iter_mut().enumerate() {
                     let av: __m512bh = std::mem::transmute(_mm512_set1_epi32(
-                        t.a.add(r * t.a_stride + g).read_unaligned() as i32,
+                        t.a.add(r * t.pairs + g).read_unaligned() as i32,
                     ));
                     for (cv, &b) in ar.iter_mut().zip(&bv) {
                         *cv =

@@ -40,6 +40,15 @@ fn default_position_type() -> String {
 }
 
 impl Config {
+    /// How attention multiplies for a model of this shape whose linear layers have
+    /// `precision` (bf16 beside int8 where the CPU has it).
+    fn products(&self, precision: Precision) -> Products {
+        Products::for_this_cpu(
+            precision == Precision::Int8,
+            self.hidden_size / self.num_attention_heads,
+        )
+    }
+
     /// Parses and checks `bytes`, the contents of `config.json` at `path` (named in errors).
     pub(crate) fn parse(path: &Path, bytes: &[u8]) -> Result<Config, EmbedError> {
         let config: Config = serde_json::from_slice(bytes)
@@ -346,10 +355,7 @@ impl Bert {
             });
         }
         Ok(Bert {
-            products: Products::for_this_cpu(
-                precision == Precision::Int8,
-                cfg.hidden_size / cfg.num_attention_heads,
-            ),
+            products: cfg.products(precision),
             cfg,
             word: word.into(),
             position: position.into(),
@@ -411,10 +417,7 @@ impl Bert {
             });
         }
         Ok(Bert {
-            products: Products::for_this_cpu(
-                precision == Precision::Int8,
-                cfg.hidden_size / cfg.num_attention_heads,
-            ),
+            products: cfg.products(precision),
             word: ready.array("word", cfg.vocab_size * d)?,
             position: ready.array("position", cfg.max_position_embeddings * d)?,
             token_type0: ready.array("token_type0", d)?,
