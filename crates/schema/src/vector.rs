@@ -315,7 +315,7 @@ impl Kernel {
     fn dots(self, query: &[f32], rows: [&[u8]; BATCH]) -> [f32; BATCH] {
         assert!(rows.iter().all(|r| r.len() == query.len()), "rows of another length");
         match self {
-            Kernel::Portable => rows.map(|r| dot_i8(query, r)),
+            Kernel::Portable => rows.map(|r| dot_i8_portable(query, r)),
             // SAFETY: `best` and `available` only return this kernel when the CPU has AVX2; it
             // reads `query.len()` bytes of each row, which the assert checked are there.
             #[cfg(target_arch = "x86_64")]
