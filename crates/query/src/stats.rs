@@ -51,6 +51,16 @@ impl KindCounts {
             Kind::Code => self.code += n,
         }
     }
+
+    /// The passages of `kind`.
+    pub fn get(&self, kind: Kind) -> u64 {
+        match kind {
+            Kind::Article => self.article,
+            Kind::Question => self.question,
+            Kind::Answer => self.answer,
+            Kind::Code => self.code,
+        }
+    }
 }
 
 /// Passages left out of the index by design (see `kb_indexer`'s decisions across documents).

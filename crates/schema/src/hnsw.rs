@@ -44,7 +44,7 @@ use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 
 use std::collections::HashMap;
 
-use crate::vector::dot_i8;
+use crate::vector::Quantized;
 
 /// The beam kb-query searches with by default (`ApproximateDense::beam`).
 pub const DEFAULT_BEAM: usize = 200;
@@ -92,9 +92,14 @@ impl Rows<'_> {
         &self.rows[i * self.dim..(i + 1) * self.dim]
     }
 
+    /// Row `i`: its scale and components. Panics if there is no such row.
+    pub fn quantized(&self, i: usize) -> Quantized<'_> {
+        Quantized { scale: self.scales[i], components: self.row(i as u32) }
+    }
+
     /// The cosine of row `i` with `query`, as the exact scan computes it.
     fn score(&self, query: &[f32], i: u32) -> f32 {
-        dot_i8(query, self.row(i)) * self.scales[i as usize]
+        self.quantized(i as usize).dot(query)
     }
 
     /// The cosine of rows `a` and `b`.
@@ -398,10 +403,10 @@ mod tests {
     use crate::vector::{encode, nearest, Quantized};
 
     /// A generator of numbers in [-0.5, 0.5) (splitmix64).
-    pub struct Numbers(pub u64);
+    struct Numbers(u64);
 
     impl Numbers {
-        pub fn next(&mut self) -> f32 {
+        fn next(&mut self) -> f32 {
             self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
             let mut z = self.0;
             z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
@@ -409,7 +414,7 @@ mod tests {
             ((z ^ (z >> 31)) >> 40) as f32 / (1u64 << 24) as f32 - 0.5
         }
 
-        pub fn unit(&mut self, dim: usize) -> Vec<f32> {
+        fn unit(&mut self, dim: usize) -> Vec<f32> {
             let v: Vec<f32> = (0..dim).map(|_| self.next()).collect();
             normalized(v)
         }
@@ -441,7 +446,7 @@ mod tests {
     /// `n` unit vectors of `dim` components around `clusters` random centres (each centre
     /// plus noise of about a third of its length), quantized as the index stores them: rows and
     /// scales. Seeded: the same every time.
-    pub fn clustered(n: usize, dim: usize, clusters: usize, seed: u64) -> (Vec<u8>, Vec<f32>) {
+    fn clustered(n: usize, dim: usize, clusters: usize, seed: u64) -> (Vec<u8>, Vec<f32>) {
         let mut numbers = Numbers(seed);
         let centres: Vec<Vec<f32>> = (0..clusters).map(|_| numbers.unit(dim)).collect();
         let (mut rows, mut scales) = (Vec::with_capacity(n * dim), Vec::with_capacity(n));

@@ -28,6 +28,7 @@ use tantivy::DocAddress;
 
 use crate::options::ApproximateDense;
 use crate::snapshot::KindColumns;
+use crate::stats::KindCounts;
 
 /// The widest a kind-filtered search's beam grows: `beam` times this. A kind rarer than one
 /// passage in this many is searched by the exact scan.
@@ -61,7 +62,7 @@ struct Approximate {
     /// The beam of a search.
     beam: usize,
     /// How many passages of each kind there are, for a kind-filtered search's beam.
-    kind_counts: Vec<(Kind, usize)>,
+    kind_counts: KindCounts,
 }
 
 impl Drop for DenseIndex {
@@ -140,11 +141,9 @@ impl DenseIndex {
         if self.approximate.is_some() || self.len() == 0 || self.len() < settings.min_passages {
             return;
         }
-        let mut kind_counts: Vec<(Kind, usize)> = Kind::ALL.iter().map(|&k| (k, 0)).collect();
-        for kind in self.kinds.iter().flatten() {
-            if let Some(count) = kind_counts.iter_mut().find(|(k, _)| k == kind) {
-                count.1 += 1;
-            }
+        let mut kind_counts = KindCounts::default();
+        for &kind in self.kinds.iter().flatten() {
+            kind_counts.add(kind, 1);
         }
         let approximate = Approximate {
             graph: Arc::new(OnceLock::new()),
@@ -229,8 +228,7 @@ impl DenseIndex {
             found.truncate(k);
             return (found.len() >= k.min(self.len())).then_some(found);
         };
-        let of_kind =
-            approximate.kind_counts.iter().find(|(k, _)| *k == kind).map_or(0, |&(_, n)| n);
+        let of_kind = approximate.kind_counts.get(kind) as usize;
         if of_kind == 0 {
             return Some(Vec::new());
         }
@@ -250,8 +248,7 @@ impl DenseIndex {
 
     /// The cosine of row `row` with `query`.
     fn score(&self, row: usize, query: &[f32]) -> f32 {
-        let components = &self.rows[row * self.dim..(row + 1) * self.dim];
-        Quantized { scale: self.scales[row], components }.dot(query)
+        self.rows().quantized(row).dot(query)
     }
 }
 
