@@ -87,14 +87,13 @@ impl Rows<'_> {
         self.rows.len().checked_div(self.dim).map_or(0, |n| n.min(self.scales.len()))
     }
 
-    fn row(&self, i: u32) -> &[u8] {
-        let i = i as usize;
+    fn row(&self, i: usize) -> &[u8] {
         &self.rows[i * self.dim..(i + 1) * self.dim]
     }
 
     /// Row `i`: its scale and components. Panics if there is no such row.
     pub fn quantized(&self, i: usize) -> Quantized<'_> {
-        Quantized { scale: self.scales[i], components: self.row(i as u32) }
+        Quantized { scale: self.scales[i], components: self.row(i) }
     }
 
     /// The cosine of row `i` with `query`, as the exact scan computes it.
@@ -104,7 +103,7 @@ impl Rows<'_> {
 
     /// The cosine of rows `a` and `b`.
     fn similarity(&self, a: u32, b: u32) -> f32 {
-        dot_rows(self.row(a), self.row(b)) as f32
+        dot_rows(self.row(a as usize), self.row(b as usize)) as f32
             * self.scales[a as usize]
             * self.scales[b as usize]
     }
