@@ -5,8 +5,8 @@ high cosine (dot product).
 The default model is [all-MiniLM-L6-v2] (Apache-2.0, by sentence-transformers): a 6-layer BERT
 with hidden size 384, its uncased WordPiece tokenizer, mean pooling over all tokens (`[CLS]` and
 `[SEP]` included) and L2 normalization; inputs longer than 256 tokens (with `[CLS]` and `[SEP]`)
-are truncated. Everything runs in pure Rust on the CPU: the tokenizer is written here (it agrees
-with Hugging Face `tokenizers`).
+are truncated, and passages to be searched at [`PASSAGE_MAX_TOKENS`] (208). Everything runs in
+pure Rust on the CPU: the tokenizer is written here (it agrees with Hugging Face `tokenizers`).
 
 # Speed: int8 linear layers, packed texts
 
@@ -146,6 +146,22 @@ mod tests_golden {
 /// is a group of its own): enough rows that packing the weights costs little per row.
 pub const PACK_TOKENS: usize = 256;
 
+/// The longest passage [`Embedder::embed_passages`] embeds, in tokens (`[CLS]` and `[SEP]`
+/// included): a passage is embedded from its first 208 tokens, or the model's `max_seq_length`
+/// if that is shorter. Queries keep the model's whole length.
+///
+/// kb's length policy, measured on quality (BENCHMARKS.md, "A length policy"): the shortest
+/// length tried whose `kb eval` nDCG@10 on the tuning splits (SciFact train, NFCorpus dev)
+/// stays within 0.0025 of the f32 model at its full 256 tokens, half the 0.005 that int8 may
+/// cost. With all-MiniLM-L6-v2: 208 tokens 0.7306 and 0.3415 against f32's 0.7327 and 0.3425
+/// (256: 0.7317 and 0.3423; 224: 0.7341 and 0.3413; 192: 0.7286, 0.0041 under, and 0.3418).
+/// The linear layers' work is per token and attention's per pair of tokens, so SciFact's
+/// abstracts (86% of them longer than 208 tokens, 71% longer than 256) index in a sixth less
+/// time. Windows over a long passage would cost more, not less. The length is not part of
+/// [`ModelInfo::checksum`]: an index whose passages were embedded at another length is still
+/// searched and updated with the same model (the two embeddings of a long passage are near).
+pub const PASSAGE_MAX_TOKENS: usize = 208;
+
 /// The default longest input in tokens, `[CLS]` and `[SEP]` included (all-MiniLM-L6-v2's
 /// `max_seq_length`), when the model directory has no `sentence_bert_config.json`.
 const DEFAULT_MAX_SEQ_LENGTH: usize = 256;
@@ -241,6 +257,9 @@ pub struct ModelInfo {
     pub passage_prefix: String,
     /// The longest input in tokens, `[CLS]` and `[SEP]` included.
     pub max_tokens: usize,
+    /// The longest passage in tokens ([`Embedder::embed_passages`]): `max_tokens`, at most
+    /// [`PASSAGE_MAX_TOKENS`]. Not part of the checksum: kb's policy, not the model's.
+    pub passage_tokens: usize,
     /// The folder the model was loaded from.
     pub dir: PathBuf,
     /// The number format of the linear layers. Not part of the checksum: the embeddings of
@@ -439,6 +458,7 @@ impl Embedder {
             query_prefix: settings.query_prefix,
             passage_prefix: settings.passage_prefix,
             max_tokens: max_len,
+            passage_tokens: max_len.min(PASSAGE_MAX_TOKENS),
             dir: model_dir.to_owned(),
             precision,
         };
@@ -476,8 +496,13 @@ impl Embedder {
     /// layers run as one matrix product (see the crate docs), and the groups are spread over
     /// rayon's thread pool.
     pub fn embed_batch(&self, texts: &[&str]) -> Vec<Vec<f32>> {
+        self.embed_batch_within(texts, self.max_len)
+    }
+
+    /// [`embed_batch`](Self::embed_batch) of the first `max_len` tokens of each text.
+    fn embed_batch_within(&self, texts: &[&str], max_len: usize) -> Vec<Vec<f32>> {
         let ids: Vec<Vec<u32>> =
-            texts.par_iter().map(|text| self.tokenizer.encode(text, self.max_len)).collect();
+            texts.par_iter().map(|text| self.tokenizer.encode(text, max_len)).collect();
         let mut groups = Vec::new();
         let (mut start, mut tokens) = (0, 0);
         for (i, seq) in ids.iter().enumerate() {
@@ -515,14 +540,16 @@ impl Embedder {
     }
 
     /// The embeddings of passages to be searched, in order: [`embed_batch`](Self::embed_batch)
-    /// of each text after the model's passage prefix.
+    /// of each text after the model's passage prefix, truncated at
+    /// [`ModelInfo::passage_tokens`] tokens (see [`PASSAGE_MAX_TOKENS`]).
     pub fn embed_passages(&self, texts: &[&str]) -> Vec<Vec<f32>> {
         let prefix = &self.info.passage_prefix;
+        let max_len = self.info.passage_tokens;
         if prefix.is_empty() {
-            return self.embed_batch(texts);
+            return self.embed_batch_within(texts, max_len);
         }
         let texts: Vec<String> = texts.iter().map(|text| prefixed(prefix, text)).collect();
-        self.embed_batch(&texts.iter().map(String::as_str).collect::<Vec<_>>())
+        self.embed_batch_within(&texts.iter().map(String::as_str).collect::<Vec<_>>(), max_len)
     }
 
     /// Starts [`embed_passages`](Self::embed_passages) of `texts` on rayon's thread pool and

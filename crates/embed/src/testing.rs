@@ -31,8 +31,9 @@
 use std::io;
 use std::path::Path;
 
-/// Positions the model reads: longer texts are truncated.
-const POSITIONS: usize = 128;
+/// Positions the model has: more than the 256 tokens it reads (`max_seq_length`'s default),
+/// so that texts are truncated as all-MiniLM-L6-v2's are.
+const POSITIONS: usize = 512;
 
 /// Writes the word model (`config.json`, `vocab.txt`, `model.safetensors`) into `dir`; each of
 /// `groups` is a set of lowercase words that embed alike.

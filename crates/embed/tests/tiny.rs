@@ -238,6 +238,32 @@ fn sentence_bert_config_sets_the_max_length() {
 }
 
 #[test]
+fn passages_are_embedded_from_their_first_208_tokens_and_queries_from_all_256() {
+    let dir = tempfile::tempdir().unwrap();
+    kb_embed::testing::write_word_model(dir.path(), &[&["car"], &["soup"]]).unwrap();
+    let embedder = Embedder::load(dir.path()).unwrap();
+    assert_eq!((embedder.info().max_tokens, embedder.info().passage_tokens), (256, 208));
+    // 206 word pieces of "car" fill a passage ([CLS] and [SEP] take two of its 208 tokens);
+    // the 48 "soup"s after them count for a query of 256 tokens only.
+    let text = ["car"; 206].join(" ") + &" soup".repeat(48);
+    let dot = |a: &[f32], b: &[f32]| a.iter().zip(b).map(|(x, y)| x * y).sum::<f32>();
+    let (car, soup) = (embedder.embed("car"), embedder.embed("soup"));
+    let passage = &embedder.embed_passages(&[&text])[0];
+    assert!(dot(passage, &car) > 0.9999, "{}", dot(passage, &car));
+    assert!(dot(passage, &soup).abs() < 1e-6);
+    assert_eq!(passage, &embedder.embed(&["car"; 206].join(" ")));
+    let query = embedder.embed_query(&text);
+    assert!(dot(&query, &soup) > 0.1, "{}", dot(&query, &soup));
+
+    // A model whose own length is shorter keeps it for passages too.
+    std::fs::write(dir.path().join("sentence_bert_config.json"), r#"{"max_seq_length": 5}"#)
+        .unwrap();
+    let short = Embedder::load(dir.path()).unwrap();
+    assert_eq!((short.info().max_tokens, short.info().passage_tokens), (5, 5));
+    assert_eq!(short.embed_passages(&["car car car soup"]), [short.embed("car car car")]);
+}
+
+#[test]
 fn embedding_is_deterministic_and_batch_equals_single() {
     let (_dir, embedder) = tiny();
     let texts: Vec<&str> = golden::TINY_EMBEDDINGS.iter().map(|(t, _)| *t).collect();
