@@ -19,9 +19,15 @@ struct Session {
 
 impl Session {
     fn start(work: &util::Kb) -> Session {
+        Session::start_with(work, &[])
+    }
+
+    /// `kb mcp EXTRA...`.
+    fn start_with(work: &util::Kb, extra: &[&str]) -> Session {
         let mut child = work
             .command()
             .arg("mcp")
+            .args(extra)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -145,6 +151,7 @@ fn mcp_session_initializes_lists_and_calls_the_tools() {
     let cli: Value = work.run(&["stats", "--json"]).expect_code(0).json();
     assert_eq!(result["structuredContent"], cli);
     assert!(text_of(&result).contains("passages    14"), "{}", text_of(&result));
+    assert!(!text_of(&result).contains("search by meaning"), "a lexical index");
 
     // Tool errors carry a message; the session goes on.
     for (id, name, arguments, says) in [
@@ -180,4 +187,45 @@ fn mcp_session_initializes_lists_and_calls_the_tools() {
         std::thread::sleep(Duration::from_millis(20));
     };
     assert_eq!(status.code(), Some(0));
+}
+
+#[test]
+fn mcp_searches_by_meaning_through_the_graph_past_approximate_from() {
+    let work = util::Kb::new().with_word_model(&[
+        &["car", "automobile", "vehicle"],
+        &["repair", "fix", "mend"],
+        &["soup", "pot", "broth", "onion"],
+    ]);
+    work.write("docs/garage.txt", "Garage\n\nMend the vehicle here, with care.\n");
+    work.write("docs/kitchen.txt", "Kitchen\n\nA pot of broth and an onion.\n");
+    work.write("docs/shelf.txt", "Shelf\n\nA repair manual for the kitchen pot.\n");
+    work.run(&["index", "--semantic", "docs"]).expect_code(0);
+    let cli: Value = work.run(&["search", "--json", "automobile repair"]).expect_code(0).json();
+    assert_eq!(cli["hits"][0]["doc_id"], "garage", "only meaning finds it: {cli}");
+
+    let mut mcp = Session::start_with(&work, &["--approximate-from", "1"]);
+    mcp.call(
+        1,
+        "initialize",
+        json!({"protocolVersion": "2025-06-18", "capabilities": {},
+               "clientInfo": {"name": "kb-tests", "version": "1"}}),
+    );
+    mcp.send(&json!({"jsonrpc": "2.0", "method": "notifications/initialized"}));
+    // The stats tool says when the graph is walked: soon, for three passages.
+    let start = std::time::Instant::now();
+    for id in 2.. {
+        let text = text_of(&mcp.tool(id, "stats", json!({}))).to_owned();
+        if text.contains("search by meaning: approximate (an HNSW graph)") {
+            break;
+        }
+        assert!(text.contains("search by meaning: exact (every embedding scanned)"), "{text}");
+        assert!(start.elapsed() < Duration::from_secs(10), "the graph is not ready: {text}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Three passages: the walk finds them all, so they rank as `kb search`'s scan ranks them.
+    let result = mcp.tool(1000, "search", json!({"query": "automobile repair"}));
+    assert_eq!(without_took(result["structuredContent"].clone()), without_took(cli));
+
+    let run = work.run(&["mcp", "--approximate-from", "1e5"]).expect_code(2);
+    assert!(run.stderr.contains("--approximate-from"), "{}", run.stderr);
 }

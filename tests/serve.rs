@@ -284,7 +284,8 @@ fn serve_answers_with_exactly_the_cli_json() {
     assert_eq!(health.status, 200);
     assert_eq!(
         health.json(),
-        json!({"status": "ok", "documents": cli["documents"], "passages": cli["passages"]})
+        json!({"status": "ok", "documents": cli["documents"], "passages": cli["passages"],
+               "dense": "none"})
     );
 
     // Ids that are not there, and routes that are not there.
@@ -607,4 +608,61 @@ fn serve_ranks_a_semantic_index_by_meaning_as_kb_search_does() {
         let served = server.get(&format!("/search?q=automobile+repair{params}"));
         assert_eq!(without_took(served.json()), without_took(cli), "{params}");
     }
+}
+
+/// A semantic index whose one passage about mending a vehicle shares no word with the query
+/// "automobile repair" (the word model makes them synonyms).
+fn semantic_garage() -> util::Kb {
+    let work = util::Kb::new().with_word_model(&[
+        &["car", "automobile", "vehicle"],
+        &["repair", "fix", "mend"],
+        &["soup", "pot", "broth", "onion"],
+    ]);
+    work.write("docs/garage.txt", "Garage\n\nMend the vehicle here, with care.\n");
+    work.write("docs/kitchen.txt", "Kitchen\n\nA pot of broth and an onion.\n");
+    work.write("docs/shelf.txt", "Shelf\n\nA repair manual for the kitchen pot.\n");
+    work.run(&["index", "--semantic", "docs"]).expect_code(0);
+    work
+}
+
+#[test]
+fn serve_walks_the_approximate_graph_past_approximate_from_and_health_says_so() {
+    let work = semantic_garage();
+    let hits = |answer: &Answer| -> Vec<String> {
+        assert_eq!(answer.status, 200, "{}", answer.body);
+        let hits = answer.json()["hits"].as_array().unwrap().clone();
+        hits.iter().map(|h| h["doc_id"].as_str().unwrap().to_owned()).collect()
+    };
+    let query = "/search?q=automobile+repair";
+
+    // The default threshold (100,000 passages): the exact scan answers.
+    let exact = Server::start(&work, &[]);
+    assert_eq!(exact.get("/health").json()["dense"], "exact");
+    let by_scan = hits(&exact.get(query));
+    // The garage has none of the query's words: only meaning finds it, and ranks it first.
+    assert_eq!(by_scan[0], "garage", "{by_scan:?}");
+    drop(exact);
+
+    // From 3 passages on, the graph is built in the background and then walked.
+    let graph = Server::start(&work, &["--approximate-from", "3"]);
+    let start = Instant::now();
+    loop {
+        let dense = graph.get("/health").json()["dense"].clone();
+        if dense == "approximate" {
+            break;
+        }
+        assert_eq!(dense, "exact", "before the graph is ready");
+        assert!(start.elapsed() < Duration::from_secs(10), "the graph of 3 passages is not ready");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Three passages: the walk finds every one, so the ranking is the scan's.
+    assert_eq!(hits(&graph.get(query)), by_scan);
+
+    // Above the index's size, no graph.
+    let small = Server::start(&work, &["--approximate-from", "4"]);
+    assert_eq!(hits(&small.get(query)), by_scan);
+    assert_eq!(small.get("/health").json()["dense"], "exact");
+
+    let run = work.run(&["serve", "--approximate-from", "many"]).expect_code(2);
+    assert!(run.stderr.contains("--approximate-from"), "{}", run.stderr);
 }

@@ -80,7 +80,7 @@ pub enum Command {
     /// Tools: search {query, limit?, kind?, doc?}, show {id}, stats {}. Register it with an
     /// MCP client as the command `kb` with the arguments `--index /path/to/.kb mcp`.
     #[cfg(feature = "mcp")]
-    Mcp,
+    Mcp(crate::commands::mcp::McpArgs),
     /// Print a shell completion script (bash, zsh, fish, powershell, elvish) on stdout.
     ///
     /// E.g. `kb completions bash > ~/.local/share/bash-completion/completions/kb`, or

@@ -1,10 +1,57 @@
 //! A long-lived [`Kb`] handle, as `kb serve` and `kb mcp` keep one: its embedding model
 //! loaded before the first request, and other processes' commits followed.
 
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use kb::Kb;
+use anyhow::Context;
+use kb::{ApproximateDense, Kb};
+
+/// How a service searches by meaning: the options `kb serve` and `kb mcp` share.
+#[derive(Debug, Clone, clap::Args)]
+pub struct DenseArgs {
+    /// On a semantic index of at least N passages, search by meaning through an HNSW graph
+    /// built in memory in the background (approximate, faster) instead of scanning every
+    /// embedding (exact). Below N, and until the graph is built, the exact scan answers.
+    #[arg(long, value_name = "N", default_value_t = ApproximateDense::DEFAULT_MIN_PASSAGES)]
+    pub approximate_from: usize,
+}
+
+/// Opens the index at `index_dir` as a long-lived handle: past `--approximate-from` passages,
+/// searches by meaning walk an HNSW graph built in the background (`kb search` scans exactly).
+pub fn open(index_dir: &Path, dense: &DenseArgs) -> anyhow::Result<Arc<Kb>> {
+    let kb = Kb::open(index_dir).with_context(|| {
+        format!("cannot serve {}: build it first with `kb index PATH...`", index_dir.display())
+    })?;
+    let settings =
+        ApproximateDense { min_passages: dense.approximate_from, ..ApproximateDense::default() };
+    Ok(Arc::new(kb.with_approximate_dense(settings)))
+}
+
+/// How searches by meaning are answered now: `GET /health`'s `dense` (`"none"`, `"exact"`,
+/// `"approximate"`) and the MCP `stats` tool's last line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DenseMode {
+    /// A lexical index: no search by meaning.
+    None,
+    /// Every embedding is scanned (below `--approximate-from`, or while the graph is built).
+    Exact,
+    /// The HNSW graph is walked.
+    Approximate,
+}
+
+impl DenseMode {
+    /// `kb`'s mode now. Blocking: reads the index's manifest.
+    pub fn of(kb: &Kb) -> DenseMode {
+        match kb.semantic_model() {
+            Ok(Some(_)) if kb.approximate_dense_ready() => DenseMode::Approximate,
+            Ok(Some(_)) => DenseMode::Exact,
+            _ => DenseMode::None,
+        }
+    }
+}
 
 /// How often the index's commit stamp is checked for other processes' commits.
 pub const FOLLOW_EVERY: Duration = Duration::from_millis(100);

@@ -15,7 +15,9 @@ Tools (read-only):
   the `kb search --json` object;
 - `show` {id}: a whole passage (`calf-reduction#3`) or document (`calf-reduction`) with its
   source, and the `kb show --json` object;
-- `stats` {}: what the index holds, and the `kb stats --json` object.
+- `stats` {}: what the index holds (and, on a semantic index, whether searches by meaning
+  scan every embedding or walk the HNSW graph of `--approximate-from`), and the
+  `kb stats --json` object.
 
 A tool that cannot answer (an unknown id, a bad argument, an index error) returns an MCP tool
 error (`isError: true`) with a message the agent can act on; the server keeps running. Only an
@@ -42,13 +44,15 @@ use serde_json::{json, Value};
 use super::{live, EXIT_OK};
 use crate::printer;
 
-pub fn run(index_dir: &Path) -> anyhow::Result<u8> {
-    let kb = Kb::open(index_dir).with_context(|| {
-        format!("cannot serve {}: build it first with `kb index PATH...`", index_dir.display())
-    })?;
-    // A long-lived handle: past ApproximateDense::DEFAULT_MIN_PASSAGES passages, searches
-    // by meaning walk an HNSW graph built in the background (`kb search` scans exactly).
-    let kb = Arc::new(kb.with_approximate_dense(kb::ApproximateDense::default()));
+/// `kb mcp`.
+#[derive(Debug, clap::Args)]
+pub struct McpArgs {
+    #[command(flatten)]
+    pub dense: live::DenseArgs,
+}
+
+pub fn run(index_dir: &Path, args: McpArgs) -> anyhow::Result<u8> {
+    let kb = live::open(index_dir, &args.dense)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -259,7 +263,13 @@ fn stats(kb: &Kb, _args: StatsArgs) -> Answer {
     let stats = kb.stats().map_err(|e| e.to_string())?;
     let mut out = plain();
     printer::standard::write_stats(&mut out, &stats).map_err(|e| e.to_string())?;
-    answer(out.into_inner(), &stats)
+    let mut text = out.into_inner();
+    text.extend_from_slice(match live::DenseMode::of(kb) {
+        live::DenseMode::Approximate => b"search by meaning: approximate (an HNSW graph)\n",
+        live::DenseMode::Exact => b"search by meaning: exact (every embedding scanned)\n",
+        live::DenseMode::None => b"",
+    });
+    answer(text, &stats)
 }
 
 #[cfg(test)]

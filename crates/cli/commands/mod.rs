@@ -7,7 +7,7 @@ mod index;
 #[cfg(any(feature = "serve", feature = "mcp"))]
 mod live;
 #[cfg(feature = "mcp")]
-mod mcp;
+pub mod mcp;
 mod run;
 mod search;
 #[cfg(feature = "serve")]
@@ -76,7 +76,7 @@ pub fn run(args: Args) -> anyhow::Result<u8> {
         #[cfg(feature = "serve")]
         Command::Serve(a) => serve::run(&index_dir, a),
         #[cfg(feature = "mcp")]
-        Command::Mcp => mcp::run(&index_dir),
+        Command::Mcp(a) => mcp::run(&index_dir, a),
         Command::Completions(a) => generate::completions(a),
         Command::Man(a) => generate::man(a),
     }

@@ -64,6 +64,8 @@ pub struct ServeArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 30,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout_s: u64,
+    #[command(flatten)]
+    pub dense: live::DenseArgs,
 }
 
 /// How long in-flight requests get to finish after SIGINT/SIGTERM before the process exits.
@@ -73,12 +75,7 @@ pub fn run(index_dir: &Path, args: ServeArgs) -> anyhow::Result<u8> {
     // Like `kb search`: the first use builds the index from the corpus, so `kb serve` in a
     // fresh checkout serves the bundled corpus (and with no corpus either, says so).
     super::search::ensure_index(index_dir, None)?;
-    let kb = Kb::open(index_dir).with_context(|| {
-        format!("cannot serve {}: build it first with `kb index PATH...`", index_dir.display())
-    })?;
-    // A long-lived handle: past ApproximateDense::DEFAULT_MIN_PASSAGES passages, searches
-    // by meaning walk an HNSW graph built in the background (`kb search` scans exactly).
-    let kb = Arc::new(kb.with_approximate_dense(kb::ApproximateDense::default()));
+    let kb = live::open(index_dir, &args.dense)?;
     let token = args.token.clone().filter(|t| !t.is_empty()).map(auth::Token::new);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

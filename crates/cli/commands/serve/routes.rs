@@ -2,7 +2,7 @@
 //!
 //! | route                     | answer                                                      |
 //! |---------------------------|-------------------------------------------------------------|
-//! | `GET /health`             | `{"status": "ok", "documents": N, "passages": N}`           |
+//! | `GET /health`             | `{"status": "ok", "documents": N, "passages": N, "dense": M}` |
 //! | `GET /search?q=...`       | the `kb search --json` object                               |
 //! | `POST /search`            | the same, parameters in a JSON object                       |
 //! | `GET /passages/{id}`      | the `kb show --json ID` object of a passage                 |
@@ -10,6 +10,9 @@
 //! | `GET /stats`              | the `kb stats --json` object                                |
 //! | `POST /documents`         | upsert: the `kb index --json` report (token required)       |
 //! | `DELETE /documents/{id}`  | remove a pushed document: the report (token required)       |
+//!
+//! `dense` says how searches by meaning are answered now: `"none"` (a lexical index), `"exact"`
+//! (every embedding scanned) or `"approximate"` (the HNSW graph, past `--approximate-from`).
 //!
 //! The search page's routes (`/`, `/p/{id}`, `/login`, `/assets/...`) are [`super::page`]'s.
 //!
@@ -34,6 +37,7 @@ use serde::Deserialize;
 
 use super::auth::{self, Token};
 use super::error::ApiError;
+use crate::commands::live;
 
 /// What every request handler shares.
 pub struct App {
@@ -106,14 +110,15 @@ fn json(value: &impl serde::Serialize) -> Answer {
 
 async fn health(State(app): State<Arc<App>>) -> Answer {
     let kb = Arc::clone(&app.kb);
-    let stats = blocking(move || Ok(kb.stats()?)).await?;
+    let (stats, dense) = blocking(move || Ok((kb.stats()?, live::DenseMode::of(&kb)))).await?;
     #[derive(serde::Serialize)]
     struct Health {
         status: &'static str,
         documents: u64,
         passages: u64,
+        dense: live::DenseMode,
     }
-    json(&Health { status: "ok", documents: stats.documents, passages: stats.passages })
+    json(&Health { status: "ok", documents: stats.documents, passages: stats.passages, dense })
 }
 
 async fn stats(State(app): State<Arc<App>>) -> Answer {
