@@ -191,15 +191,7 @@ fn mcp_session_initializes_lists_and_calls_the_tools() {
 
 #[test]
 fn mcp_searches_by_meaning_through_the_graph_past_approximate_from() {
-    let work = util::Kb::new().with_word_model(&[
-        &["car", "automobile", "vehicle"],
-        &["repair", "fix", "mend"],
-        &["soup", "pot", "broth", "onion"],
-    ]);
-    work.write("docs/garage.txt", "Garage\n\nMend the vehicle here, with care.\n");
-    work.write("docs/kitchen.txt", "Kitchen\n\nA pot of broth and an onion.\n");
-    work.write("docs/shelf.txt", "Shelf\n\nA repair manual for the kitchen pot.\n");
-    work.run(&["index", "--semantic", "docs"]).expect_code(0);
+    let work = util::Kb::semantic_garage();
     let cli: Value = work.run(&["search", "--json", "automobile repair"]).expect_code(0).json();
     assert_eq!(cli["hits"][0]["doc_id"], "garage", "only meaning finds it: {cli}");
 

@@ -610,24 +610,9 @@ fn serve_ranks_a_semantic_index_by_meaning_as_kb_search_does() {
     }
 }
 
-/// A semantic index whose one passage about mending a vehicle shares no word with the query
-/// "automobile repair" (the word model makes them synonyms).
-fn semantic_garage() -> util::Kb {
-    let work = util::Kb::new().with_word_model(&[
-        &["car", "automobile", "vehicle"],
-        &["repair", "fix", "mend"],
-        &["soup", "pot", "broth", "onion"],
-    ]);
-    work.write("docs/garage.txt", "Garage\n\nMend the vehicle here, with care.\n");
-    work.write("docs/kitchen.txt", "Kitchen\n\nA pot of broth and an onion.\n");
-    work.write("docs/shelf.txt", "Shelf\n\nA repair manual for the kitchen pot.\n");
-    work.run(&["index", "--semantic", "docs"]).expect_code(0);
-    work
-}
-
 #[test]
 fn serve_walks_the_approximate_graph_past_approximate_from_and_health_says_so() {
-    let work = semantic_garage();
+    let work = util::Kb::semantic_garage();
     let hits = |answer: &Answer| -> Vec<String> {
         assert_eq!(answer.status, 200, "{}", answer.body);
         let hits = answer.json()["hits"].as_array().unwrap().clone();

@@ -64,6 +64,22 @@ impl Kb {
         self
     }
 
+    /// A work dir with a semantic index (`kb index --semantic docs`) of three passages under a
+    /// word model; the garage's, about mending a vehicle, shares no word with the query
+    /// "automobile repair", which only meaning finds it for.
+    pub fn semantic_garage() -> Kb {
+        let work = Kb::new().with_word_model(&[
+            &["car", "automobile", "vehicle"],
+            &["repair", "fix", "mend"],
+            &["soup", "pot", "broth", "onion"],
+        ]);
+        work.write("docs/garage.txt", "Garage\n\nMend the vehicle here, with care.\n");
+        work.write("docs/kitchen.txt", "Kitchen\n\nA pot of broth and an onion.\n");
+        work.write("docs/shelf.txt", "Shelf\n\nA repair manual for the kitchen pot.\n");
+        work.run(&["index", "--semantic", "docs"]).expect_code(0);
+        work
+    }
+
     /// A work dir holding a copy of the repository's bundled `corpus/`.
     pub fn with_seed_corpus() -> Kb {
         let kb = Kb::new();
