@@ -40,10 +40,12 @@ pub fn cache_dir_name(name: &str, corpus_hash: &blake3::Hash, semantic: Option<&
 }
 
 /// What of the embedding model names a semantic index's cache: its name, its checksum (another
-/// model of the same name is another index) and its precision (so that `KB_EMBED_PRECISION=f32
-/// kb eval` measures f32 embeddings, not an index an int8 run left behind).
-fn model_key(name: &str, checksum: &str, precision: &str) -> String {
-    format!("{name}@{checksum}/{precision}")
+/// model of the same name is another index), its precision (so that `KB_EMBED_PRECISION=f32
+/// kb eval` measures f32 embeddings, not an index an int8 run left behind) and the tokens a
+/// passage is embedded from (`kb_embed::ModelInfo::passage_tokens`: a build that cuts passages
+/// elsewhere measures its own embeddings).
+fn model_key(name: &str, checksum: &str, precision: &str, passage_tokens: usize) -> String {
+    format!("{name}@{checksum}/{precision}/{passage_tokens}")
 }
 
 /// Returns the index of `corpus` under `cache_root`, building it if there is none yet.
@@ -66,7 +68,7 @@ pub fn ensure_index(
     let model = semantic.map(|m| m.name.as_str());
     let model_key = semantic.map(|m| {
         let info = m.embedder.info();
-        model_key(&m.name, &info.checksum, info.precision.as_str())
+        model_key(&m.name, &info.checksum, info.precision.as_str(), info.passage_tokens)
     });
     let dir_name = cache_dir_name(name, &hash, model_key.as_deref());
     let dir = cache_root.join(&dir_name);
@@ -238,13 +240,14 @@ mod tests {
     }
 
     #[test]
-    fn another_precision_is_another_semantic_index() {
-        let key = |checksum, precision| {
-            let model = model_key("all-MiniLM-L6-v2", checksum, precision);
+    fn another_precision_or_passage_length_is_another_semantic_index() {
+        let key = |checksum, precision, tokens| {
+            let model = model_key("all-MiniLM-L6-v2", checksum, precision, tokens);
             cache_dir_name("x", &blake3::hash(b"one"), Some(&model))
         };
-        assert_eq!(key("abc", "int8"), key("abc", "int8"));
-        assert_ne!(key("abc", "int8"), key("abc", "f32"));
-        assert_ne!(key("abc", "int8"), key("abd", "int8"));
+        assert_eq!(key("abc", "int8", 208), key("abc", "int8", 208));
+        assert_ne!(key("abc", "int8", 208), key("abc", "f32", 208));
+        assert_ne!(key("abc", "int8", 208), key("abd", "int8", 208));
+        assert_ne!(key("abc", "int8", 208), key("abc", "int8", 256));
     }
 }
