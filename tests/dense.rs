@@ -44,8 +44,9 @@ fn doc_ids(kb: &Kb, query: &str, extra: &[&str]) -> Vec<String> {
 fn a_passage_without_any_query_word_is_found_by_meaning() {
     let kb = notes();
     kb.run(&["index", "--semantic", "docs"]).expect_code(0);
-    // "automobile" is in three notes; the garage note says "car" and "vehicle" instead.
-    let found = kb.search("automobile", &[]);
+    // "automobile" is in three notes; the garage note says "car" and "vehicle" instead. (The
+    // figures below are the query's own embedding's: no feedback by meaning.)
+    let found = kb.search("automobile", &["--dense-feedback", "0"]);
     let ids: Vec<&str> = found.hits.iter().map(|h| h.doc_id.as_str()).collect();
     assert!(ids.contains(&"garage"), "{ids:?}");
     // The query's embedding is the car direction: garage's cosine is 2 / √5 = 0.894, the
@@ -78,7 +79,8 @@ fn a_passage_both_sides_find_ranks_above_those_only_one_side_finds() {
     //   garage   0.3 × 0 + 0.7 × 0.949 = 0.664 (meaning only)
     //   kitchen  0.3 × 1 + 0.7 × 0.229 = 0.460 (words, most of them)
     //   notes    0.3 y + 0.7 × 0.070  < 0.349
-    let ranked = doc_ids(&kb, "automobile repair", &[]);
+    // (The query's own embedding: no feedback by meaning.)
+    let ranked = doc_ids(&kb, "automobile repair", &["--dense-feedback", "0"]);
     assert_eq!(ranked, ["workshop", "garage", "kitchen", "notes"]);
     // By words alone, the kitchen note with both words is first, and garage is not found.
     let lexical = doc_ids(&kb, "automobile repair", &["--semantic", "0"]);
@@ -89,6 +91,38 @@ fn a_passage_both_sides_find_ranks_above_those_only_one_side_finds() {
     assert!(out.stdout.contains("found by meaning"), "{}", out.stdout);
     // A kind filter holds for passages found by meaning too.
     assert_eq!(kb.search("automobile repair", &["--kind", "answer"]).hits.len(), 0);
+}
+
+/// Feedback by meaning: the best passages of a first ranking lend the query their meaning, so
+/// a passage about what they say beside the query's subject rises.
+#[test]
+fn the_best_passages_lend_the_query_their_meaning() {
+    let kb =
+        Kb::new().with_word_model(&[&["glarp", "zintu"], &["frobb", "quell"], &["mumsy", "tovel"]]);
+    // Embeddings, in the directions (glarp, frobb, mumsy): one and two (1, 1, 0) / √2, three
+    // (0, 1, 0), four (1, 0, 6) / √37. The titles are words the model does not know.
+    kb.write("docs/one.txt", "One\n\nZintu frobb.\n");
+    kb.write("docs/two.txt", "Two\n\nZintu quell.\n");
+    kb.write("docs/three.txt", "Three\n\nFrobb quell frobb.\n");
+    kb.write("docs/four.txt", "Four\n\nZintu mumsy tovel mumsy tovel mumsy tovel.\n");
+    kb.run(&["index", "--semantic", "docs"]).expect_code(0);
+    // "glarp" is in no passage: meaning alone ranks them. Its own embedding, (1, 0, 0):
+    // cosines one and two 0.707, four 1 / √37 = 0.164, three 0.
+    let own = doc_ids(&kb, "glarp", &["--dense-feedback", "0"]);
+    assert_eq!(own[2..], ["four", "three"], "{own:?}");
+    // With the mean of the two best (one and two) at half its weight: (1, 0, 0) + 0.5 × (1, 1,
+    // 0) / √2, normalized (0.967, 0.253, 0): three 0.253 rises above four 0.159.
+    let lent = doc_ids(&kb, "glarp", &[]);
+    assert_eq!(lent[2..], ["three", "four"], "{lent:?}");
+    let mut first_two = lent[..2].to_vec();
+    first_two.sort();
+    assert_eq!(first_two, ["one", "two"]);
+    let out = kb.run(&["search", "glarp", "--explain"]).expect_code(0);
+    assert!(
+        out.stdout.contains("with the query and the meaning of the 2 best passages"),
+        "{}",
+        out.stdout
+    );
 }
 
 #[test]

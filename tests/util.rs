@@ -75,7 +75,10 @@ impl Kb {
         ]);
         work.write("docs/garage.txt", "Garage\n\nMend the vehicle here, with care.\n");
         work.write("docs/kitchen.txt", "Kitchen\n\nA pot of broth and an onion.\n");
-        work.write("docs/shelf.txt", "Shelf\n\nA repair manual for the kitchen pot.\n");
+        work.write(
+            "docs/shelf.txt",
+            "Shelf\n\nA repair manual for the kitchen pot, the broth and the onion.\n",
+        );
         work.run(&["index", "--semantic", "docs"]).expect_code(0);
         work
     }

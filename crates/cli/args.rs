@@ -214,6 +214,10 @@ pub struct SearchArgs {
     /// passages found by words only).
     #[arg(long, value_name = "N", default_value_t = kb::Semantic::default().dense)]
     pub dense: usize,
+    /// On a semantic index, how many of the best passages lend the query their meaning for a
+    /// second ranking (pseudo-relevance feedback by meaning; 0 turns it off).
+    #[arg(long, value_name = "N", default_value_t = kb::Semantic::default().feedback)]
+    pub dense_feedback: usize,
     /// The embedding model: a sentence-transformers folder of a BERT model (config.json,
     /// vocab.txt, model.safetensors, 1_Pooling/config.json...) [default: $KB_MODEL_DIR, else
     /// the index's own model, else all-MiniLM-L6-v2, downloaded on first use]
@@ -277,6 +281,10 @@ pub struct EvalArgs {
     /// passages found by words only).
     #[arg(long, value_name = "N", default_value_t = kb::Semantic::default().dense)]
     pub dense: usize,
+    /// On a semantic index, how many of the best passages lend the query their meaning for a
+    /// second ranking (pseudo-relevance feedback by meaning; 0 turns it off).
+    #[arg(long, value_name = "N", default_value_t = kb::Semantic::default().feedback)]
+    pub dense_feedback: usize,
     /// The embedding model: a sentence-transformers folder of a BERT model (config.json,
     /// vocab.txt, model.safetensors, 1_Pooling/config.json...) [default:
     /// $KB_MODEL_DIR, else all-MiniLM-L6-v2, downloaded on first use]
@@ -313,6 +321,10 @@ pub struct RunArgs {
     /// passages found by words only).
     #[arg(long, value_name = "N", default_value_t = kb::Semantic::default().dense)]
     pub dense: usize,
+    /// On a semantic index, how many of the best passages lend the query their meaning for a
+    /// second ranking (pseudo-relevance feedback by meaning; 0 turns it off).
+    #[arg(long, value_name = "N", default_value_t = kb::Semantic::default().feedback)]
+    pub dense_feedback: usize,
     /// The embedding model: a sentence-transformers folder of a BERT model (config.json,
     /// vocab.txt, model.safetensors, 1_Pooling/config.json...) [default: $KB_MODEL_DIR, else
     /// the index's own model, else all-MiniLM-L6-v2, downloaded on first use]
@@ -456,7 +468,7 @@ fn semantic_weight(s: &str) -> Result<f32, String> {
 /// ignores it).
 pub fn command_line(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
     /// `kb search`'s options (and the global ones) that take a value.
-    const TAKE_VALUE: [&str; 11] = [
+    const TAKE_VALUE: [&str; 12] = [
         "--index",
         "--limit",
         "-n",
@@ -466,6 +478,7 @@ pub fn command_line(args: impl IntoIterator<Item = OsString>) -> Vec<OsString> {
         "--feedback",
         "--semantic",
         "--dense",
+        "--dense-feedback",
         "--color",
         "--corpus",
     ];

@@ -21,6 +21,7 @@ pub fn run(index_dir: &Path, args: RunArgs) -> anyhow::Result<u8> {
     opts.feedback.weight = args.feedback;
     opts.semantic.weight = args.semantic;
     opts.semantic.dense = args.dense;
+    opts.semantic.feedback = args.dense_feedback;
     if opts.semantic.weight > 0.0 && kb.semantic_model()?.is_some() {
         crate::model::announce_download_for(&kb);
     }

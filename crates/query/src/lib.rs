@@ -30,7 +30,8 @@ Each takes the previous one's output and hands on plain data:
    searched with its model ([`Searcher::with_embedder`]), the grouped pool and the passages
    nearest to the query in meaning among all passages (an exact search over the stored
    vectors) are ranked together by a fused score ([`semantic`], [`SearchOptions::semantic`]),
-   grouped again and cut to the limit.
+   then ranked again with the query's embedding moved toward the best ones' (feedback by
+   meaning), grouped again and cut to the limit.
 5. **group** (`group`): at most [`SearchOptions::per_doc`] hits from one document.
 6. **snippets** (`snippets`): each hit's stored passage, the byte ranges of its matched words
    and its best fragment ([`highlight`], a pure function of a text and a match set), and for

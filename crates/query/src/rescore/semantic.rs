@@ -13,11 +13,19 @@
 //! fused = (1 - weight) × lexical' + weight × cosine'
 //! ```
 //!
-//! where `lexical'` is the lexical score rescaled to 0..1 over the lexical candidates (min-max;
-//! 0 for a passage only meaning found) and `cosine'` the cosine with the query rescaled to
-//! 0..1 over all the candidates. A passage both sides find thus beats one only either side
-//! finds at the same cosine or lexical score. With `dense` 0 this is re-ranking of the lexical
-//! candidates alone; with `weight` 0 (`--semantic 0`) meaning does not run at all.
+//! where `lexical'` is the lexical score over the best lexical candidate's (0 for a passage
+//! only meaning found) and `cosine'` the cosine with the query (`fuse`). A passage both
+//! sides find thus beats one only either side finds at the same cosine or lexical score. With
+//! `dense` 0 this is re-ranking of the lexical candidates alone; with `weight` 0
+//! (`--semantic 0`) meaning does not run at all.
+//!
+//! Then pseudo-relevance feedback by meaning ([`Semantic::feedback`]): the embeddings of the
+//! best passages of that first ranking, their mean at half the query's weight, are added to
+//! the query's (`FEEDBACK_SHARE`); the cosines are taken again with that vector, which also
+//! finds `dense` more passages, and the fused ranking is made again. Like the lexical
+//! feedback, it reaches passages that say what the best ones say in other words: on NFCorpus,
+//! whose queries have many relevant documents, Recall@100 rose from 0.32 to 0.36 and
+//! nDCG@10 by 0.011 (RANKING.md, "Feedback by meaning").
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -34,6 +42,10 @@ use crate::parse::{ParsedQuery, Presence, Scope, Target};
 pub(crate) use crate::retrieve::dense::DenseIndex;
 use crate::snapshot::Snapshot;
 
+/// The weight of the best passages' mean embedding beside the query's (1) in the feedback by
+/// meaning: of 0.3 to 1.0, 0.5 was best with 2 passages on SciFact train and NFCorpus dev.
+pub(crate) const FEEDBACK_SHARE: f32 = 0.5;
+
 /// Ranking by meaning for one search: the query's embedding and the passages' vectors.
 pub(crate) struct Meaning<'a> {
     vectors: &'a DenseIndex,
@@ -42,6 +54,8 @@ pub(crate) struct Meaning<'a> {
     depth: usize,
     /// How many passages retrieval by meaning adds (0 when the query does not allow it).
     dense: usize,
+    /// How many of the first ranking's best passages lend the query their meaning.
+    feedback: usize,
     /// The kind filter of the query, which passages found by meaning must pass too.
     kind: Option<kb_schema::Kind>,
 }
@@ -62,7 +76,8 @@ impl<'a> Meaning<'a> {
             Some(kind) => (opts.semantic.dense, kind),
             None => (0, None),
         };
-        Some(Meaning { vectors, query, weight, depth, dense, kind })
+        let feedback = opts.semantic.feedback;
+        Some(Meaning { vectors, query, weight, depth, dense, feedback, kind })
     }
 
     /// How many lexical candidates to re-rank for `limit` hits.
@@ -80,24 +95,69 @@ impl<'a> Meaning<'a> {
         limit: usize,
         per_doc: usize,
     ) -> HashMap<DocAddress, Fused> {
-        let lexical: HashSet<DocAddress> = ranked.hits.iter().map(|c| c.address).collect();
+        let mut seen: HashSet<DocAddress> = ranked.hits.iter().map(|c| c.address).collect();
         let mut candidates = std::mem::take(&mut ranked.hits);
         let lexical_count = candidates.len();
         let mut cosines: Vec<Option<f32>> =
             candidates.iter().map(|c| self.vectors.cosine(c.address, &self.query)).collect();
-        for (cosine, address) in self.vectors.nearest(&self.query, self.dense, self.kind) {
-            if !lexical.contains(&address) {
+        self.add_nearest(snapshot, &self.query, &mut seen, &mut candidates, &mut cosines);
+        let mut lent = 0;
+        if self.feedback > 0 {
+            let mut first = candidates.clone();
+            fuse(&mut first, lexical_count, cosines.clone(), self.weight, 0);
+            if let Some((query, n)) = self.with_feedback(&first) {
+                cosines =
+                    candidates.iter().map(|c| self.vectors.cosine(c.address, &query)).collect();
+                self.add_nearest(snapshot, &query, &mut seen, &mut candidates, &mut cosines);
+                lent = n;
+            }
+        }
+        // Passages found by meaning alone count among the matches.
+        ranked.total += candidates.len() - lexical_count;
+        let fused = fuse(&mut candidates, lexical_count, cosines, self.weight, lent);
+        ranked.hits = group(candidates, limit, per_doc);
+        fused
+    }
+
+    /// Adds the [`Self::dense`] passages closest to `query` that are not `seen` yet to
+    /// `candidates`, with their cosines.
+    fn add_nearest(
+        &self,
+        snapshot: &Snapshot,
+        query: &[f32],
+        seen: &mut HashSet<DocAddress>,
+        candidates: &mut Vec<Candidate>,
+        cosines: &mut Vec<Option<f32>>,
+    ) {
+        for (cosine, address) in self.vectors.nearest(query, self.dense, self.kind) {
+            if seen.insert(address) {
                 let doc = snapshot.doc_ids.doc(address);
                 candidates.push(Candidate { score: f32::NAN, address, doc });
                 // The scan's cosine: not worked out again.
                 cosines.push(Some(cosine));
             }
         }
-        // Passages found by meaning alone count among the matches.
-        ranked.total += candidates.len() - lexical_count;
-        let fused = fuse(&mut candidates, lexical_count, cosines, self.weight);
-        ranked.hits = group(candidates, limit, per_doc);
-        fused
+    }
+
+    /// The query's embedding plus [`FEEDBACK_SHARE`] times the mean embedding of the best
+    /// [`Self::feedback`] passages of `ranking` (best first), normalized, and how many lent
+    /// theirs; `None` when none has an embedding.
+    fn with_feedback(&self, ranking: &[Candidate]) -> Option<(Vec<f32>, usize)> {
+        let best = &ranking[..self.feedback.min(ranking.len())];
+        let mut sum = vec![0.0; self.query.len()];
+        let lent =
+            best.iter().filter(|c| self.vectors.add_embedding(c.address, 1.0, &mut sum)).count();
+        if lent == 0 {
+            return None;
+        }
+        let share = FEEDBACK_SHARE / lent as f32;
+        let mut query: Vec<f32> = self.query.iter().zip(&sum).map(|(q, s)| q + share * s).collect();
+        let norm = query.iter().map(|x| x * x).sum::<f32>().sqrt();
+        if !norm.is_normal() {
+            return None;
+        }
+        query.iter_mut().for_each(|x| *x /= norm);
+        Some((query, lent))
     }
 }
 
@@ -132,6 +192,9 @@ pub(crate) struct Fused {
     pub cosine: f32,
     /// The share of the cosine.
     pub weight: f32,
+    /// How many of the best passages lent the query their meaning (0: none, the cosine is
+    /// with the query's own embedding).
+    pub lent: usize,
 }
 
 impl Fused {
@@ -151,9 +214,14 @@ impl Fused {
         };
         let mut lex = Explanation::leaf((1.0 - self.weight) * self.lexical_scaled, what);
         lex.parts.extend(lexical);
+        let with = match self.lent {
+            0 => "the query".to_owned(),
+            1 => "the query and the meaning of the best passage".to_owned(),
+            n => format!("the query and the meaning of the {n} best passages"),
+        };
         let cos = Explanation::leaf(
             self.weight * self.cosine,
-            format!("semantic: cosine {:.3} with the query, × {:.2}", self.cosine, self.weight),
+            format!("semantic: cosine {:.3} with {with}, × {:.2}", self.cosine, self.weight),
         );
         Explanation { score, what: "fused: lexical + semantic".into(), parts: vec![lex, cos] }
     }
@@ -162,7 +230,8 @@ impl Fused {
 /// Ranks `candidates` by the fused score, replacing their scores; the first `lexical_count`
 /// are the lexical candidates (best first, their scores lexical), the rest found by meaning
 /// alone; `cosines` are theirs with the query, in the same order. Returns what each fused
-/// score was made of. Candidates without a vector count as the least similar.
+/// score was made of (`lent`: see [`Fused::lent`]). Candidates without a vector count as the
+/// least similar.
 ///
 /// `fused = (1 - weight) × lexical / best lexical + weight × cosine`: the lexical score over
 /// the best lexical candidate's (0 for a passage found by meaning alone), the cosine as it is.
@@ -175,6 +244,7 @@ fn fuse(
     lexical_count: usize,
     cosines: Vec<Option<f32>>,
     weight: f32,
+    lent: usize,
 ) -> HashMap<DocAddress, Fused> {
     let best = candidates[..lexical_count].iter().map(|c| c.score).fold(0.0f32, f32::max);
     let mut fused = HashMap::with_capacity(candidates.len());
@@ -182,7 +252,7 @@ fn fuse(
         let lexical_score = (i < lexical_count).then_some(c.score);
         let lexical_scaled = lexical_score.map_or(0.0, |l| if best > 0.0 { l / best } else { 1.0 });
         let cosine = cosine.unwrap_or(-1.0);
-        let parts = Fused { lexical: lexical_score, lexical_scaled, cosine, weight };
+        let parts = Fused { lexical: lexical_score, lexical_scaled, cosine, weight, lent };
         c.score = (1.0 - weight) * lexical_scaled + weight * cosine;
         fused.insert(c.address, parts);
     }
@@ -223,7 +293,7 @@ mod tests {
         let mut candidates =
             vec![candidate(10.0, 0), candidate(5.0, 1), candidate(f32::NAN, 2), candidate(4.0, 3)];
         let cosines = vec![Some(0.2), Some(0.5), Some(0.9), None];
-        let fused = fuse(&mut candidates, 2, cosines, 0.7);
+        let fused = fuse(&mut candidates, 2, cosines, 0.7, 0);
         let order: Vec<u32> = candidates.iter().map(|c| c.address.doc_id).collect();
         assert_eq!(order, [2, 1, 0, 3]);
         let close = |a: f32, b: f32| (a - b).abs() < 1e-6;

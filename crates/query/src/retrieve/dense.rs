@@ -184,6 +184,19 @@ impl DenseIndex {
         Some(self.score(row, query))
     }
 
+    /// Adds the embedding of the passage at `address`, times `weight`, to `sum` (as long as the
+    /// stored ones); false, and nothing added, if the passage has no embedding.
+    pub(crate) fn add_embedding(&self, address: DocAddress, weight: f32, sum: &mut [f32]) -> bool {
+        let Ok(row) = self.addresses.binary_search(&address) else { return false };
+        let rows = self.rows();
+        let embedding = rows.quantized(row);
+        let unit = weight * embedding.scale;
+        for (s, &c) in sum.iter_mut().zip(embedding.components) {
+            *s += unit * f32::from(c as i8);
+        }
+        true
+    }
+
     /// The `k` passages closest to `query` (a unit vector as long as the stored ones), best
     /// first, with their cosines; only passages of `kind` when one is given. Empty when the
     /// query's length is not the stored embeddings'.
