@@ -601,13 +601,30 @@ fn serve_ranks_a_semantic_index_by_meaning_as_kb_search_does() {
     let by_meaning = server.get("/search?q=automobile+repair&semantic=0.7");
     assert_eq!(doc_ids(&by_meaning), ["workshop", "kitchen", "stew"]);
     assert_eq!(doc_ids(&server.get("/search?q=automobile+repair&semantic=0"))[0], "kitchen");
-    for (params, cli_args) in [("", &[][..]), ("&semantic=0.7", &["--semantic", "0.7"][..])] {
+    for (params, cli_args) in [
+        ("", &[][..]),
+        ("&semantic=0.7", &["--semantic", "0.7"][..]),
+        ("&dense=0", &["--dense", "0"][..]),
+        ("&dense_feedback=0", &["--dense-feedback", "0"][..]),
+    ] {
         let mut args = vec!["search", "--json", "automobile repair"];
         args.extend_from_slice(cli_args);
         let cli: Value = work.run(&args).expect_code(0).json();
         let served = server.get(&format!("/search?q=automobile+repair{params}"));
         assert_eq!(without_took(served.json()), without_took(cli), "{params}");
     }
+    // "vehicle" is the workshop's word only; the kitchen's "automobile" is found by meaning,
+    // unless meaning only re-ranks the words' passages (dense=0).
+    assert_eq!(doc_ids(&server.get("/search?q=vehicle"))[..2], ["workshop", "kitchen"]);
+    assert_eq!(doc_ids(&server.get("/search?q=vehicle&dense=0")), ["workshop"]);
+    // The cosines are with the query and its two best passages' meaning, or with the query
+    // alone (dense_feedback=0), as --explain says.
+    let lent = "with the query and the meaning of the 2 best passages";
+    assert!(server.get("/search?q=vehicle&explain=true").body.contains(lent));
+    let alone = server.get("/search?q=vehicle&explain=true&dense_feedback=0").body;
+    assert!(alone.contains("semantic: cosine") && !alone.contains(lent), "{alone}");
+    let too_many = server.post_json("/search", &json!({"q": "car", "dense_feedback": 20000}));
+    assert!(too_many.error(400).contains("dense_feedback must be at most 10000"));
 }
 
 #[test]

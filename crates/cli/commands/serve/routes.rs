@@ -17,9 +17,10 @@
 //! The search page's routes (`/`, `/p/{id}`, `/login`, `/assets/...`) are [`super::page`]'s.
 //!
 //! Search parameters: `q` (required), `limit`, `kind` (`article`, `question`, `answer`, `code`),
-//! `doc`, `per_doc`, `semantic` (0 to 1), `explain` and `exact_total` (`true`/`false`); an
-//! unknown or malformed one is a 400 naming it. Any other path is a 404, another method on a
-//! known path a 405.
+//! `doc`, `per_doc`, `semantic` (0 to 1), `dense` and `dense_feedback` (as `kb search`'s
+//! `--dense N --dense-feedback N`, at most 10,000), `explain` and `exact_total`
+//! (`true`/`false`); an unknown or malformed one is a 400 naming it. Any other path is a 404,
+//! another method on a known path a 405.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -136,6 +137,8 @@ pub struct SearchParams {
     doc: Option<String>,
     per_doc: Option<usize>,
     semantic: Option<f32>,
+    dense: Option<usize>,
+    dense_feedback: Option<usize>,
     explain: Option<bool>,
     exact_total: Option<bool>,
 }
@@ -160,6 +163,8 @@ impl SearchParams {
                 "doc" => p.doc.replace(value).is_some(),
                 "per_doc" => p.per_doc.replace(number(&name, &value)?).is_some(),
                 "semantic" => p.semantic.replace(number(&name, &value)?).is_some(),
+                "dense" => p.dense.replace(number(&name, &value)?).is_some(),
+                "dense_feedback" => p.dense_feedback.replace(number(&name, &value)?).is_some(),
                 "explain" | "exact_total" => {
                     let yes = match value.as_str() {
                         "true" | "1" | "" => true,
@@ -178,7 +183,8 @@ impl SearchParams {
                 _ => {
                     return Err(ApiError::bad_request(format!(
                         "unknown parameter {name:?}: the search parameters are q, limit, \
-                         kind, doc, per_doc, semantic, explain and exact_total"
+                         kind, doc, per_doc, semantic, dense, dense_feedback, explain and \
+                         exact_total"
                     )))
                 }
             };
@@ -217,6 +223,19 @@ impl SearchParams {
         }
         if let Some(weight) = self.semantic {
             opts.semantic.weight = weight;
+        }
+        for (name, given, set) in [
+            ("dense", self.dense, &mut opts.semantic.dense),
+            ("dense_feedback", self.dense_feedback, &mut opts.semantic.feedback),
+        ] {
+            if let Some(n) = given {
+                if n > MAX_LIMIT {
+                    return Err(ApiError::bad_request(format!(
+                        "{name} must be at most {MAX_LIMIT}, not {n}"
+                    )));
+                }
+                *set = n;
+            }
         }
         opts.explain = self.explain.unwrap_or(false);
         opts.exact_total = self.exact_total.unwrap_or(false);
