@@ -209,15 +209,8 @@ pub struct SearchArgs {
     /// `kb index --semantic`), between 0 (words only) and 1.
     #[arg(long, value_name = "WEIGHT", default_value_t = kb::Semantic::default().weight, value_parser = semantic_weight)]
     pub semantic: f32,
-    /// On a semantic index, how many passages closest in meaning to the query (among all
-    /// passages, not only those with its words) join the ranking (0: meaning re-ranks the
-    /// passages found by words only).
-    #[arg(long, value_name = "N", default_value_t = kb::Semantic::default().dense)]
-    pub dense: usize,
-    /// On a semantic index, how many of the best passages lend the query their meaning for a
-    /// second ranking (pseudo-relevance feedback by meaning; 0 turns it off).
-    #[arg(long, value_name = "N", default_value_t = kb::Semantic::default().feedback)]
-    pub dense_feedback: usize,
+    #[command(flatten)]
+    pub dense: DenseArgs,
     /// The embedding model: a sentence-transformers folder of a BERT model (config.json,
     /// vocab.txt, model.safetensors, 1_Pooling/config.json...) [default: $KB_MODEL_DIR, else
     /// the index's own model, else all-MiniLM-L6-v2, downloaded on first use]
@@ -276,6 +269,18 @@ pub struct EvalArgs {
     /// by their similarity to the query. 0 evaluates lexical ranking alone, on a lexical index.
     #[arg(long, value_name = "WEIGHT", default_value_t = kb::Semantic::default().weight, value_parser = semantic_weight)]
     pub semantic: f32,
+    #[command(flatten)]
+    pub dense: DenseArgs,
+    /// The embedding model: a sentence-transformers folder of a BERT model (config.json,
+    /// vocab.txt, model.safetensors, 1_Pooling/config.json...) [default:
+    /// $KB_MODEL_DIR, else all-MiniLM-L6-v2, downloaded on first use]
+    #[arg(long, value_name = "DIR")]
+    pub model: Option<PathBuf>,
+}
+
+/// Retrieval by meaning on a semantic index: the options `search`, `run` and `eval` share.
+#[derive(Debug, clap::Args)]
+pub struct DenseArgs {
     /// On a semantic index, how many passages closest in meaning to the query (among all
     /// passages, not only those with its words) join the ranking (0: meaning re-ranks the
     /// passages found by words only).
@@ -285,11 +290,14 @@ pub struct EvalArgs {
     /// second ranking (pseudo-relevance feedback by meaning; 0 turns it off).
     #[arg(long, value_name = "N", default_value_t = kb::Semantic::default().feedback)]
     pub dense_feedback: usize,
-    /// The embedding model: a sentence-transformers folder of a BERT model (config.json,
-    /// vocab.txt, model.safetensors, 1_Pooling/config.json...) [default:
-    /// $KB_MODEL_DIR, else all-MiniLM-L6-v2, downloaded on first use]
-    #[arg(long, value_name = "DIR")]
-    pub model: Option<PathBuf>,
+}
+
+impl DenseArgs {
+    /// Sets `semantic`'s passages found by meaning and its feedback by meaning.
+    pub fn apply(&self, semantic: &mut kb::Semantic) {
+        semantic.dense = self.dense;
+        semantic.feedback = self.dense_feedback;
+    }
 }
 
 /// `kb run`.
@@ -316,15 +324,8 @@ pub struct RunArgs {
     /// `kb index --semantic`), between 0 (words only) and 1.
     #[arg(long, value_name = "WEIGHT", default_value_t = kb::Semantic::default().weight, value_parser = semantic_weight)]
     pub semantic: f32,
-    /// On a semantic index, how many passages closest in meaning to the query (among all
-    /// passages, not only those with its words) join the ranking (0: meaning re-ranks the
-    /// passages found by words only).
-    #[arg(long, value_name = "N", default_value_t = kb::Semantic::default().dense)]
-    pub dense: usize,
-    /// On a semantic index, how many of the best passages lend the query their meaning for a
-    /// second ranking (pseudo-relevance feedback by meaning; 0 turns it off).
-    #[arg(long, value_name = "N", default_value_t = kb::Semantic::default().feedback)]
-    pub dense_feedback: usize,
+    #[command(flatten)]
+    pub dense: DenseArgs,
     /// The embedding model: a sentence-transformers folder of a BERT model (config.json,
     /// vocab.txt, model.safetensors, 1_Pooling/config.json...) [default: $KB_MODEL_DIR, else
     /// the index's own model, else all-MiniLM-L6-v2, downloaded on first use]

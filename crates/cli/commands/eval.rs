@@ -19,8 +19,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<u8> {
     };
     opts.search.feedback.weight = args.feedback;
     opts.search.semantic.weight = args.semantic;
-    opts.search.semantic.dense = args.dense;
-    opts.search.semantic.feedback = args.dense_feedback;
+    args.dense.apply(&mut opts.search.semantic);
     if args.semantic > 0.0 {
         opts.semantic = Some(model::load(args.model.as_deref())?);
     }

@@ -10,7 +10,7 @@ use kb::{ApproximateDense, Kb};
 
 /// How a service searches by meaning: the options `kb serve` and `kb mcp` share.
 #[derive(Debug, Clone, clap::Args)]
-pub struct DenseArgs {
+pub struct ApproximateArgs {
     /// On a semantic index of at least N passages, search by meaning through an HNSW graph
     /// built in memory in the background (approximate, faster) instead of scanning every
     /// embedding (exact). Below N, and until the graph is built, the exact scan answers.
@@ -20,12 +20,14 @@ pub struct DenseArgs {
 
 /// Opens the index at `index_dir` as a long-lived handle: past `--approximate-from` passages,
 /// searches by meaning walk an HNSW graph built in the background (`kb search` scans exactly).
-pub fn open(index_dir: &Path, dense: &DenseArgs) -> anyhow::Result<Arc<Kb>> {
+pub fn open(index_dir: &Path, approximate: &ApproximateArgs) -> anyhow::Result<Arc<Kb>> {
     let kb = Kb::open(index_dir).with_context(|| {
         format!("cannot serve {}: build it first with `kb index PATH...`", index_dir.display())
     })?;
-    let settings =
-        ApproximateDense { min_passages: dense.approximate_from, ..ApproximateDense::default() };
+    let settings = ApproximateDense {
+        min_passages: approximate.approximate_from,
+        ..ApproximateDense::default()
+    };
     Ok(Arc::new(kb.with_approximate_dense(settings)))
 }
 
@@ -43,7 +45,7 @@ pub enum DenseMode {
 }
 
 impl DenseMode {
-    /// `kb`'s mode now. Blocking: reads the index's manifest.
+    /// `kb`'s mode now. Blocking: the first call on a handle opens the index.
     pub fn of(kb: &Kb) -> DenseMode {
         match kb.semantic_model() {
             Ok(Some(_)) if kb.approximate_dense_ready() => DenseMode::Approximate,

@@ -48,11 +48,11 @@ use crate::printer;
 #[derive(Debug, clap::Args)]
 pub struct McpArgs {
     #[command(flatten)]
-    pub dense: live::DenseArgs,
+    pub approximate: live::ApproximateArgs,
 }
 
 pub fn run(index_dir: &Path, args: McpArgs) -> anyhow::Result<u8> {
-    let kb = live::open(index_dir, &args.dense)?;
+    let kb = live::open(index_dir, &args.approximate)?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

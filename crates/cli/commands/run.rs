@@ -20,8 +20,7 @@ pub fn run(index_dir: &Path, args: RunArgs) -> anyhow::Result<u8> {
     let mut opts = SearchOptions { snippets: args.snippets, ..eval_search_options(args.limit) };
     opts.feedback.weight = args.feedback;
     opts.semantic.weight = args.semantic;
-    opts.semantic.dense = args.dense;
-    opts.semantic.feedback = args.dense_feedback;
+    args.dense.apply(&mut opts.semantic);
     if opts.semantic.weight > 0.0 && kb.semantic_model()?.is_some() {
         crate::model::announce_download_for(&kb);
     }

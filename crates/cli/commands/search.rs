@@ -28,8 +28,7 @@ pub fn run(index_dir: &Path, args: SearchArgs) -> anyhow::Result<u8> {
     };
     opts.feedback.weight = args.feedback;
     opts.semantic.weight = args.semantic;
-    opts.semantic.dense = args.dense;
-    opts.semantic.feedback = args.dense_feedback;
+    args.dense.apply(&mut opts.semantic);
     if opts.semantic.weight > 0.0 && kb.semantic_model()?.is_some() {
         model::announce_download_for(&kb);
     }

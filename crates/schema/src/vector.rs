@@ -45,8 +45,7 @@ fn quantize(x: f32, scale: f32) -> i8 {
 
 /// An embedding back from its bytes; `None` if they are too short to hold a scale.
 pub fn decode(bytes: &[u8]) -> Option<Vec<f32>> {
-    let q = Quantized::from_bytes(bytes)?;
-    Some(q.components.iter().map(|&c| f32::from(c as i8) * q.scale).collect())
+    Some(Quantized::from_bytes(bytes)?.values().collect())
 }
 
 /// An encoded embedding read in place: its scale and its quantized components.
@@ -65,6 +64,11 @@ impl<'a> Quantized<'a> {
         let (scale, rest) = bytes.split_first_chunk::<SCALE_BYTES>()?;
         let scale = f32::from_le_bytes(*scale);
         scale.is_finite().then_some(Quantized { scale, components: rest })
+    }
+
+    /// The components as numbers again: each times the scale.
+    pub fn values(&self) -> impl Iterator<Item = f32> + '_ {
+        self.components.iter().map(|&c| f32::from(c as i8) * self.scale)
     }
 
     /// The dot product with an `f32` vector (the query's), over the shorter length.

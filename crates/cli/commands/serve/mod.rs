@@ -65,7 +65,7 @@ pub struct ServeArgs {
           value_parser = clap::value_parser!(u64).range(1..))]
     pub timeout_s: u64,
     #[command(flatten)]
-    pub dense: live::DenseArgs,
+    pub approximate: live::ApproximateArgs,
 }
 
 /// How long in-flight requests get to finish after SIGINT/SIGTERM before the process exits.
@@ -75,7 +75,7 @@ pub fn run(index_dir: &Path, args: ServeArgs) -> anyhow::Result<u8> {
     // Like `kb search`: the first use builds the index from the corpus, so `kb serve` in a
     // fresh checkout serves the bundled corpus (and with no corpus either, says so).
     super::search::ensure_index(index_dir, None)?;
-    let kb = live::open(index_dir, &args.dense)?;
+    let kb = live::open(index_dir, &args.approximate)?;
     let token = args.token.clone().filter(|t| !t.is_empty()).map(auth::Token::new);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

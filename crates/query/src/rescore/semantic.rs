@@ -103,9 +103,13 @@ impl<'a> Meaning<'a> {
         self.add_nearest(snapshot, &self.query, &mut seen, &mut candidates, &mut cosines);
         let mut lent = 0;
         if self.feedback > 0 {
-            let mut first = candidates.clone();
-            fuse(&mut first, lexical_count, cosines.clone(), self.weight, 0);
-            if let Some((query, n)) = self.with_feedback(&first) {
+            // The first ranking: the fused scores, best first (ties in candidate order, as
+            // `fuse` sorts them).
+            let first = parts(&candidates, lexical_count, &cosines, self.weight, 0);
+            let mut order: Vec<usize> = (0..candidates.len()).collect();
+            order.sort_by(|&a, &b| first[b].score().total_cmp(&first[a].score()));
+            let best = order.iter().take(self.feedback).map(|&i| candidates[i].address);
+            if let Some((query, n)) = self.with_feedback(best) {
                 cosines =
                     candidates.iter().map(|c| self.vectors.cosine(c.address, &query)).collect();
                 self.add_nearest(snapshot, &query, &mut seen, &mut candidates, &mut cosines);
@@ -114,7 +118,7 @@ impl<'a> Meaning<'a> {
         }
         // Passages found by meaning alone count among the matches.
         ranked.total += candidates.len() - lexical_count;
-        let fused = fuse(&mut candidates, lexical_count, cosines, self.weight, lent);
+        let fused = fuse(&mut candidates, lexical_count, &cosines, self.weight, lent);
         ranked.hits = group(candidates, limit, per_doc);
         fused
     }
@@ -139,14 +143,11 @@ impl<'a> Meaning<'a> {
         }
     }
 
-    /// The query's embedding plus [`FEEDBACK_SHARE`] times the mean embedding of the best
-    /// [`Self::feedback`] passages of `ranking` (best first), normalized, and how many lent
-    /// theirs; `None` when none has an embedding.
-    fn with_feedback(&self, ranking: &[Candidate]) -> Option<(Vec<f32>, usize)> {
-        let best = &ranking[..self.feedback.min(ranking.len())];
+    /// The query's embedding plus [`FEEDBACK_SHARE`] times the mean embedding of the passages
+    /// at `best`, normalized, and how many lent theirs; `None` when none has an embedding.
+    fn with_feedback(&self, best: impl Iterator<Item = DocAddress>) -> Option<(Vec<f32>, usize)> {
         let mut sum = vec![0.0; self.query.len()];
-        let lent =
-            best.iter().filter(|c| self.vectors.add_embedding(c.address, 1.0, &mut sum)).count();
+        let lent = best.filter(|&address| self.vectors.add_embedding(address, &mut sum)).count();
         if lent == 0 {
             return None;
         }
@@ -198,6 +199,11 @@ pub(crate) struct Fused {
 }
 
 impl Fused {
+    /// The fused score these parts make.
+    fn score(&self) -> f32 {
+        (1.0 - self.weight) * self.lexical_scaled + self.weight * self.cosine
+    }
+
     /// The explanation of a fused score, the lexical one's (`lexical`) among its parts.
     pub(crate) fn explain(&self, score: f32, lexical: Option<Explanation>) -> Explanation {
         let what = match self.lexical {
@@ -227,11 +233,11 @@ impl Fused {
     }
 }
 
-/// Ranks `candidates` by the fused score, replacing their scores; the first `lexical_count`
-/// are the lexical candidates (best first, their scores lexical), the rest found by meaning
-/// alone; `cosines` are theirs with the query, in the same order. Returns what each fused
-/// score was made of (`lent`: see [`Fused::lent`]). Candidates without a vector count as the
-/// least similar.
+/// What the fused score of each of `candidates` is made of, in order; the first
+/// `lexical_count` are the lexical candidates (best first, their scores lexical), the rest found
+/// by meaning alone; `cosines` are theirs with the query, in the same order, and `lent` the
+/// passages that lent the query their meaning ([`Fused::lent`]). Candidates without a vector
+/// count as the least similar.
 ///
 /// `fused = (1 - weight) × lexical / best lexical + weight × cosine`: the lexical score over
 /// the best lexical candidate's (0 for a passage found by meaning alone), the cosine as it is.
@@ -239,21 +245,36 @@ impl Fused {
 /// worth nothing and spread the dense pool's narrow band of cosines over the whole range; of
 /// min-max, reciprocal rank fusion and z-scores, this was best on SciFact train and NFCorpus
 /// dev (RANKING.md).
+fn parts(
+    candidates: &[Candidate],
+    lexical_count: usize,
+    cosines: &[Option<f32>],
+    weight: f32,
+    lent: usize,
+) -> Vec<Fused> {
+    let best = candidates[..lexical_count].iter().map(|c| c.score).fold(0.0f32, f32::max);
+    let parts = candidates.iter().zip(cosines).enumerate().map(|(i, (c, cosine))| {
+        let lexical = (i < lexical_count).then_some(c.score);
+        let lexical_scaled = lexical.map_or(0.0, |l| if best > 0.0 { l / best } else { 1.0 });
+        let cosine = cosine.unwrap_or(-1.0);
+        Fused { lexical, lexical_scaled, cosine, weight, lent }
+    });
+    parts.collect()
+}
+
+/// Ranks `candidates` by the fused score ([`parts`]), replacing their scores, and returns what
+/// each fused score was made of.
 fn fuse(
     candidates: &mut [Candidate],
     lexical_count: usize,
-    cosines: Vec<Option<f32>>,
+    cosines: &[Option<f32>],
     weight: f32,
     lent: usize,
 ) -> HashMap<DocAddress, Fused> {
-    let best = candidates[..lexical_count].iter().map(|c| c.score).fold(0.0f32, f32::max);
+    let parts = parts(candidates, lexical_count, cosines, weight, lent);
     let mut fused = HashMap::with_capacity(candidates.len());
-    for (i, (c, cosine)) in candidates.iter_mut().zip(cosines).enumerate() {
-        let lexical_score = (i < lexical_count).then_some(c.score);
-        let lexical_scaled = lexical_score.map_or(0.0, |l| if best > 0.0 { l / best } else { 1.0 });
-        let cosine = cosine.unwrap_or(-1.0);
-        let parts = Fused { lexical: lexical_score, lexical_scaled, cosine, weight, lent };
-        c.score = (1.0 - weight) * lexical_scaled + weight * cosine;
+    for (c, parts) in candidates.iter_mut().zip(parts) {
+        c.score = parts.score();
         fused.insert(c.address, parts);
     }
     // Stable: equal fused scores keep their order (lexical first, then by meaning).
@@ -293,7 +314,7 @@ mod tests {
         let mut candidates =
             vec![candidate(10.0, 0), candidate(5.0, 1), candidate(f32::NAN, 2), candidate(4.0, 3)];
         let cosines = vec![Some(0.2), Some(0.5), Some(0.9), None];
-        let fused = fuse(&mut candidates, 2, cosines, 0.7, 0);
+        let fused = fuse(&mut candidates, 2, &cosines, 0.7, 0);
         let order: Vec<u32> = candidates.iter().map(|c| c.address.doc_id).collect();
         assert_eq!(order, [2, 1, 0, 3]);
         let close = |a: f32, b: f32| (a - b).abs() < 1e-6;

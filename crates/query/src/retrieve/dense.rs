@@ -184,15 +184,12 @@ impl DenseIndex {
         Some(self.score(row, query))
     }
 
-    /// Adds the embedding of the passage at `address`, times `weight`, to `sum` (as long as the
-    /// stored ones); false, and nothing added, if the passage has no embedding.
-    pub(crate) fn add_embedding(&self, address: DocAddress, weight: f32, sum: &mut [f32]) -> bool {
+    /// Adds the embedding of the passage at `address` to `sum` (as long as the stored ones);
+    /// false, and nothing added, if the passage has no embedding.
+    pub(crate) fn add_embedding(&self, address: DocAddress, sum: &mut [f32]) -> bool {
         let Ok(row) = self.addresses.binary_search(&address) else { return false };
-        let rows = self.rows();
-        let embedding = rows.quantized(row);
-        let unit = weight * embedding.scale;
-        for (s, &c) in sum.iter_mut().zip(embedding.components) {
-            *s += unit * f32::from(c as i8);
+        for (s, v) in sum.iter_mut().zip(self.rows().quantized(row).values()) {
+            *s += v;
         }
         true
     }
